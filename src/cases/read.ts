@@ -1,0 +1,101 @@
+/**
+ * The cases file (SPEC section 3): `id,dtype,target,logits`, one row a case.
+ *
+ * Logits are read with `parseFloat` (then `Math.fround` for float32) after a
+ * strict check of the token, so "1.5abc", which parseFloat would read as 1.5, is
+ * refused. `-Infinity` is a masked class; NaN, +Infinity, and a row with no
+ * finite logit are refused. Rows are numbered as lines of the file: the header
+ * is row 1, the first case row 2.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import type { Dtype } from '../float/dtype.js';
+import { formatOf, isDtype } from '../float/dtype.js';
+import { InputError } from '../util/errors.js';
+
+export interface Case {
+  readonly id: string;
+  readonly dtype: Dtype;
+  readonly target: number;
+  /** Values of `dtype` (float32 ones held in doubles). */
+  readonly logits: Float64Array;
+  /** Line of the cases file the case came from. */
+  readonly line: number;
+}
+
+export const CASE_COLUMNS = ['id', 'dtype', 'target', 'logits'] as const;
+
+/** A decimal or exponent-notation number, or ±Infinity / NaN spelled out (refused later with a reason). */
+const NUMBER = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity|NaN)$/;
+const INTEGER = /^\d+$/;
+
+/** Parses `-Infinity`-aware logits; throws a message fragment on the first bad token. */
+export function parseLogits(text: string, dtype: Dtype, where: (msg: string) => InputError): Float64Array {
+  if (text.trim() === '') throw where('no logits; give at least one number, separated by single spaces');
+  const tokens = text.split(' ');
+  const round = formatOf(dtype).round;
+  const out = new Float64Array(tokens.length);
+  let finite = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i];
+    if (!NUMBER.test(tok)) {
+      throw where(`logit ${i + 1} is ${JSON.stringify(tok)}, not a number (decimal or exponent notation, or -Infinity for a masked class; separate logits by single spaces)`);
+    }
+    const v = round(parseFloat(tok));
+    if (Number.isNaN(v)) throw where(`logit ${i + 1} is NaN; logits must be numbers`);
+    if (v === Infinity) throw where(`logit ${i + 1} is ${tok}, which is +Infinity in ${dtype}; only -Infinity (a masked class) is allowed`);
+    if (v !== -Infinity) finite++;
+    out[i] = v;
+  }
+  if (finite === 0) throw where('every logit is -Infinity; at least one class must be unmasked');
+  return out;
+}
+
+export function parseCases(text: string, file: string): Case[] {
+  let records: string[][];
+  try {
+    records = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    throw new InputError(`not a valid CSV file (${e.message})`, file, e.lines);
+  }
+  if (records.length === 0) throw new InputError(`empty file; expected the header ${CASE_COLUMNS.join(',')}`, file, 1);
+  const header = records[0].map((h) => h.trim());
+  const index: Record<string, number> = {};
+  for (const col of CASE_COLUMNS) {
+    const i = header.indexOf(col);
+    if (i < 0) throw new InputError(`the header has no column "${col}"; it must name ${CASE_COLUMNS.join(',')}`, file, 1, col);
+    index[col] = i;
+  }
+  const cases: Case[] = [];
+  for (let r = 1; r < records.length; r++) {
+    const rec = records[r];
+    const line = r + 1;
+    const err = (field: string) => (msg: string) => new InputError(msg, file, line, field);
+    for (const col of CASE_COLUMNS) {
+      if (rec[index[col]] === undefined) throw err(col)(`missing column "${col}"`);
+    }
+    const id = rec[index.id];
+    const dtype = rec[index.dtype].trim();
+    if (!isDtype(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; use float32 or float64`);
+    const logits = parseLogits(rec[index.logits], dtype, err('logits'));
+    const targetText = rec[index.target].trim();
+    if (!INTEGER.test(targetText)) throw err('target')(`target ${JSON.stringify(targetText)} is not a 0-based class index`);
+    const target = Number(targetText);
+    if (target >= logits.length) {
+      throw err('target')(`target ${target} is out of range: the row has ${logits.length} logits (indices 0 to ${logits.length - 1})`);
+    }
+    cases.push({ id, dtype, target, logits, line });
+  }
+  return cases;
+}
+
+export function readCases(file: string): Case[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read the cases file (${(err as Error).message})`, file);
+  }
+  return parseCases(text, file);
+}

@@ -1,0 +1,111 @@
+/**
+ * Exact conversions between binary floating-point values and decimal.js, and
+ * correct rounding of a decimal to a binary format.
+ *
+ * `new Decimal(0.1)` reads the number's shortest decimal string ("0.1"), not the
+ * binary value 0.1000000000000000055511151231257827…; the oracle must see the
+ * binary value, so we build its decimal expansion from the bits: a double is
+ * M · 2^e with integer M < 2^53, and M · 2^e = M · 5^−e · 10^e for e < 0, a
+ * terminating decimal of at most 767 significant digits (2^−1074's expansion).
+ * decimal.js keeps every digit of a string it is constructed from; precision only
+ * applies to the results of operations.
+ */
+import { Decimal } from 'decimal.js';
+import type { Dtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
+import { nextDown, nextUp, ordinal } from '../float/ordinal.js';
+
+/**
+ * A decimal.js constructor wide enough that sums and halvings of exact values stay
+ * exact: 1100 digits cover the 767-digit expansion of 2^−1074 plus the 309 integer
+ * digits of 2^1024, the widest span two float64 values can have.
+ */
+export const ExactDecimal = Decimal.clone({
+  precision: 1100,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  // decimal.js's widest exponent range (±9e15): exp of a very negative argument
+  // then underflows only far below every binary format's smallest subnormal.
+  minE: -9e15,
+  maxE: 9e15,
+});
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+const pow5 = new Map<number, bigint>();
+
+/** The exact decimal digits of a finite double: "M e E" with integer M. */
+export function exactDecimalString(x: number): string {
+  if (!Number.isFinite(x)) throw new RangeError(`exactDecimalString: ${x} is not finite`);
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  f64[0] = x;
+  const bits = u64[0];
+  const negative = bits >> 63n === 1n;
+  const field = Number((bits >> 52n) & 0x7ffn);
+  let mantissa = bits & 0xfffffffffffffn;
+  let e: number;
+  if (field === 0) {
+    e = -1074; // subnormal: 0.f · 2^−1022 = f · 2^−1074
+  } else {
+    mantissa |= 1n << 52n;
+    e = field - 1075; // 1.f · 2^(field − 1023) = (2^52 + f) · 2^(field − 1075)
+  }
+  while ((mantissa & 1n) === 0n) {
+    mantissa >>= 1n;
+    e += 1;
+  }
+  const sign = negative ? '-' : '';
+  if (e >= 0) return sign + (mantissa << BigInt(e)).toString();
+  let p = pow5.get(-e);
+  if (p === undefined) {
+    p = 5n ** BigInt(-e);
+    pow5.set(-e, p);
+  }
+  return `${sign}${(mantissa * p).toString()}e${e}`;
+}
+
+export function exactDecimal(x: number): Decimal {
+  return new ExactDecimal(exactDecimalString(x));
+}
+
+/** 2^128 and 2^1024: where the value after the largest finite one would sit. */
+const BEYOND_MAX: Record<Dtype, Decimal> = {
+  float32: new ExactDecimal(2).pow(128),
+  float64: new ExactDecimal(2).pow(1024),
+};
+
+function exactOrBeyond(x: number, dtype: Dtype): Decimal {
+  return x === Infinity ? BEYOND_MAX[dtype] : exactDecimal(x);
+}
+
+/**
+ * `v` correctly rounded to `dtype`: to nearest, ties to even, with overflow to
+ * ±Infinity past max + ulp(max)/2 and gradual underflow (IEEE 754 §4.3.1).
+ *
+ * A first guess from `Number()` (V8 parses decimal strings correctly rounded to
+ * double) is brought to the bracketing pair a ≤ v ≤ b of `dtype` values, and v is
+ * compared with their exact midpoint. Going through the double and then
+ * `Math.fround` alone would round twice and can miss by one ulp near a float32
+ * midpoint.
+ */
+export function roundDecimal(v: Decimal, dtype: Dtype): number {
+  if (v.isNaN()) return NaN;
+  if (v.isZero()) return v.isNeg() ? -0 : 0;
+  if (v.isNeg()) return -roundDecimal(v.neg(), dtype);
+  if (!v.isFinite()) return Infinity;
+  const fmt = formatOf(dtype);
+  let a = fmt.round(Number(v.toString()));
+  if (a === Infinity) a = fmt.max;
+  // Bracket: a ≤ v < next(a).
+  while (a > 0 && exactDecimal(a).gt(v)) a = nextDown(a, dtype);
+  let b = nextUp(a, dtype);
+  while (b !== Infinity && exactDecimal(b).lte(v)) {
+    a = b;
+    b = nextUp(a, dtype);
+  }
+  if (exactDecimal(a).eq(v)) return a;
+  const mid = exactDecimal(a).plus(exactOrBeyond(b, dtype)).div(2);
+  const c = v.cmp(mid);
+  if (c < 0) return a;
+  if (c > 0) return b;
+  return ordinal(a, dtype) % 2n === 0n ? a : b;
+}

@@ -1,0 +1,49 @@
+/**
+ * Single-pass (online) normaliser.
+ */
+import type { Pipeline } from './types.js';
+
+const fr = Math.fround;
+
+/**
+ * online-softmax: one pass with a running maximum m and a running sum d rescaled
+ * whenever m grows (Milakov & Gimelshein 2018, Algorithm 3), then
+ * loss = log d − (x[t] − m). Masked classes (−Infinity) before the first finite
+ * logit are skipped: exp(−∞ − (−∞)) would be NaN.
+ */
+export const onlineSoftmax: Pipeline = {
+  name: 'online-softmax',
+  formula: 'm_j = max(m_{j−1}, x_j); d_j = d_{j−1}·exp(m_{j−1} − m_j) + exp(x_j − m_j); loss = log d − (x[t] − m)',
+  float32(x, rows, classes, targets, out) {
+    for (let r = 0, base = 0; r < rows; r++, base += classes) {
+      let m = -Infinity;
+      let d = 0;
+      for (let j = 0; j < classes; j++) {
+        const v = x[base + j];
+        if (v > m) {
+          d = fr(fr(d * fr(Math.exp(fr(m - v)))) + 1);
+          m = v;
+        } else if (v !== -Infinity) {
+          d = fr(d + fr(Math.exp(fr(v - m))));
+        }
+      }
+      out[r] = fr(fr(Math.log(d)) - fr(x[base + targets[r]] - m));
+    }
+  },
+  float64(x, rows, classes, targets, out) {
+    for (let r = 0, base = 0; r < rows; r++, base += classes) {
+      let m = -Infinity;
+      let d = 0;
+      for (let j = 0; j < classes; j++) {
+        const v = x[base + j];
+        if (v > m) {
+          d = d * Math.exp(m - v) + 1;
+          m = v;
+        } else if (v !== -Infinity) {
+          d += Math.exp(v - m);
+        }
+      }
+      out[r] = Math.log(d) - (x[base + targets[r]] - m);
+    }
+  },
+};

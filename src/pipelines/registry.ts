@@ -1,0 +1,20 @@
+/** The built-in pipelines of SPEC section 2, in the SPEC's order. */
+import { log1pLogSoftmax } from './log1p.js';
+import { naiveSoftmax, unshiftedLogSoftmax } from './naive.js';
+import { onlineSoftmax } from './online.js';
+import { fusedCrossEntropy, logsumexpMinusTarget, stableLogSoftmax } from './stable.js';
+import type { Pipeline } from './types.js';
+
+export const BUILTIN_PIPELINES: readonly Pipeline[] = [
+  naiveSoftmax,
+  unshiftedLogSoftmax,
+  stableLogSoftmax,
+  fusedCrossEntropy,
+  logsumexpMinusTarget,
+  log1pLogSoftmax,
+  onlineSoftmax,
+];
+
+export function findPipeline(name: string, among: readonly Pipeline[] = BUILTIN_PIPELINES): Pipeline | undefined {
+  return among.find((p) => p.name === name);
+}

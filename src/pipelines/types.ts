@@ -1,0 +1,71 @@
+/**
+ * The shape every pipeline has, built-in or a user's.
+ *
+ * A kernel computes the per-row losses of a batch: `logits` is `rows × classes`
+ * in row-major order, `targets[r]` the class of row r, and the loss of row r goes
+ * to `out[r]`. Kernels are plain functions over typed arrays and allocate nothing
+ * per call (scratch vectors come from `scratch.ts`), so the same code serves the
+ * fuzzer, the region map and the benchmarks.
+ *
+ * A float32 kernel takes and returns float32 values and rounds every arithmetic
+ * result with `Math.fround`; exp, log and log1p are evaluated in double and then
+ * rounded (SPEC section 2).
+ */
+import type { Dtype } from '../float/dtype.js';
+
+export type Kernel<A extends Float32Array | Float64Array> = (
+  logits: A,
+  rows: number,
+  classes: number,
+  targets: Int32Array,
+  out: A,
+) => void;
+
+/** The first intermediate step that went wrong in a row (SPEC section 5, `cause`). */
+export type Cause =
+  | 'exp-overflow'
+  | 'exp-underflow'
+  | 'sum-overflow'
+  | 'log-of-zero'
+  | 'inf-minus-inf'
+  | 'division-underflow'
+  | 'absorption'
+  | 'cancellation'
+  | 'rounding'
+  | 'peer';
+
+export interface Pipeline {
+  /** Kebab-case name, as in SPEC section 2 and in every report. */
+  readonly name: string;
+  /** One line: the formula. */
+  readonly formula: string;
+  readonly float32: Kernel<Float32Array>;
+  readonly float64: Kernel<Float64Array>;
+  /**
+   * Optional: the first intermediate step that went wrong for one row, by
+   * re-running the row's arithmetic step by step. Used by the region map and the
+   * failure reports; pipelines without it report no cause beyond the outcome.
+   */
+  readonly diagnose?: (row: ArrayLike<number>, target: number, dtype: Dtype) => Cause | undefined;
+}
+
+export function kernelFor(p: Pipeline, dtype: 'float32'): Kernel<Float32Array>;
+export function kernelFor(p: Pipeline, dtype: 'float64'): Kernel<Float64Array>;
+export function kernelFor(p: Pipeline, dtype: Dtype): Kernel<Float32Array> | Kernel<Float64Array>;
+export function kernelFor(p: Pipeline, dtype: Dtype): Kernel<Float32Array> | Kernel<Float64Array> {
+  return dtype === 'float32' ? p.float32 : p.float64;
+}
+
+/** Runs a kernel on a batch of its own dtype (the dispatch in one place, typed). */
+export function runKernel(
+  p: Pipeline,
+  dtype: Dtype,
+  logits: Float32Array | Float64Array,
+  rows: number,
+  classes: number,
+  targets: Int32Array,
+  out: Float32Array | Float64Array,
+): void {
+  if (dtype === 'float32') p.float32(logits as Float32Array, rows, classes, targets, out as Float32Array);
+  else p.float64(logits as Float64Array, rows, classes, targets, out as Float64Array);
+}
