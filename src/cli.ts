@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * The `softmax-stability` command (SPEC section 1). Exit status: 0 success, 1 the
+ * gate found a regression, 2 bad usage or bad input (one line on stderr).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerScore } from './score/command.js';
+import { InputError } from './util/errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command('softmax-stability')
+    .description('numerical stability harness for softmax, log-softmax, NLL and cross-entropy')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerScore(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors are status 2.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof InputError) {
+      process.stderr.write(`softmax-stability: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`softmax-stability: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}

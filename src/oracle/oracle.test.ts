@@ -1,0 +1,60 @@
+import { Decimal } from 'decimal.js';
+import { describe, expect, it } from 'vitest';
+import { formatOf } from '../float/dtype.js';
+import { nextUp } from '../float/ordinal.js';
+import { readFixtureCases, readTruth } from '../testing/fixtures.js';
+import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import { oracleLoss } from './loss.js';
+
+describe('exact conversion from the bits', () => {
+  it('reads the binary value, not the shortest decimal', () => {
+    expect(exactDecimalString(0.1)).toBe('1000000000000000055511151231257827021181583404541015625e-55');
+    expect(exactDecimal(0.1).toString()).toBe('0.1000000000000000055511151231257827021181583404541015625');
+    expect(exactDecimal(Math.fround(0.1)).toString()).toBe('0.100000001490116119384765625');
+    expect(exactDecimal(Number.MIN_VALUE).toFixed(0, Decimal.ROUND_UP)).toBe('1');
+    expect(exactDecimal(2 ** 1023).toString().length).toBeGreaterThan(300);
+  });
+});
+
+describe('correct rounding of a decimal', () => {
+  it('rounds a float32 midpoint to even and one past it up, where double rounding would not', () => {
+    // 1 + 2^-24 is the midpoint between 1 and 1 + 2^-23: ties to even gives 1.
+    const mid = exactDecimal(1).plus(exactDecimal(2 ** -24));
+    expect(roundDecimal(mid, 'float32')).toBe(1);
+    // A hair above the midpoint: Number() gives 1 + 2^-24 exactly, which fround would take to 1.
+    expect(roundDecimal(mid.plus('1e-40'), 'float32')).toBe(1 + 2 ** -23);
+  });
+
+  it('overflows at max + ulp/2 (ties to even) and keeps subnormals', () => {
+    const f32 = formatOf('float32');
+    const halfUlp = exactDecimal(2 ** 103);
+    expect(roundDecimal(exactDecimal(f32.max).plus(halfUlp).minus('1e-30'), 'float32')).toBe(f32.max);
+    expect(roundDecimal(exactDecimal(f32.max).plus(halfUlp), 'float32')).toBe(Infinity);
+    expect(roundDecimal(exactDecimal(f32.minSubnormal).div(2), 'float32')).toBe(0);
+    expect(roundDecimal(exactDecimal(f32.minSubnormal).times('0.5000001'), 'float32')).toBe(f32.minSubnormal);
+    expect(roundDecimal(exactDecimal(Number.MIN_VALUE).times(1.5), 'float64')).toBe(nextUp(Number.MIN_VALUE, 'float64'));
+  });
+});
+
+describe('oracle against mpmath (2300 and 4600 bits)', () => {
+  const truth = readTruth();
+  const cases = readFixtureCases();
+
+  it('finds oracle_loss equal to loss_rounded on all 680 rows, and loss_exact to 30 digits', () => {
+    expect(cases).toHaveLength(680);
+    const mismatches: string[] = [];
+    for (const c of cases) {
+      const t = truth.get(c.id);
+      if (t === undefined) throw new Error(`no truth for ${c.id}`);
+      const o = oracleLoss(c.logits, c.target, c.dtype);
+      const want = formatOf(c.dtype).round(parseFloat(t.lossRounded));
+      if (!Object.is(o.rounded, want)) mismatches.push(`${c.id}: oracle ${o.rounded}, mpmath ${t.lossRounded}`);
+      if (t.lossExact !== 'inf' && o.exact !== 'Infinity') {
+        const a = new Decimal(o.exact);
+        const b = new Decimal(t.lossExact);
+        if (!b.isZero() && a.minus(b).abs().div(b).gt('1e-30')) mismatches.push(`${c.id}: exact ${o.exact} vs ${t.lossExact}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});

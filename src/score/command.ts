@@ -1,0 +1,74 @@
+/** `softmax-stability score CASES.csv [--out FILE] [--pipelines a,b] [--budget ULPS] [--external FILE]` */
+import type { Command } from 'commander';
+import { readCases } from '../cases/read.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import type { Pipeline } from '../pipelines/types.js';
+import { toCsv } from '../report/csv.js';
+import { InputError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/write.js';
+import { readExternal } from './external.js';
+import { DEFAULT_BUDGET } from './outcome.js';
+import { SCORE_COLUMNS, scoreCases, scoredCsvRow, tallyOutcomes } from './score.js';
+
+export interface ScoreCommandOptions {
+  out?: string;
+  pipelines?: string;
+  budget?: string;
+  external?: string;
+}
+
+export function selectPipelines(list: string | undefined, available: readonly Pipeline[]): Pipeline[] {
+  if (list === undefined) return [...available];
+  if (list.trim() === '' || list === 'none') return [];
+  return list.split(',').map((name) => {
+    const p = available.find((q) => q.name === name.trim());
+    if (p === undefined) {
+      throw new InputError(
+        `unknown pipeline ${JSON.stringify(name)}; choose from ${available.map((q) => q.name).join(', ')}`,
+        undefined,
+        undefined,
+        '--pipelines',
+      );
+    }
+    return p;
+  });
+}
+
+export function parseBudget(text: string | undefined, field = '--budget'): number {
+  if (text === undefined) return DEFAULT_BUDGET;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0) {
+    throw new InputError(`budget ${JSON.stringify(text)} is not a number of ulps ≥ 0`, undefined, undefined, field);
+  }
+  return v;
+}
+
+export function runScore(casesFile: string, opts: ScoreCommandOptions, pipelines: readonly Pipeline[] = BUILTIN_PIPELINES): void {
+  const selected = selectPipelines(opts.pipelines, pipelines);
+  const budget = parseBudget(opts.budget);
+  const cases = readCases(casesFile);
+  const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
+  const started = performance.now();
+  const rows = scoreCases(cases, { pipelines: selected, budget, external });
+  const csv = toCsv(SCORE_COLUMNS, rows.map(scoredCsvRow));
+  if (opts.out !== undefined) writeFileAtomic(opts.out, csv);
+  else process.stdout.write(csv);
+  const seconds = (performance.now() - started) / 1000;
+  const lines = tallyOutcomes(rows).map(
+    (t) =>
+      `  ${t.pipeline.padEnd(34)} ${t.dtype}  ok ${t.counts.ok}  inaccurate ${t.counts.inaccurate}  overflow ${t.counts.overflow}  underflow ${t.counts.underflow}  nan ${t.counts.nan}  max ulps ${t.maxUlps}`,
+  );
+  process.stderr.write(`scored ${cases.length} cases x ${selected.length} pipelines + ${external.length} external rows in ${seconds.toFixed(1)} s (budget ${budget} ulps)\n${lines.join('\n')}\n`);
+}
+
+export function registerScore(program: Command): void {
+  program
+    .command('score')
+    .description('run the oracle and the pipelines on a cases file (SPEC sections 3-4)')
+    .argument('<cases>', 'cases CSV: id,dtype,target,logits')
+    .option('--out <file>', 'write the scored CSV here (default: stdout)')
+    .option('--pipelines <list>', 'comma-separated pipeline names (default: all built-ins; "none" for only --external)')
+    .option('--budget <ulps>', `ulps within which a loss is ok (default ${DEFAULT_BUDGET})`)
+    .option('--external <file>', "another implementation's losses: id,impl,dtype,loss")
+    .action((cases: string, opts: ScoreCommandOptions) => runScore(cases, opts));
+}

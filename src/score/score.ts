@@ -1,0 +1,144 @@
+/**
+ * `score`: every case through the oracle once and through each pipeline, scored
+ * as SPEC section 4 says; rows in the order of the cases, then of the pipelines,
+ * then of the external implementations.
+ */
+import { Decimal } from 'decimal.js';
+import type { Case } from '../cases/read.js';
+import type { Dtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
+import { formatValue } from '../float/shortest.js';
+import { exactDecimalString } from '../oracle/exact.js';
+import type { OracleResult } from '../oracle/loss.js';
+import { oracleLoss } from '../oracle/loss.js';
+import type { Pipeline } from '../pipelines/types.js';
+import { runKernel } from '../pipelines/types.js';
+import type { ExternalLoss } from './external.js';
+import type { Outcome, Verdict } from './outcome.js';
+import { classify, DEFAULT_BUDGET } from './outcome.js';
+
+export const SCORE_COLUMNS = [
+  'id',
+  'dtype',
+  'pipeline',
+  'loss',
+  'oracle_loss',
+  'oracle_exact',
+  'ulp_error',
+  'bits_error',
+  'abs_error',
+  'rel_error',
+  'outcome',
+] as const;
+
+export interface ScoredRow extends Verdict {
+  readonly id: string;
+  readonly dtype: Dtype;
+  readonly pipeline: string;
+  readonly loss: number;
+  readonly oracle: OracleResult;
+  /** |loss − exact|, and that over |exact|; undefined where a side is not finite or exact is 0. */
+  readonly absError: number | undefined;
+  readonly relError: number | undefined;
+}
+
+export interface ScoreOptions {
+  readonly pipelines: readonly Pipeline[];
+  readonly budget?: number;
+  readonly external?: readonly ExternalLoss[];
+}
+
+/** Errors against the exact value, in 40 digits so that a loss within an ulp of it still shows its error. */
+const Wide = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, minE: -9e15, maxE: 9e15 });
+
+function errors(loss: number, oracle: OracleResult): { abs: number | undefined; rel: number | undefined } {
+  if (!Number.isFinite(loss) || !Number.isFinite(oracle.approx)) return { abs: undefined, rel: undefined };
+  const exact = new Wide(oracle.exact);
+  const abs = new Wide(exactDecimalString(loss)).minus(exact).abs();
+  return { abs: abs.toNumber(), rel: exact.isZero() ? undefined : abs.div(exact).toNumber() };
+}
+
+/** The loss of one row under one pipeline, computed by the pipeline's kernel on a 1-row batch. */
+export function pipelineLoss(p: Pipeline, row: Float64Array, target: number, dtype: Dtype): number {
+  const fmt = formatOf(dtype);
+  const x = fmt.array(row.length);
+  x.set(row);
+  const out = fmt.array(1);
+  runKernel(p, dtype, x, 1, row.length, Int32Array.of(target), out);
+  return out[0];
+}
+
+export function scoreRow(
+  id: string,
+  dtype: Dtype,
+  pipeline: string,
+  loss: number,
+  oracle: OracleResult,
+  budget: number,
+): ScoredRow {
+  const verdict = classify(loss, oracle.rounded, dtype, budget);
+  const { abs, rel } = errors(loss, oracle);
+  return { id, dtype, pipeline, loss, oracle, ...verdict, absError: abs, relError: rel };
+}
+
+export function scoreCases(cases: readonly Case[], options: ScoreOptions): ScoredRow[] {
+  const budget = options.budget ?? DEFAULT_BUDGET;
+  const externalById = new Map<string, ExternalLoss[]>();
+  for (const e of options.external ?? []) {
+    const list = externalById.get(e.id) ?? [];
+    list.push(e);
+    externalById.set(e.id, list);
+  }
+  const rows: ScoredRow[] = [];
+  for (const c of cases) {
+    const oracle = oracleLoss(c.logits, c.target, c.dtype);
+    for (const p of options.pipelines) {
+      rows.push(scoreRow(c.id, c.dtype, p.name, pipelineLoss(p, c.logits, c.target, c.dtype), oracle, budget));
+    }
+    for (const e of externalById.get(c.id) ?? []) {
+      rows.push(scoreRow(c.id, c.dtype, e.impl, e.loss, oracle, budget));
+    }
+  }
+  return rows;
+}
+
+export function scoredCsvRow(r: ScoredRow): string[] {
+  return [
+    r.id,
+    r.dtype,
+    r.pipeline,
+    formatValue(r.loss, r.dtype),
+    formatValue(r.oracle.rounded, r.dtype),
+    r.oracle.exact,
+    r.ulps === undefined ? '' : String(r.ulps),
+    String(r.bits),
+    r.absError === undefined ? '' : String(r.absError),
+    r.relError === undefined ? '' : String(r.relError),
+    r.outcome,
+  ];
+}
+
+export interface OutcomeTally {
+  readonly pipeline: string;
+  readonly dtype: Dtype;
+  readonly counts: Record<Outcome, number>;
+  maxUlps: number;
+  rows: number;
+}
+
+/** Counts per pipeline × dtype, in first-seen order: the summary `score` prints on stderr. */
+export function tallyOutcomes(rows: readonly ScoredRow[]): OutcomeTally[] {
+  const byKey = new Map<string, OutcomeTally>();
+  for (const r of rows) {
+    const key = `${r.pipeline}\u0000${r.dtype}`;
+    let t = byKey.get(key);
+    if (t === undefined) {
+      t = { pipeline: r.pipeline, dtype: r.dtype, counts: { ok: 0, inaccurate: 0, overflow: 0, underflow: 0, nan: 0 }, maxUlps: 0, rows: 0 };
+      byKey.set(key, t);
+    }
+    t.counts[r.outcome]++;
+    t.rows++;
+    if (r.ulps !== undefined && r.ulps > t.maxUlps) t.maxUlps = r.ulps;
+  }
+  return [...byKey.values()];
+}
