@@ -1,0 +1,32 @@
+/** The public API: an explicit barrel. */
+export type { Dtype, FloatArray, FormatInfo } from './float/dtype.js';
+export { DTYPES, FLOAT32, FLOAT64, formatOf } from './float/dtype.js';
+export { bitsOfError, fromOrdinal, nextDown, nextUp, ordinal, ulpDistance } from './float/ordinal.js';
+export { formatValue, shortestFloat32 } from './float/shortest.js';
+
+export type { Cause, Kernel, Pipeline } from './pipelines/types.js';
+export { runKernel } from './pipelines/types.js';
+export { BUILTIN_PIPELINES, findPipeline } from './pipelines/registry.js';
+export { naiveSoftmax, unshiftedLogSoftmax } from './pipelines/naive.js';
+export { fusedCrossEntropy, logsumexpMinusTarget, stableLogSoftmax } from './pipelines/stable.js';
+export { log1pLogSoftmax } from './pipelines/log1p.js';
+export { onlineSoftmax } from './pipelines/online.js';
+export { meanLoss } from './pipelines/batch.js';
+export { scratch32, scratch64 } from './pipelines/scratch.js';
+
+export type { OracleResult } from './oracle/loss.js';
+export { oracleLoss } from './oracle/loss.js';
+export { exactDecimal, roundDecimal } from './oracle/exact.js';
+
+export type { Case } from './cases/read.js';
+export { parseCases, readCases } from './cases/read.js';
+export type { Outcome, Verdict } from './score/outcome.js';
+export { classify, DEFAULT_BUDGET, OUTCOMES } from './score/outcome.js';
+export type { ScoredRow } from './score/score.js';
+export { scoreCases } from './score/score.js';
+
+export type { BenchSettings, Family, FuzzSettings, GateSettings, MapSettings, SuiteInput } from './suite/define.js';
+export { defineSuite, FAMILIES } from './suite/define.js';
+export type { Suite } from './suite/load.js';
+export { loadSuite } from './suite/load.js';
+export { InputError } from './util/errors.js';

@@ -1,0 +1,74 @@
+/**
+ * Suites: the declarative description of a run (`suites/NAME.suite.ts`).
+ *
+ *     import { defineSuite } from 'softmax-stability';
+ *     export default defineSuite({ name: 'mine', seed: 1, pipelines: ['fused-cross-entropy', myPipeline], ... });
+ *
+ * A pipeline is a built-in's name or a `Pipeline` object (a user's own
+ * implementation): both get every analysis. `defineSuite` only types the object;
+ * `load.ts` checks it and fills the defaults.
+ */
+import type { Dtype } from '../float/dtype.js';
+import type { Pipeline } from '../pipelines/types.js';
+
+/** Generator families of the fuzzer (issue 3). */
+export const FAMILIES = ['ordinal', 'offset', 'dominant', 'underdog', 'spread', 'ties', 'subnormal', 'vocab', 'moderate'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export interface FuzzSettings {
+  /** Families to run (default: all). */
+  readonly families?: readonly Family[];
+  /** Cases per family and dtype: one number, or per family. */
+  readonly runs?: number | Partial<Record<Family, number>>;
+}
+
+export interface MapSettings {
+  /** Grid points along the offset axis (log-spaced, signed). */
+  readonly offsets?: number;
+  /** Grid points along the gap axis. */
+  readonly gaps?: number;
+  /** Further classes below a − g (SPEC section 5); 0 for rows [a, a − g]. */
+  readonly extraClasses?: number;
+}
+
+export interface BenchSettings {
+  /** Inline shapes, [rows, classes]. */
+  readonly shapes?: readonly (readonly [number, number])[];
+  /** The worker-pool batch: [rows, classes]. */
+  readonly poolShape?: readonly [number, number];
+  /** Worker counts to run the pool path with. */
+  readonly workers?: readonly number[];
+  /** Minimum time per task, ms. */
+  readonly time?: number;
+  /** Minimum iterations per task. */
+  readonly iterations?: number;
+}
+
+export interface GateSettings {
+  /** Allowed rise in max ulps before it is a regression (absolute ulps). */
+  readonly ulpTolerance?: number;
+  /** Allowed rise in max bits of error. */
+  readonly bitsTolerance?: number;
+  /** Allowed fall in relative_to_reference throughput, as a fraction (default 0.15). */
+  readonly throughputTolerance?: number;
+}
+
+export interface SuiteInput {
+  readonly name?: string;
+  /** Fixes every random choice of the run. */
+  readonly seed?: number;
+  /** Built-in names or Pipeline objects (default: every built-in). */
+  readonly pipelines?: readonly (string | Pipeline)[];
+  readonly dtypes?: readonly Dtype[];
+  /** Ulp budget of an `ok` outcome, per pipeline name (default 4 for each). */
+  readonly budgets?: Readonly<Record<string, number>>;
+  readonly fuzz?: FuzzSettings;
+  readonly map?: MapSettings;
+  readonly bench?: BenchSettings;
+  readonly gate?: GateSettings;
+}
+
+/** Types a suite file's default export. */
+export function defineSuite<const S extends SuiteInput>(suite: S): S {
+  return suite;
+}

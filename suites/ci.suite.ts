@@ -1,0 +1,20 @@
+/** The CI suite: small, fixed seed, fast; `gate` compares it against reports/baseline/ci/. */
+import { defineSuite } from 'softmax-stability';
+
+export default defineSuite({
+  name: 'ci',
+  seed: 20261127,
+  fuzz: { runs: { ordinal: 40, offset: 40, dominant: 40, underdog: 40, spread: 40, ties: 30, subnormal: 30, vocab: 3, moderate: 40 } },
+  map: { offsets: 49, gaps: 33 },
+  bench: {
+    shapes: [
+      [1, 10],
+      [128, 1000],
+      [4096, 1000],
+    ],
+    poolShape: [16384, 1000],
+    workers: [2],
+    time: 150,
+    iterations: 3,
+  },
+});

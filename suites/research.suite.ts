@@ -1,0 +1,10 @@
+/** The research suite: large campaigns and a fine map, for write-ups. */
+import { defineSuite } from 'softmax-stability';
+
+export default defineSuite({
+  name: 'research',
+  seed: 1,
+  fuzz: { runs: { ordinal: 5000, offset: 5000, dominant: 5000, underdog: 5000, spread: 5000, ties: 2000, subnormal: 2000, vocab: 50, moderate: 5000 } },
+  map: { offsets: 257, gaps: 129 },
+  bench: { time: 1000, iterations: 10 },
+});
