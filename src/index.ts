@@ -11,6 +11,7 @@ export { naiveSoftmax, unshiftedLogSoftmax } from './pipelines/naive.js';
 export { fusedCrossEntropy, logsumexpMinusTarget, stableLogSoftmax } from './pipelines/stable.js';
 export { log1pLogSoftmax } from './pipelines/log1p.js';
 export { onlineSoftmax } from './pipelines/online.js';
+export { accurateCrossEntropy } from './pipelines/accurate.js';
 export { meanLoss } from './pipelines/batch.js';
 export { scratch32, scratch64 } from './pipelines/scratch.js';
 

@@ -1,4 +1,5 @@
-/** The built-in pipelines of SPEC section 2, in the SPEC's order. */
+/** The built-in pipelines: SPEC section 2's seven in the SPEC's order, then accurate-cross-entropy (issue 7). */
+import { accurateCrossEntropy } from './accurate.js';
 import { log1pLogSoftmax } from './log1p.js';
 import { naiveSoftmax, unshiftedLogSoftmax } from './naive.js';
 import { onlineSoftmax } from './online.js';
@@ -13,6 +14,7 @@ export const BUILTIN_PIPELINES: readonly Pipeline[] = [
   logsumexpMinusTarget,
   log1pLogSoftmax,
   onlineSoftmax,
+  accurateCrossEntropy,
 ];
 
 export function findPipeline(name: string, among: readonly Pipeline[] = BUILTIN_PIPELINES): Pipeline | undefined {

@@ -1,0 +1,282 @@
+/**
+ * accurate-cross-entropy: the per-row loss within 2 ulps of the correctly rounded
+ * loss wherever that loss is finite, in both formats (issue 7).
+ *
+ * Method. With k an index of the maximum m, t the target and D = m − x[t] ≥ 0,
+ *
+ *     loss = D + log1p(T),   T = Σ_{j≠k} exp(x_j − m)
+ *
+ * (Blanchard, Higham & Higham 2021, eq. (4.2)): keeping the maximal term's 1 out
+ * of T lets log1p return a tiny loss to full relative accuracy, and both parts are
+ * ≥ 0, so the final sum cannot cancel. What still loses bits, and what removes it:
+ *
+ * 1. The rounding of x_j − m (an error of |x_j − m| · u in the exponent, i.e. a
+ *    relative error of up to 745 u in a float64 term): TwoSum keeps the difference
+ *    exact as a double-double dh + dl (Knuth, TAOCP vol. 2, 4.2.2), and exp uses
+ *    both parts.
+ * 2. exp itself (Math.exp is faithful, < 1 ulp) and the n roundings of the sum
+ *    (n·u relative, Higham 2002, §4.2): each term is produced as 2^q·(H + h)
+ *    with H = 2^(i/256) from a table and h = H·expm1(r) + (table's low part),
+ *    |r| ≤ ln2/512, so its relative error is about u·|r| ≈ 2^−62; the H parts are
+ *    summed with TwoSum and the small parts in a separate accumulator, so T is known
+ *    to about 2^−60 relative (a double-double sum, Ogita, Rump & Oishi 2005).
+ * 3. log1p (Math.log1p is faithful, < 1 ulp): T < 1/4 takes the series
+ *    T − T²/2 + T³/3 − … with the first two terms in double-double; T ≥ 1/4 takes
+ *    y0 = log(1 + T) in double and one Newton step y0 + ((1 + T)·e^(−y0) − 1)
+ *    with e^(−y0) from the same table exp and the product by Dekker's TwoProd.
+ * 4. Subnormal results: when the target is the maximum (D = 0) and every other
+ *    class is far below, the loss ≈ T is subnormal or near it; the terms are then
+ *    summed scaled by 2^−qmax (qmax the exponent of the largest term) and the
+ *    loss is scaled back once at the end, so the only rounding in the subnormal
+ *    range is the last one.
+ * The double-double result (relative error ≈ 2^−58) is rounded once: within 1 ulp
+ * of the correctly rounded loss, 0 unless the loss lies within 2^−58 of a midpoint.
+ *
+ * float32: the same formula evaluated in float64 (the "wider format" of issue 7:
+ * 29 more bits than the result needs) and rounded once with Math.fround; its
+ * relative error before that rounding is below 2^−36 (n·2^−53 from the sum, for n ≤ 2^17
+ * classes, and |x_j − m|·2^−53 ≤ 2^−46 from each difference), far below its 2^−24, so the result is within
+ * 1 ulp of the correctly rounded float32 loss. It does not follow SPEC section 2's
+ * round-every-step rule, which defines the seven built-ins' float32 behaviour; it
+ * states its own.
+ */
+import { Decimal } from 'decimal.js';
+import { exactDecimalString } from '../oracle/exact.js';
+import type { Pipeline } from './types.js';
+
+// ---------------------------------------------------------------------------
+// Tables and constants, derived at load time from decimal.js at 40 digits (each
+// double taken at its exact binary value: `new Decimal(x)` would read its shortest decimal).
+
+/** Table size: 2^(i/N), i = 0..N−1; |r| ≤ ln2/(2N) = 0.00135 after reduction. */
+const N = 256;
+const D40 = Decimal.clone({ precision: 40 });
+const LN2 = D40.ln(2);
+/** N / ln 2, rounded: only used to pick the reduction multiple, any rounding is fine. */
+const INV_LN2_N = N / Math.LN2;
+/**
+ * ln2/N in three parts (Cody & Waite 1980): L1 keeps 33 significant bits so that
+ * kk·L1 is exact for |kk| < 2^20 (|d| < 2800, beyond every argument used below);
+ * L2 and L3 carry the next 106 bits.
+ */
+const [L1, L2, L3] = (() => {
+  const c = LN2.div(N);
+  const hi = Number(c.toString());
+  const l1 = Math.trunc(hi * 2 ** 40) / 2 ** 40; // ln2/256 ≈ 2^−8.5: 40 fractional bits = 33 significant bits
+  const rest = c.minus(exactDecimalString(l1));
+  const l2 = Number(rest.toString());
+  const l3 = Number(rest.minus(exactDecimalString(l2)).toString());
+  return [l1, l2, l3];
+})();
+/** 2^(i/N) as a double-double: TH[i] + TL[i]. */
+const TH = new Float64Array(N);
+const TL = new Float64Array(N);
+for (let i = 0; i < N; i++) {
+  const v = new D40(2).pow(new D40(i).div(N));
+  TH[i] = Number(v.toString());
+  TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
+}
+/** POW2M[e] = 2^−e for e = 0..1074 (2^−1074 is the smallest subnormal); 0 beyond. */
+const POW2M = new Float64Array(1076);
+for (let e = 0; e < 1076; e++) POW2M[e] = e <= 1074 ? 2 ** -e : 0;
+/** Rounds a double of magnitude < 2^51 to an integer, ties to even: adding 1.5·2^52 leaves no fraction bits. */
+const ROUNDER = 6755399441055744;
+/** Dekker's splitter for TwoProd without FMA: 2^27 + 1. */
+const SPLITTER = 134217729;
+/**
+ * Terms more than 800 below the largest one (e^−800 ≈ 2^−1154 of it) cannot reach
+ * the 2^−60 relative accuracy the sum keeps: skipped, along with masked classes.
+ */
+const NEGLIGIBLE_BELOW = 800;
+/**
+ * Below this the other classes cannot touch a float64 loss: T < n·e^−1500 < 2^−2100
+ * for n < 2^60, far under half the smallest subnormal (2^−1075), so the loss is
+ * D + 0 rounded (an exact 0 when D = 0).
+ */
+const NO_EFFECT_BELOW = -1500;
+/**
+ * With the target at the maximum and every other class more than 600 below it,
+ * T < n·e^−600 ≈ 2^−866·n: small enough that the loss is T itself, and close
+ * enough to the subnormal range (2^−1022) that it is summed scaled.
+ */
+const SCALED_BELOW = -600;
+
+// ---------------------------------------------------------------------------
+// Row state shared by the helpers (module-level, so the kernels allocate nothing).
+
+let sumHi = 0; // Σ of the table parts 2^(q−qmax)·H, TwoSum-accumulated …
+let sumErr = 0; // … its rounding errors …
+let sumLo = 0; // … and the small parts 2^(q−qmax)·h.
+let expHi = 0; // result of expDD: expHi + expLo
+let expLo = 0;
+let outHi = 0; // result of log1pDD / twoProd
+let outLo = 0;
+
+/**
+ * Adds exp(dh + dl) · 2^−qmax to the running sum. −2300 ≤ dh ≤ 0 (callers skip smaller
+ * arguments), so |kk| < 2^20 and kk·L1 is exact; |dl| ≤ ulp(dh)/2.
+ */
+function addExpTerm(dh: number, dl: number, qmax: number): void {
+  const kk = dh * INV_LN2_N + ROUNDER - ROUNDER;
+  const r = dh - kk * L1 - kk * L2 + (dl - kk * L3);
+  const ki = kk | 0;
+  const i = ki & (N - 1);
+  const e = qmax - (ki >> 8); // ki >> 8 = floor(kk / N), the power of two
+  const s = e < 1076 ? POW2M[e] : 0;
+  // expm1(r) to degree 6: the first term left out, r^7/7! < 2^−79 for |r| ≤ 0.00136.
+  const p = r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+  const hi = TH[i] * s;
+  const t = sumHi + hi;
+  const bp = t - sumHi;
+  sumErr += sumHi - (t - bp) + (hi - bp);
+  sumHi = t;
+  sumLo += (TH[i] * p + TL[i]) * s;
+}
+
+/** exp(x) for |x| ≤ 2800 as a double-double in (expHi, expLo), relative error ≈ 2^−62. */
+function expDD(x: number): void {
+  const kk = x * INV_LN2_N + ROUNDER - ROUNDER;
+  const r = x - kk * L1 - kk * L2 - kk * L3;
+  const ki = kk | 0;
+  const i = ki & (N - 1);
+  const scale = 2 ** (ki >> 8);
+  const p = r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+  expHi = TH[i] * scale;
+  expLo = (TH[i] * p + TL[i]) * scale;
+}
+
+/** Dekker's TwoProd: a·b = outHi + outLo exactly (no overflow in the split for |a|, |b| < 2^995). */
+function twoProd(a: number, b: number): void {
+  const p = a * b;
+  let c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  outHi = p;
+  outLo = ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/** log1p(th + tl) for a double-double T ≥ 0, into (outHi, outLo); relative error ≈ 2^−58. */
+function log1pDD(th: number, tl: number): void {
+  if (th < 0.25) {
+    // T − T²/2 + tail, tail = Σ_{k≥3} (−T)^k·(−1)/k in double: |tail| ≤ T³/3 ≤ T/48, so its
+    // rounding is < 2^−58 of the result. 40 terms: 0.25^40/40 < 2^−85.
+    let tail = 0;
+    for (let k = 40; k >= 3; k--) tail = th * ((k % 2 === 1 ? 1 : -1) / k + tail);
+    tail *= th * th;
+    twoProd(th, th);
+    const sqHi = outHi * 0.5;
+    const sqLo = (outLo + 2 * th * tl) * 0.5;
+    // (th + tl) − (sqHi + sqLo) + tail
+    const s = th - sqHi;
+    const bp = s - th;
+    const err = th - (s - bp) + (-sqHi - bp);
+    outHi = s;
+    outLo = err + tl - sqLo + tail;
+    return;
+  }
+  // S = 1 + T as a double-double.
+  const sh = 1 + th;
+  const bp = sh - 1;
+  const sl = 1 - (sh - bp) + (th - bp) + tl;
+  const y0 = Math.log(sh);
+  expDD(-y0);
+  const eh = expHi;
+  const el = expLo;
+  twoProd(sh, eh);
+  // δ = S·e^(−y0) − 1 ≈ log(S) − y0, |δ| < 2^−50; its square is below 2^−100 of y0 ≥ 0.22.
+  const delta = outHi - 1 + (outLo + sh * el + sl * eh);
+  outHi = y0;
+  outLo = delta;
+}
+
+// ---------------------------------------------------------------------------
+
+function accurateRow64(x: Float64Array, base: number, classes: number, target: number): number {
+  let k = 0;
+  let m = x[base];
+  let m2 = -Infinity;
+  for (let j = 1; j < classes; j++) {
+    const v = x[base + j];
+    if (v > m) {
+      m2 = m;
+      m = v;
+      k = j;
+    } else if (v > m2) {
+      m2 = v;
+    }
+  }
+  const xt = x[base + target];
+  // D = m − x[t] exactly, as Dh + Dl (TwoSum).
+  const dH = m - xt;
+  if (dH === Infinity) return Infinity; // masked target, or D > max: the loss overflows too
+  const bv = dH - m;
+  const dL = m - (dH - bv) + (-xt - bv);
+  const g = m2 - m; // the largest other term's exponent (rounded): only picks thresholds and the scale
+  if (g < NO_EFFECT_BELOW || m2 === -Infinity) return dH + dL;
+  if (target === k && g < SCALED_BELOW) {
+    // D = 0 and T < n·e^−600 < 2^−865·n: log1p(T) = T·(1 − T/2 + …) equals T to 2^−865,
+    // so the loss is T, summed at the scale 2^−qmax of its largest term.
+    const qmax = ((g * INV_LN2_N + ROUNDER - ROUNDER) | 0) >> 8;
+    // T < 2^(qmax+1)·n: below 2^−1079 for n < 2^20, under half the smallest subnormal.
+    if (qmax < -1100) return 0;
+    sumRow(x, base, classes, k, m, g - NEGLIGIBLE_BELOW, qmax);
+    const tsH = sumHi + (sumErr + sumLo);
+    // 2^−600 keeps the first product normal and exact; the second rounds once (qmax + 600 ≥ −500).
+    return tsH * 2 ** -600 * 2 ** (qmax + 600);
+  }
+  sumRow(x, base, classes, k, m, -NEGLIGIBLE_BELOW, 0);
+  const tsH = sumHi + (sumErr + sumLo);
+  const tsL = sumErr + sumLo - (tsH - sumHi);
+  log1pDD(tsH, tsL);
+  // D + log1p(T) in double-double, rounded once.
+  const hi = dH + outHi;
+  const bb = hi - dH;
+  const lo = dH - (hi - bb) + (outHi - bb) + dL + outLo;
+  return hi + lo;
+}
+
+/** T·2^−qmax into (sumHi, sumErr, sumLo): every j ≠ k with x_j − m ≥ lim (masked classes fail that test). */
+function sumRow(x: Float64Array, base: number, classes: number, k: number, m: number, lim: number, qmax: number): void {
+  sumHi = 0;
+  sumErr = 0;
+  sumLo = 0;
+  for (let j = 0; j < k; j++) {
+    const v = x[base + j];
+    const dh = v - m;
+    if (dh < lim) continue;
+    const bb = dh - v; // TwoSum(v, −m): dh + dl = v − m exactly
+    addExpTerm(dh, v - (dh - bb) + (-m - bb), qmax);
+  }
+  for (let j = k + 1; j < classes; j++) {
+    const v = x[base + j];
+    const dh = v - m;
+    if (dh < lim) continue;
+    const bb = dh - v;
+    addExpTerm(dh, v - (dh - bb) + (-m - bb), qmax);
+  }
+}
+
+function accurateRow32(x: Float32Array, base: number, classes: number, target: number): number {
+  let k = 0;
+  for (let j = 1; j < classes; j++) if (x[base + j] > x[base + k]) k = j;
+  const m = x[base + k];
+  let s = 0;
+  for (let j = 0; j < k; j++) s += Math.exp(x[base + j] - m);
+  for (let j = k + 1; j < classes; j++) s += Math.exp(x[base + j] - m);
+  return Math.fround(Math.log1p(s) + (m - x[base + target]));
+}
+
+export const accurateCrossEntropy: Pipeline = {
+  name: 'accurate-cross-entropy',
+  formula:
+    'loss = (m − x[t]) + log1p(Σ_{j≠k} exp(x_j − m)); float64: exact differences, table exp and sums in double-double, subnormal scaling; float32: evaluated in float64, rounded once',
+  float32(x, rows, classes, targets, out) {
+    for (let r = 0, base = 0; r < rows; r++, base += classes) out[r] = accurateRow32(x, base, classes, targets[r]);
+  },
+  float64(x, rows, classes, targets, out) {
+    for (let r = 0, base = 0; r < rows; r++, base += classes) out[r] = accurateRow64(x, base, classes, targets[r]);
+  },
+};
