@@ -105,33 +105,12 @@ const SCALED_BELOW = -600;
 // Row state shared by the helpers (module-level, so the kernels allocate nothing).
 
 let sumHi = 0; // Σ of the table parts 2^(q−qmax)·H, TwoSum-accumulated …
-let sumErr = 0; // … its rounding errors …
-let sumLo = 0; // … and the small parts 2^(q−qmax)·h.
+let sumErr = 0; // … their rounding errors …
+let sumLo = 0; // … and the small parts 2^(q−qmax)·h (see sumRow).
 let expHi = 0; // result of expDD: expHi + expLo
 let expLo = 0;
 let outHi = 0; // result of log1pDD / twoProd
 let outLo = 0;
-
-/**
- * Adds exp(dh + dl) · 2^−qmax to the running sum. −2300 ≤ dh ≤ 0 (callers skip smaller
- * arguments), so |kk| < 2^20 and kk·L1 is exact; |dl| ≤ ulp(dh)/2.
- */
-function addExpTerm(dh: number, dl: number, qmax: number): void {
-  const kk = dh * INV_LN2_N + ROUNDER - ROUNDER;
-  const r = dh - kk * L1 - kk * L2 + (dl - kk * L3);
-  const ki = kk | 0;
-  const i = ki & (N - 1);
-  const e = qmax - (ki >> 8); // ki >> 8 = floor(kk / N), the power of two
-  const s = e < 1076 ? POW2M[e] : 0;
-  // expm1(r) to degree 6: the first term left out, r^7/7! < 2^−79 for |r| ≤ 0.00136.
-  const p = r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
-  const hi = TH[i] * s;
-  const t = sumHi + hi;
-  const bp = t - sumHi;
-  sumErr += sumHi - (t - bp) + (hi - bp);
-  sumHi = t;
-  sumLo += (TH[i] * p + TL[i]) * s;
-}
 
 /** exp(x) for |x| ≤ 2800 as a double-double in (expHi, expLo), relative error ≈ 2^−62. */
 function expDD(x: number): void {
@@ -238,25 +217,39 @@ function accurateRow64(x: Float64Array, base: number, classes: number, target: n
   return hi + lo;
 }
 
-/** T·2^−qmax into (sumHi, sumErr, sumLo): every j ≠ k with x_j − m ≥ lim (masked classes fail that test). */
+/**
+ * T·2^−qmax into (sumHi, sumErr, sumLo): every j ≠ k with x_j − m ≥ lim (masked
+ * classes fail that test). lim ≥ −2300, so |kk| < 2^20 and kk·L1 is exact.
+ */
 function sumRow(x: Float64Array, base: number, classes: number, k: number, m: number, lim: number, qmax: number): void {
-  sumHi = 0;
-  sumErr = 0;
-  sumLo = 0;
-  for (let j = 0; j < k; j++) {
+  let hiSum = 0;
+  let errSum = 0;
+  let loSum = 0;
+  for (let j = 0; j < classes; j++) {
     const v = x[base + j];
     const dh = v - m;
-    if (dh < lim) continue;
+    if (dh < lim || j === k) continue;
     const bb = dh - v; // TwoSum(v, −m): dh + dl = v − m exactly
-    addExpTerm(dh, v - (dh - bb) + (-m - bb), qmax);
+    const dl = v - (dh - bb) + (-m - bb);
+    // exp(dh + dl) = 2^(kk/N) · exp(r), r = dh + dl − kk·ln2/N, |r| ≤ ln2/(2N)
+    const kk = dh * INV_LN2_N + ROUNDER - ROUNDER;
+    const r = dh - kk * L1 - kk * L2 + (dl - kk * L3);
+    const ki = kk | 0;
+    const i = ki & (N - 1);
+    const e = qmax - (ki >> 8); // ki >> 8 = floor(kk / N): the power of two, relative to 2^qmax
+    const s = e < 1076 ? POW2M[e] : 0;
+    // expm1(r) to degree 6: the first term left out, r^7/7! < 2^−79 for |r| ≤ 0.00136.
+    const p = r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+    const h = TH[i] * s;
+    const t = hiSum + h; // TwoSum(hiSum, h)
+    const bp = t - hiSum;
+    errSum += hiSum - (t - bp) + (h - bp);
+    hiSum = t;
+    loSum += (TH[i] * p + TL[i]) * s;
   }
-  for (let j = k + 1; j < classes; j++) {
-    const v = x[base + j];
-    const dh = v - m;
-    if (dh < lim) continue;
-    const bb = dh - v;
-    addExpTerm(dh, v - (dh - bb) + (-m - bb), qmax);
-  }
+  sumHi = hiSum;
+  sumErr = errSum;
+  sumLo = loSum;
 }
 
 function accurateRow32(x: Float32Array, base: number, classes: number, target: number): number {
