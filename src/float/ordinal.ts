@@ -65,6 +65,18 @@ export function ulpDistance(a: number, b: number, dtype: Dtype): number | undefi
   return Number(d < 0n ? -d : d);
 }
 
+/**
+ * The ulp distance spelled exactly (float64 distances reach 2^64, past the 2^53
+ * up to which a number counts exactly); "" where it is undefined.
+ */
+export function ulpDistanceText(a: number, b: number, dtype: Dtype): string {
+  const d = ulpDistance(a, b, dtype);
+  if (d === undefined) return '';
+  if (dtype === 'float32' || d <= Number.MAX_SAFE_INTEGER) return String(d);
+  const e = ordinal64(a) - ordinal64(b);
+  return (e < 0n ? -e : e).toString();
+}
+
 /** Herbie's bits of error, log2(1 + ulps); the format's width where ulps is undefined. */
 export function bitsOfError(ulps: number | undefined, dtype: Dtype): number {
   if (ulps === undefined) return dtype === 'float32' ? 32 : 64;

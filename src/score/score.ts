@@ -8,6 +8,7 @@ import type { Case } from '../cases/read.js';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { formatValue } from '../float/shortest.js';
+import { ulpDistanceText } from '../float/ordinal.js';
 import { exactDecimalString } from '../oracle/exact.js';
 import type { OracleResult } from '../oracle/loss.js';
 import { oracleLoss } from '../oracle/loss.js';
@@ -110,7 +111,7 @@ export function scoredCsvRow(r: ScoredRow): string[] {
     formatValue(r.loss, r.dtype),
     formatValue(r.oracle.rounded, r.dtype),
     r.oracle.exact,
-    r.ulps === undefined ? '' : String(r.ulps),
+    r.ulps === undefined ? '' : ulpDistanceText(r.loss, r.oracle.rounded, r.dtype),
     String(r.bits),
     r.absError === undefined ? '' : String(r.absError),
     r.relError === undefined ? '' : String(r.relError),
