@@ -2,6 +2,7 @@
  * The log1p family: the maximal term's 1 kept out of the sum.
  */
 import type { Pipeline } from './types.js';
+import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
 
@@ -20,7 +21,7 @@ export const log1pLogSoftmax: Pipeline = {
       for (let j = 1; j < classes; j++) if (x[base + j] > x[base + k]) k = j;
       const m = x[base + k];
       let s = 0;
-      for (let j = 0; j < classes; j++) if (j !== k) s = fr(s + fr(Math.exp(fr(x[base + j] - m))));
+      for (let j = 0; j < classes; j++) if (j !== k) s = fr(s + exp32(fr(x[base + j] - m)));
       out[r] = fr(fr(Math.log1p(s)) - fr(x[base + targets[r]] - m));
     }
   },

@@ -11,6 +11,7 @@
  */
 import { scratch32, scratch64 } from './scratch.js';
 import type { Pipeline } from './types.js';
+import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
 
@@ -23,7 +24,7 @@ export const naiveSoftmax: Pipeline = {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       let s = 0;
       for (let j = 0; j < classes; j++) {
-        const e = fr(Math.exp(x[base + j]));
+        const e = exp32(x[base + j]);
         p[j] = e;
         s = fr(s + e);
       }
@@ -54,7 +55,7 @@ export const unshiftedLogSoftmax: Pipeline = {
     const z = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + fr(Math.exp(x[base + j])));
+      for (let j = 0; j < classes; j++) s = fr(s + exp32(x[base + j]));
       const lse = fr(Math.log(s));
       for (let j = 0; j < classes; j++) z[j] = fr(x[base + j] - lse);
       out[r] = -z[targets[r]];

@@ -2,6 +2,7 @@
  * Single-pass (online) normaliser.
  */
 import type { Pipeline } from './types.js';
+import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
 
@@ -21,10 +22,10 @@ export const onlineSoftmax: Pipeline = {
       for (let j = 0; j < classes; j++) {
         const v = x[base + j];
         if (v > m) {
-          d = fr(fr(d * fr(Math.exp(fr(m - v)))) + 1);
+          d = fr(fr(d * exp32(fr(m - v))) + 1);
           m = v;
         } else if (v !== -Infinity) {
-          d = fr(d + fr(Math.exp(fr(v - m))));
+          d = fr(d + exp32(fr(v - m)));
         }
       }
       out[r] = fr(fr(Math.log(d)) - fr(x[base + targets[r]] - m));

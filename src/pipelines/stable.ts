@@ -12,6 +12,7 @@
 import { scratch32, scratch64 } from './scratch.js';
 import { rowMax } from './row.js';
 import type { Pipeline } from './types.js';
+import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
 
@@ -24,7 +25,7 @@ export const stableLogSoftmax: Pipeline = {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
       let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + fr(Math.exp(fr(x[base + j] - m))));
+      for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
       const ls = fr(Math.log(s));
       for (let j = 0; j < classes; j++) z[j] = fr(fr(x[base + j] - m) - ls);
       out[r] = -z[targets[r]];
@@ -51,7 +52,7 @@ export const fusedCrossEntropy: Pipeline = {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
       let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + fr(Math.exp(fr(x[base + j] - m))));
+      for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
       out[r] = fr(fr(Math.log(s)) - fr(x[base + targets[r]] - m));
     }
   },
@@ -73,7 +74,7 @@ export const logsumexpMinusTarget: Pipeline = {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
       let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + fr(Math.exp(fr(x[base + j] - m))));
+      for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
       out[r] = fr(fr(m + fr(Math.log(s))) - x[base + targets[r]]);
     }
   },
