@@ -1,0 +1,208 @@
+/**
+ * The regression gate's comparisons (issue 6): a current run of a suite against
+ * its committed baseline, file by file. A regression is a pipeline × dtype
+ *
+ * - whose max ulps or max bits of error (per fuzz family) rise past the suite's
+ *   tolerance;
+ * - whose share of `ok` falls (per fuzz family);
+ * - whose safe region shrinks: a map cell that was `ok` and is not, or a boundary
+ *   out of `ok` that moves towards the ok side;
+ * - whose `relative_to_reference` throughput falls by more than the tolerance.
+ *
+ * Rows are matched by their key columns; a key in the baseline but not in the
+ * current run is a regression of its own (`missing`), since the gate cannot vouch
+ * for what it did not measure; a new key is reported as `new`, not a failure.
+ */
+import { join } from 'node:path';
+import { ordinal } from '../float/ordinal.js';
+import type { Dtype } from '../float/dtype.js';
+import { isDtype } from '../float/dtype.js';
+import { BENCH_COLUMNS, BOUNDARIES_COLUMNS, FUZZ_COLUMNS, REGIONS_COLUMNS } from '../report/columns.js';
+import type { ReportRow } from '../report/read.js';
+import { numberField, readReport } from '../report/read.js';
+import type { GateSettings } from '../suite/define.js';
+import { InputError } from '../util/errors.js';
+
+export type GateStatus = 'pass' | 'regression' | 'missing' | 'new';
+
+export interface GateRow {
+  readonly check: 'accuracy' | 'ok-share' | 'region' | 'boundary' | 'throughput';
+  readonly pipeline: string;
+  readonly dtype: string;
+  readonly metric: string;
+  readonly baseline: string;
+  readonly current: string;
+  readonly limit: string;
+  readonly status: GateStatus;
+}
+
+export const GATE_FILES = ['fuzz.csv', 'regions.csv', 'boundaries.csv', 'bench.csv'] as const;
+
+function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[]): Map<string, ReportRow> {
+  const map = new Map<string, ReportRow>();
+  for (const r of rows) {
+    const key = keyColumns.map((c) => r.values[c]).join('|');
+    if (map.has(key)) throw new InputError(`duplicate row for ${keyColumns.map((c) => `${c}=${r.values[c]}`).join(', ')}`, file, r.line);
+    map.set(key, r);
+  }
+  return map;
+}
+
+function dtypeOf(file: string, r: ReportRow): Dtype {
+  const d = r.values.dtype;
+  if (!isDtype(d)) throw new InputError(`unknown dtype ${JSON.stringify(d)}`, file, r.line, 'dtype');
+  return d;
+}
+
+/** Pairs baseline and current rows by key; calls `both` for pairs, reports the unpaired. */
+function pair(
+  out: GateRow[],
+  check: GateRow['check'],
+  files: { base: string; cur: string },
+  base: Map<string, ReportRow>,
+  cur: Map<string, ReportRow>,
+  metricOf: (r: ReportRow) => string,
+  both: (b: ReportRow, c: ReportRow) => void,
+): void {
+  for (const [key, b] of base) {
+    const c = cur.get(key);
+    if (c === undefined) {
+      out.push({ check, pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: 'present', current: 'absent', limit: 'present', status: 'missing' });
+    } else {
+      dtypeOf(files.base, b);
+      dtypeOf(files.cur, c);
+      both(b, c);
+    }
+  }
+  for (const [key, c] of cur) {
+    if (!base.has(key)) out.push({ check, pipeline: c.values.pipeline, dtype: c.values.dtype, metric: metricOf(c), baseline: 'absent', current: 'present', limit: '', status: 'new' });
+  }
+}
+
+function compareFuzz(out: GateRow[], baseDir: string, curDir: string, tol: Required<GateSettings>): void {
+  const files = { base: join(baseDir, 'fuzz.csv'), cur: join(curDir, 'fuzz.csv') };
+  const key = ['pipeline', 'dtype', 'family'];
+  const base = keyed(files.base, readReport(files.base, FUZZ_COLUMNS), key);
+  const cur = keyed(files.cur, readReport(files.cur, FUZZ_COLUMNS), key);
+  pair(out, 'accuracy', files, base, cur, (r) => `fuzz[${r.values.family}]`, (b, c) => {
+    const p = b.values.pipeline;
+    const d = b.values.dtype;
+    const fam = b.values.family;
+    const bu = numberField(files.base, b, 'max_ulp', { special: true }) ?? 0;
+    const cu = numberField(files.cur, c, 'max_ulp', { special: true }) ?? 0;
+    const ulpLimit = bu + tol.ulpTolerance;
+    out.push({ check: 'accuracy', pipeline: p, dtype: d, metric: `max_ulp[${fam}]`, baseline: b.values.max_ulp, current: c.values.max_ulp, limit: String(ulpLimit), status: cu > ulpLimit ? 'regression' : 'pass' });
+    const bb = numberField(files.base, b, 'max_bits') ?? 0;
+    const cb = numberField(files.cur, c, 'max_bits') ?? 0;
+    const bitsLimit = bb + tol.bitsTolerance;
+    out.push({ check: 'accuracy', pipeline: p, dtype: d, metric: `max_bits[${fam}]`, baseline: b.values.max_bits, current: c.values.max_bits, limit: String(bitsLimit), status: cb > bitsLimit ? 'regression' : 'pass' });
+    const share = (file: string, r: ReportRow) => {
+      const cases = numberField(file, r, 'cases') ?? 0;
+      return cases > 0 ? (numberField(file, r, 'ok') ?? 0) / cases : 1;
+    };
+    const bs = share(files.base, b);
+    const cs = share(files.cur, c);
+    out.push({ check: 'ok-share', pipeline: p, dtype: d, metric: `ok_share[${fam}]`, baseline: bs.toFixed(6), current: cs.toFixed(6), limit: bs.toFixed(6), status: cs < bs ? 'regression' : 'pass' });
+  });
+}
+
+function compareRegions(out: GateRow[], baseDir: string, curDir: string): void {
+  const files = { base: join(baseDir, 'regions.csv'), cur: join(curDir, 'regions.csv') };
+  const key = ['pipeline', 'dtype', 'panel', 'offset', 'gap'];
+  const base = keyed(files.base, readReport(files.base, REGIONS_COLUMNS), key);
+  const cur = keyed(files.cur, readReport(files.cur, REGIONS_COLUMNS), key);
+  // One row per pipeline × dtype × panel: ok cells lost (and the first one, to name it).
+  const lost = new Map<string, { pipeline: string; dtype: string; panel: string; okBase: number; okCur: number; lostCells: number; first?: ReportRow }>();
+  const missing: GateRow[] = [];
+  pair(missing, 'region', files, base, cur, (r) => `cell[${r.values.panel} offset=${r.values.offset} gap=${r.values.gap}]`, (b, c) => {
+    const k = `${b.values.pipeline}|${b.values.dtype}|${b.values.panel}`;
+    let e = lost.get(k);
+    if (e === undefined) {
+      e = { pipeline: b.values.pipeline, dtype: b.values.dtype, panel: b.values.panel, okBase: 0, okCur: 0, lostCells: 0 };
+      lost.set(k, e);
+    }
+    if (b.values.outcome === 'ok') e.okBase++;
+    if (c.values.outcome === 'ok') e.okCur++;
+    if (b.values.outcome === 'ok' && c.values.outcome !== 'ok') {
+      e.lostCells++;
+      e.first ??= c;
+    }
+  });
+  for (const e of lost.values()) {
+    const where = e.first ? ` first at offset=${e.first.values.offset} gap=${e.first.values.gap} (${e.first.values.outcome})` : '';
+    out.push({
+      check: 'region',
+      pipeline: e.pipeline,
+      dtype: e.dtype,
+      metric: `ok_cells[${e.panel}]${where}`,
+      baseline: String(e.okBase),
+      current: String(e.okCur),
+      limit: `no ok cell lost`,
+      status: e.lostCells > 0 ? 'regression' : 'pass',
+    });
+  }
+  out.push(...missing);
+}
+
+function compareBoundaries(out: GateRow[], baseDir: string, curDir: string): void {
+  const files = { base: join(baseDir, 'boundaries.csv'), cur: join(curDir, 'boundaries.csv') };
+  const key = ['pipeline', 'dtype', 'panel', 'axis', 'fixed', 'from_outcome', 'to_outcome'];
+  const base = keyed(files.base, readReport(files.base, BOUNDARIES_COLUMNS), key);
+  const cur = keyed(files.cur, readReport(files.cur, BOUNDARIES_COLUMNS), key);
+  const metricOf = (r: ReportRow) => `${r.values.panel} ${r.values.axis} ${r.values.from_outcome}->${r.values.to_outcome} at ${r.values.axis === 'offset' ? 'gap' : 'offset'}=${r.values.fixed}`;
+  const moved: GateRow[] = [];
+  pair(moved, 'boundary', files, base, cur, metricOf, (b, c) => {
+    const dtype = dtypeOf(files.base, b);
+    // Along the axis the outcome goes from `from` (up to last_value) to `to` (from first_value on).
+    // Leaving ok: the safe side ends at last_value, and shrinks if it moves down.
+    // Entering ok: the safe side starts at first_value, and shrinks if it moves up.
+    let column: 'last_value' | 'first_value' | undefined;
+    if (b.values.from_outcome === 'ok' && b.values.to_outcome !== 'ok') column = 'last_value';
+    else if (b.values.to_outcome === 'ok' && b.values.from_outcome !== 'ok') column = 'first_value';
+    if (column === undefined) return;
+    const bv = numberField(files.base, b, column, { special: true }) ?? 0;
+    const cv = numberField(files.cur, c, column, { special: true }) ?? 0;
+    const shrinks = column === 'last_value' ? ordinal(cv, dtype) < ordinal(bv, dtype) : ordinal(cv, dtype) > ordinal(bv, dtype);
+    moved.push({
+      check: 'boundary',
+      pipeline: b.values.pipeline,
+      dtype: b.values.dtype,
+      metric: `${metricOf(b)} ${column}`,
+      baseline: b.values[column],
+      current: c.values[column],
+      limit: column === 'last_value' ? `>= ${b.values[column]}` : `<= ${b.values[column]}`,
+      status: shrinks ? 'regression' : 'pass',
+    });
+  });
+  // A boundary present only now means a region appeared: the region check names its cells.
+  // A boundary missing now means one vanished: with no ok cell lost, the region grew. Neither fails here.
+  out.push(...moved.map((r) => (r.status === 'missing' ? { ...r, status: 'new' as const, metric: `${r.metric} (gone)` } : r)));
+}
+
+function compareBench(out: GateRow[], baseDir: string, curDir: string, tol: Required<GateSettings>): void {
+  const files = { base: join(baseDir, 'bench.csv'), cur: join(curDir, 'bench.csv') };
+  const key = ['pipeline', 'dtype', 'path', 'workers', 'batch', 'classes'];
+  const base = keyed(files.base, readReport(files.base, BENCH_COLUMNS), key);
+  const cur = keyed(files.cur, readReport(files.cur, BENCH_COLUMNS), key);
+  const metricOf = (r: ReportRow) => `relative_to_reference[${r.values.batch}x${r.values.classes} ${r.values.path}${r.values.path === 'pool' ? ` ${r.values.workers}w` : ''}]`;
+  pair(out, 'throughput', files, base, cur, metricOf, (b, c) => {
+    const bv = numberField(files.base, b, 'relative_to_reference') ?? 0;
+    const cv = numberField(files.cur, c, 'relative_to_reference') ?? 0;
+    const limit = bv * (1 - tol.throughputTolerance);
+    out.push({ check: 'throughput', pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: b.values.relative_to_reference, current: c.values.relative_to_reference, limit: limit.toPrecision(4), status: cv < limit ? 'regression' : 'pass' });
+  });
+}
+
+/** Every comparison, in a fixed order: accuracy and ok share, regions, boundaries, throughput. */
+export function compareRuns(baseDir: string, curDir: string, tol: Required<GateSettings>): GateRow[] {
+  const out: GateRow[] = [];
+  compareFuzz(out, baseDir, curDir, tol);
+  compareRegions(out, baseDir, curDir);
+  compareBoundaries(out, baseDir, curDir);
+  compareBench(out, baseDir, curDir, tol);
+  return out;
+}
+
+export function isFailure(r: GateRow): boolean {
+  return r.status === 'regression' || r.status === 'missing';
+}

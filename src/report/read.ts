@@ -1,0 +1,57 @@
+/**
+ * Reading the harness's own report files back (gate, merge, summary): the
+ * header must hold the SPEC columns in order; every complaint names the file,
+ * the line and the column.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { InputError } from '../util/errors.js';
+
+export interface ReportRow {
+  /** Line of the file (the header is line 1). */
+  readonly line: number;
+  readonly values: Readonly<Record<string, string>>;
+}
+
+export function readReport(file: string, columns: readonly string[]): ReportRow[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'missing; write it first (e.g. `softmax-stability baseline`)' : `cannot read (${(err as Error).message})`, file);
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { relax_column_count: true }) as string[][];
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    throw new InputError(`not a valid CSV file (${e.message.split('\n')[0]})`, file, e.lines);
+  }
+  const header = records[0] ?? [];
+  for (let i = 0; i < columns.length; i++) {
+    if (header[i] !== columns[i]) {
+      throw new InputError(`the header must begin ${columns.join(',')}; column ${i + 1} is ${JSON.stringify(header[i] ?? '')}`, file, 1, columns[i]);
+    }
+  }
+  return records.slice(1).map((rec, i) => {
+    const line = i + 2;
+    if (rec.length < columns.length) {
+      throw new InputError(`${rec.length} fields, expected ${columns.length} (${columns.join(',')})`, file, line, columns[rec.length]);
+    }
+    const values: Record<string, string> = {};
+    columns.forEach((c, j) => (values[c] = rec[j]));
+    return { line, values };
+  });
+}
+
+/** A numeric field: a finite number, or ±Infinity / NaN where `allow` says so. */
+export function numberField(file: string, row: ReportRow, column: string, opts: { empty?: boolean; special?: boolean } = {}): number | undefined {
+  const text = row.values[column];
+  if (text === '' && opts.empty) return undefined;
+  const v = text === 'Infinity' ? Infinity : text === '-Infinity' ? -Infinity : text === 'NaN' ? NaN : Number(text);
+  if (text === '' || (Number.isNaN(v) && text !== 'NaN') || (!Number.isFinite(v) && !opts.special)) {
+    throw new InputError(`${JSON.stringify(text)} is not a number`, file, row.line, column);
+  }
+  return v;
+}
