@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerScore } from './score/command.js';
+import { registerFuzz } from './fuzz/command.js';
 import { InputError } from './util/errors.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerScore(program);
+  registerFuzz(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -26,8 +26,21 @@ export { classify, DEFAULT_BUDGET, OUTCOMES } from './score/outcome.js';
 export type { ScoredRow } from './score/score.js';
 export { scoreCases } from './score/score.js';
 
-export type { BenchSettings, Family, FuzzSettings, GateSettings, MapSettings, SuiteInput } from './suite/define.js';
+export type { BenchSettings, Family, FuzzSettings, GateSettings, MapSettings, ShrinkSettings, SuiteInput } from './suite/define.js';
 export { defineSuite, FAMILIES } from './suite/define.js';
 export type { Suite } from './suite/load.js';
 export { loadSuite } from './suite/load.js';
 export { InputError } from './util/errors.js';
+
+export type { FuzzCase } from './fuzz/families.js';
+export { expOverflowAt, expUnderflowAt, familyArbitrary } from './fuzz/families.js';
+export { caseAt, generateCases } from './fuzz/cases.js';
+export { unitOfSeed, unitSeed } from './fuzz/seed.js';
+export type { CampaignResult, Shard, Unit } from './fuzz/campaign.js';
+export { campaignUnits, FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './fuzz/campaign.js';
+export { mergeFuzzDirs, mergeFuzzOutputs } from './fuzz/merge.js';
+export type { OracleRow } from './pool/oracle-task.js';
+export { oracleRows } from './pool/oracle-task.js';
+export { compiledModule, WorkerCrashError, WorkerPool } from './pool/pool.js';
+export type { Progress, ProgressOptions } from './util/progress.js';
+export { startProgress } from './util/progress.js';

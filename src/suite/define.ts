@@ -20,6 +20,19 @@ export interface FuzzSettings {
   readonly families?: readonly Family[];
   /** Cases per family and dtype: one number, or per family. */
   readonly runs?: number | Partial<Record<Family, number>>;
+  /** Distinct shrunk failures recorded per pipeline × dtype × family in failures.csv: one number, or per family (default 3; vocab 1). */
+  readonly failures?: number | Partial<Record<Family, number>>;
+  /** Bounds on shrinking, whose every step runs the oracle. */
+  readonly shrink?: ShrinkSettings;
+}
+
+export interface ShrinkSettings {
+  /** Oracle calls per shrunk failure (default 200). */
+  readonly steps?: number;
+  /** Oracle logits per shrunk failure (default 20,000: a vocab row is kept as generated). */
+  readonly logits?: number;
+  /** Failures tried per pipeline × dtype × family while looking for distinct shrunk ones (default 6). */
+  readonly attempts?: number;
 }
 
 export interface MapSettings {

@@ -14,7 +14,7 @@ import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { DEFAULT_BUDGET } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
-import type { BenchSettings, Family, GateSettings, MapSettings, SuiteInput } from './define.js';
+import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput } from './define.js';
 import { FAMILIES } from './define.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,7 +27,12 @@ export interface Suite {
   readonly pipelines: readonly Pipeline[];
   readonly dtypes: readonly Dtype[];
   readonly budgets: Readonly<Record<string, number>>;
-  readonly fuzz: { readonly families: readonly Family[]; readonly runs: Readonly<Record<Family, number>> };
+  readonly fuzz: {
+    readonly families: readonly Family[];
+    readonly runs: Readonly<Record<Family, number>>;
+    readonly failures: Readonly<Record<Family, number>>;
+    readonly shrink: Required<ShrinkSettings>;
+  };
   readonly map: Required<MapSettings>;
   readonly bench: Required<BenchSettings>;
   readonly gate: Required<GateSettings>;
@@ -35,6 +40,9 @@ export interface Suite {
 
 export const DEFAULT_SEED = 42;
 const DEFAULT_RUNS = 100;
+/** failures.csv keeps this many distinct shrunk failures per pipeline × dtype × family; a vocab row is 32k-50k logits, so 1. */
+export const DEFAULT_FAILURES: Readonly<Record<Family, number>> = { ordinal: 3, offset: 3, dominant: 3, underdog: 3, spread: 3, ties: 3, subnormal: 3, vocab: 1, moderate: 3 };
+export const DEFAULT_SHRINK: Required<ShrinkSettings> = { steps: 200, logits: 20000, attempts: 6 };
 export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0 };
 export const DEFAULT_BENCH: Required<BenchSettings> = {
   shapes: [
@@ -149,6 +157,25 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
     }
   }
 
+  const failuresInput = input.fuzz?.failures;
+  const failures = {} as Record<Family, number>;
+  for (const f of FAMILIES) {
+    const v = failuresInput === undefined ? DEFAULT_FAILURES[f] : typeof failuresInput === 'number' ? failuresInput : (failuresInput[f] ?? DEFAULT_FAILURES[f]);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw bad(typeof failuresInput === 'number' ? 'fuzz.failures' : `fuzz.failures.${f}`, `failures ${JSON.stringify(v)} must be a whole number ≥ 0 (distinct shrunk failures kept per pipeline, dtype and family)`);
+    }
+    failures[f] = v;
+  }
+  if (failuresInput !== undefined && typeof failuresInput === 'object') {
+    for (const k of Object.keys(failuresInput)) {
+      if (!(FAMILIES as readonly string[]).includes(k)) throw bad(`fuzz.failures.${k}`, `unknown family ${JSON.stringify(k)}; use one of ${FAMILIES.join(', ')}`);
+    }
+  }
+  const shrink = { ...DEFAULT_SHRINK, ...input.fuzz?.shrink };
+  for (const k of ['steps', 'logits', 'attempts'] as const) {
+    if (typeof shrink[k] !== 'number' || !Number.isInteger(shrink[k]) || shrink[k] < 0) throw bad(`fuzz.shrink.${k}`, `${k} ${JSON.stringify(shrink[k])} must be a whole number ≥ 0`);
+  }
+
   const map = { ...DEFAULT_MAP, ...input.map };
   for (const k of ['offsets', 'gaps'] as const) {
     if (!Number.isInteger(map[k]) || map[k] < 2) throw bad(`map.${k}`, `${k} ${JSON.stringify(map[k])} must be a whole number ≥ 2`);
@@ -173,7 +200,7 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
     if (typeof gate[k] !== 'number' || !Number.isFinite(gate[k]) || gate[k] < 0) throw bad(`gate.${k}`, `${k} ${JSON.stringify(gate[k])} must be a number ≥ 0`);
   }
 
-  return { name, file, seed, pipelines, dtypes, budgets, fuzz: { families, runs }, map, bench, gate };
+  return { name, file, seed, pipelines, dtypes, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate };
 }
 
 /** Resolves, imports and checks a suite. */

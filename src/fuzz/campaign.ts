@@ -1,0 +1,259 @@
+/**
+ * A fuzz campaign: pipelines × dtypes × families, each case scored against the
+ * oracle as `score` does (SPEC sections 4-5).
+ *
+ * Phases. (1) generate: every unit (dtype × family) draws its `runs` cases from
+ * its own seed (seed.ts), once, in the main thread. (2) oracle: the correctly
+ * rounded loss of every case, on the worker pool; each case's oracle value then
+ * serves every pipeline. (3) score: every pipeline on every case, in the main
+ * thread (the kernels are cheap next to the oracle). (4) shrink: per pipeline ×
+ * unit, the first failures are shrunk by fast-check on the pool (shrink.ts).
+ *
+ * Order. Rows come out pipeline (suite order), dtype (float32, float64), family
+ * (FAMILIES order), whatever order the suite lists dtypes and families in and
+ * whatever order the workers finish in; within a unit, failures in run order.
+ * The same seed therefore gives byte-identical files, and shards merge back to
+ * the unsharded files by sorting on that key (merge.ts).
+ *
+ * Sharding (`--shard i/n`): unit u (in the order above) belongs to shard
+ * (u mod n) + 1. A case is generated once per dtype for every pipeline, so the
+ * unit, not the pipeline, is what is split.
+ */
+import type { Dtype } from '../float/dtype.js';
+import { DTYPES } from '../float/dtype.js';
+import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
+import { formatValue } from '../float/shortest.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import type { Pipeline } from '../pipelines/types.js';
+import { oracleRows } from '../pool/oracle-task.js';
+import type { WorkerPool } from '../pool/pool.js';
+import { compiledModule } from '../pool/pool.js';
+import type { Outcome } from '../score/outcome.js';
+import { classify, OUTCOMES } from '../score/outcome.js';
+import { pipelineLoss } from '../score/score.js';
+import type { Family } from '../suite/define.js';
+import { FAMILIES } from '../suite/define.js';
+import type { Suite } from '../suite/load.js';
+import type { ProgressOptions } from '../util/progress.js';
+import { startProgress } from '../util/progress.js';
+import { caseChecksum, generateCases } from './cases.js';
+import type { FuzzCase } from './families.js';
+import type { FailureSeed, ShrunkFailure } from './shrink.js';
+import { unitSeed } from './seed.js';
+import type { ShrinkTask } from './worker.js';
+
+export const FUZZ_COLUMNS = ['pipeline', 'dtype', 'family', 'cases', 'ok', 'inaccurate', 'overflow', 'underflow', 'nan', 'max_ulp', 'mean_bits', 'max_bits', 'seed'] as const;
+export const FAILURE_COLUMNS = ['pipeline', 'dtype', 'family', 'outcome', 'cause', 'ulp_error', 'loss', 'oracle_loss', 'target', 'logits', 'seed', 'path'] as const;
+
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export interface Unit {
+  readonly dtype: Dtype;
+  readonly family: Family;
+  readonly seed: number;
+  readonly runs: number;
+}
+
+/** The suite's units in the canonical order, those of one shard if given. */
+export function campaignUnits(suite: Suite, shard?: Shard): Unit[] {
+  const units: Unit[] = [];
+  for (const dtype of DTYPES) {
+    if (!suite.dtypes.includes(dtype)) continue;
+    for (const family of FAMILIES) {
+      if (!suite.fuzz.families.includes(family)) continue;
+      units.push({ dtype, family, seed: unitSeed(suite.seed, dtype, family), runs: suite.fuzz.runs[family] });
+    }
+  }
+  return shard === undefined ? units : units.filter((_, u) => u % shard.count === shard.index - 1);
+}
+
+export interface UnitStats {
+  readonly pipeline: string;
+  readonly unit: Unit;
+  readonly counts: Record<Outcome, number>;
+  /** Exact max ulps over cases where ulps is defined ('Infinity' for a +Infinity/−Infinity pair). */
+  maxUlps: bigint | 'Infinity' | undefined;
+  sumBits: number;
+  maxBits: number;
+  readonly failures: FailureSeed[];
+}
+
+function exactUlps(loss: number, oracle: number, dtype: Dtype): bigint | 'Infinity' | undefined {
+  const d = ulpDistance(loss, oracle, dtype);
+  if (d === undefined) return undefined;
+  if (d === Infinity) return 'Infinity';
+  return BigInt(ulpDistanceText(loss, oracle, dtype));
+}
+
+function larger(a: bigint | 'Infinity' | undefined, b: bigint | 'Infinity' | undefined): bigint | 'Infinity' | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a === 'Infinity' || b === 'Infinity') return 'Infinity';
+  return a >= b ? a : b;
+}
+
+/** Scores one pipeline on one unit's cases, given their oracle values. */
+export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], oracle: Float64Array, budget: number): UnitStats {
+  const stats: UnitStats = {
+    pipeline: p.name,
+    unit,
+    counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
+    maxUlps: undefined,
+    sumBits: 0,
+    maxBits: 0,
+    failures: [],
+  };
+  cases.forEach((c, i) => {
+    const loss = pipelineLoss(p, c.logits, c.target, unit.dtype);
+    const v = classify(loss, oracle[i], unit.dtype, budget);
+    stats.counts[v.outcome]++;
+    stats.maxUlps = larger(stats.maxUlps, exactUlps(loss, oracle[i], unit.dtype));
+    stats.sumBits += v.bits;
+    if (v.bits > stats.maxBits) stats.maxBits = v.bits;
+    if (v.outcome !== 'ok') stats.failures.push({ index: i, outcome: v.outcome, checksum: caseChecksum(c), loss, oracle: oracle[i] });
+  });
+  return stats;
+}
+
+export function fuzzCsvRow(s: UnitStats): string[] {
+  const n = s.unit.runs;
+  return [
+    s.pipeline,
+    s.unit.dtype,
+    s.unit.family,
+    String(n),
+    ...OUTCOMES.map((o) => String(s.counts[o])),
+    s.maxUlps === undefined ? '' : String(s.maxUlps),
+    String(s.sumBits / n),
+    String(s.maxBits),
+    String(s.unit.seed),
+  ];
+}
+
+export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure): string[] {
+  const d = unit.dtype;
+  return [
+    pipeline,
+    d,
+    unit.family,
+    f.outcome,
+    f.cause,
+    f.ulps === undefined ? '' : ulpDistanceText(f.loss, f.oracle, d),
+    formatValue(f.loss, d),
+    formatValue(f.oracle, d),
+    String(f.target),
+    Array.from(f.logits, (x) => formatValue(x, d)).join(' '),
+    String(unit.seed),
+    f.path,
+  ];
+}
+
+export interface CampaignOptions {
+  readonly suite: Suite;
+  readonly pool: WorkerPool;
+  readonly shard?: Shard;
+  readonly progress?: ProgressOptions;
+}
+
+export interface CampaignResult {
+  readonly fuzzRows: string[][];
+  readonly failureRows: string[][];
+  readonly stats: UnitStats[];
+  /** Cases generated and judged by the oracle (each scored for every pipeline). */
+  readonly cases: number;
+  readonly logits: number;
+  readonly seconds: number;
+}
+
+/** True when the suite lists the built-in object itself, so a worker can take it from the registry. */
+function isBuiltin(p: Pipeline): boolean {
+  return BUILTIN_PIPELINES.includes(p);
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const { suite, pool } = options;
+  const progress = { prefix: 'fuzz', ...options.progress };
+  const started = performance.now();
+  const units = campaignUnits(suite, options.shard);
+
+  // (1) generate
+  const totalCases = units.reduce((s, u) => s + u.runs, 0);
+  const gen = startProgress('generate', totalCases, 'cases', progress);
+  const unitCases: FuzzCase[][] = units.map((u) => {
+    const cases = generateCases(u.family, u.dtype, u.seed, u.runs);
+    gen.tick(cases.length);
+    return cases;
+  });
+  const logits = unitCases.reduce((s, cs) => s + cs.reduce((t, c) => t + c.logits.length, 0), 0);
+  gen.done(`${units.length} units (dtype x family), ${logits} logits`);
+
+  // (2) oracle
+  const oracleBar = startProgress('oracle', totalCases, 'cases', progress);
+  const values = await oracleRows(
+    pool,
+    units.flatMap((u, k) => unitCases[k].map((c) => ({ dtype: u.dtype, logits: c.logits, target: c.target }))),
+    (k) => oracleBar.tick(k),
+  );
+  const oracle: Float64Array[] = [];
+  let at = 0;
+  for (const cases of unitCases) {
+    oracle.push(values.subarray(at, at + cases.length));
+    at += cases.length;
+  }
+  oracleBar.done();
+
+  // (3) score
+  const scoreBar = startProgress('score', totalCases * suite.pipelines.length, 'scores', progress);
+  const stats: UnitStats[] = [];
+  for (const p of suite.pipelines) {
+    units.forEach((u, k) => {
+      stats.push(scoreUnit(p, u, unitCases[k], oracle[k], suite.budgets[p.name]));
+      scoreBar.tick(u.runs);
+    });
+  }
+  scoreBar.done(`${suite.pipelines.length} pipelines`);
+
+  // (4) shrink
+  const jobs = stats.filter((s) => s.failures.length > 0 && suite.fuzz.failures[s.unit.family] > 0);
+  const shrinkBar = startProgress('shrink', jobs.length, 'pipeline x unit jobs', progress);
+  const workerFile = compiledModule('fuzz/worker.js');
+  const byPipeline = new Map(suite.pipelines.map((p) => [p.name, p]));
+  const shrunk = await Promise.all(
+    jobs.map(async (s) => {
+      const p = byPipeline.get(s.pipeline) as Pipeline;
+      const task: ShrinkTask = {
+        pipeline: p.name,
+        builtin: isBuiltin(p),
+        suiteFile: suite.file,
+        dtype: s.unit.dtype,
+        family: s.unit.family,
+        seed: s.unit.seed,
+        budget: suite.budgets[p.name],
+        limits: { record: suite.fuzz.failures[s.unit.family], ...suite.fuzz.shrink },
+        failures: s.failures.slice(0, suite.fuzz.shrink.attempts),
+      };
+      const found = await pool.run<ShrunkFailure[]>(workerFile, 'shrinkTask', task);
+      shrinkBar.tick();
+      return found;
+    }),
+  );
+  const recorded = shrunk.reduce((n, f) => n + f.length, 0);
+  shrinkBar.done(`${recorded} failures recorded`);
+
+  const failureRows: string[][] = [];
+  jobs.forEach((s, j) => {
+    for (const f of shrunk[j]) failureRows.push(failureCsvRow(s.pipeline, s.unit, f));
+  });
+  return {
+    fuzzRows: stats.map(fuzzCsvRow),
+    failureRows,
+    stats,
+    cases: totalCases,
+    logits,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

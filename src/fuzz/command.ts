@@ -1,0 +1,121 @@
+/**
+ * `softmax-stability fuzz [--suite S] [--seed N] [--runs N] [--out DIR] [--shard i/n] [--workers N]`
+ * `softmax-stability fuzz --replay SEED:PATH --pipeline P --dtype D [--suite S] [--family F]`
+ */
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { writeCsv } from '../report/csv.js';
+import { WorkerPool } from '../pool/pool.js';
+import type { Family } from '../suite/define.js';
+import { FAMILIES } from '../suite/define.js';
+import type { Suite } from '../suite/load.js';
+import { loadSuite } from '../suite/load.js';
+import { InputError } from '../util/errors.js';
+import type { Shard } from './campaign.js';
+import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
+import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
+import { formatReplay, replay } from './replay.js';
+
+export interface FuzzCommandOptions {
+  suite?: string;
+  seed?: string;
+  runs?: string;
+  out?: string;
+  shard?: string;
+  workers?: string;
+  replay?: string;
+  pipeline?: string;
+  dtype?: string;
+  family?: string;
+}
+
+function wholeNumber(text: string, field: string, min: number, what: string): number {
+  const v = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(v) || v < min) {
+    throw new InputError(`${JSON.stringify(text)} is not ${what}; give a whole number ≥ ${min}`, undefined, undefined, field);
+  }
+  return v;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m === null ? NaN : Number(m[1]);
+  const count = m === null ? NaN : Number(m[2]);
+  if (m === null || !(count >= 1) || !(index >= 1) || index > count) {
+    throw new InputError(`shard ${JSON.stringify(text)} must be i/n with 1 ≤ i ≤ n, e.g. --shard 1/2 and --shard 2/2`, undefined, undefined, '--shard');
+  }
+  return { index, count };
+}
+
+/** The suite with the command line's --seed and --runs applied. */
+function withOverrides(suite: Suite, seed: number | undefined, runs: number | undefined): Suite {
+  return {
+    ...suite,
+    seed: seed ?? suite.seed,
+    fuzz: runs === undefined ? suite.fuzz : { ...suite.fuzz, runs: Object.fromEntries(FAMILIES.map((f) => [f, runs])) as Record<Family, number> },
+  };
+}
+
+export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
+  if (opts.replay !== undefined) {
+    for (const [k, v] of [['--seed', opts.seed], ['--runs', opts.runs], ['--out', opts.out], ['--shard', opts.shard], ['--workers', opts.workers]] as const) {
+      if (v !== undefined) throw new InputError(`${k} does not apply to --replay (the token fixes the case); drop it`, undefined, undefined, k);
+    }
+    const suite = await loadSuite(opts.suite ?? 'default');
+    process.stdout.write(formatReplay(replay(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, family: opts.family })));
+    return;
+  }
+  for (const [k, v] of [['--pipeline', opts.pipeline], ['--dtype', opts.dtype], ['--family', opts.family]] as const) {
+    if (v !== undefined) throw new InputError(`${k} applies only to --replay; choose pipelines, dtypes and families in the suite file`, undefined, undefined, k);
+  }
+  const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', Number.MIN_SAFE_INTEGER, 'an integer seed');
+  const runs = opts.runs === undefined ? undefined : wholeNumber(opts.runs, '--runs', 1, 'a number of runs');
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
+  const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
+  const outDir = resolve(opts.out ?? join('reports', suite.name));
+
+  const pool = new WorkerPool({ threads });
+  let result;
+  try {
+    process.stderr.write(
+      `fuzz: suite ${suite.name} (${suite.file}), seed ${suite.seed}, ${suite.pipelines.length} pipelines, ${pool.threads} worker threads${shard ? `, shard ${shard.index}/${shard.count}` : ''}\n`,
+    );
+    result = await runCampaign({ suite, pool, shard });
+  } finally {
+    await pool.destroy();
+  }
+  writeCsv(join(outDir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
+  writeCsv(join(outDir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
+
+  const totals = new Map<string, number[]>();
+  for (const s of result.stats) {
+    const key = `${s.pipeline} ${s.unit.dtype}`;
+    const t = totals.get(key) ?? [0, 0, 0, 0, 0];
+    (['ok', 'inaccurate', 'overflow', 'underflow', 'nan'] as const).forEach((o, i) => (t[i] += s.counts[o]));
+    totals.set(key, t);
+  }
+  const width = Math.max(0, ...[...totals.keys()].map((k) => k.length));
+  const lines = [...totals].map(([k, t]) => `  ${k.padEnd(width)}  ok ${t[0]}  inaccurate ${t[1]}  overflow ${t[2]}  underflow ${t[3]}  nan ${t[4]}`);
+  const rate = result.cases / result.seconds;
+  process.stderr.write(
+    `${lines.join('\n')}${lines.length ? '\n' : ''}fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${rate.toFixed(1)} cases/s; wrote ${join(outDir, FUZZ_FILE)} (${result.fuzzRows.length} rows) and ${join(outDir, FAILURES_FILE)} (${result.failureRows.length} rows)\n`,
+  );
+}
+
+export function registerFuzz(program: Command): void {
+  program
+    .command('fuzz')
+    .description('property-based fuzz campaign against the oracle: fuzz.csv and failures.csv (SPEC section 5); or --replay one failure')
+    .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path of a suite file', 'default')
+    .option('--seed <n>', "override the suite's seed")
+    .option('--runs <n>', "cases per family and dtype, overriding the suite's")
+    .option('--out <dir>', 'output folder (default: reports/<suite>/)')
+    .option('--shard <i/n>', 'run the i-th of n shares of the dtype x family units (merge the folders with `merge`)')
+    .option('--workers <n>', 'worker threads for the oracle and shrinking (default: all cores)')
+    .option('--replay <seed:path>', "re-run one case: failures.csv's seed and path, joined by a colon")
+    .option('--pipeline <name>', 'with --replay: the pipeline to run')
+    .option('--dtype <dtype>', 'with --replay: float32 or float64')
+    .option('--family <family>', `with --replay: the generator family (default: read from the seed); one of ${FAMILIES.join(', ')}`)
+    .action((opts: FuzzCommandOptions) => runFuzzCommand(opts));
+}

@@ -1,0 +1,120 @@
+/**
+ * `fuzz --replay SEED:PATH --pipeline P --dtype D [--suite S] [--family F]`:
+ * regenerates one recorded case from its seed and fast-check path, and scores
+ * it against the oracle. The family and dtype come from the seed's low bits
+ * (seed.ts); `--family` replays a path under another family's generator.
+ */
+import type { Dtype } from '../float/dtype.js';
+import { isDtype } from '../float/dtype.js';
+import { formatValue } from '../float/shortest.js';
+import { ulpDistanceText } from '../float/ordinal.js';
+import type { OracleResult } from '../oracle/loss.js';
+import { oracleLoss } from '../oracle/loss.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import type { Pipeline } from '../pipelines/types.js';
+import type { Verdict } from '../score/outcome.js';
+import { classify, DEFAULT_BUDGET } from '../score/outcome.js';
+import { pipelineLoss } from '../score/score.js';
+import type { Family } from '../suite/define.js';
+import { FAMILIES } from '../suite/define.js';
+import type { Suite } from '../suite/load.js';
+import { InputError } from '../util/errors.js';
+import { caseAt } from './cases.js';
+import type { FuzzCase } from './families.js';
+import { parseReplayToken, unitOfSeed } from './seed.js';
+
+export interface ReplayRequest {
+  readonly token: string;
+  readonly pipeline?: string;
+  readonly dtype?: string;
+  readonly family?: string;
+}
+
+export interface ReplayResult extends Verdict {
+  readonly seed: number;
+  readonly path: string;
+  readonly pipeline: Pipeline;
+  readonly dtype: Dtype;
+  readonly family: Family;
+  readonly case: FuzzCase;
+  readonly loss: number;
+  readonly oracle: OracleResult;
+  readonly cause: string;
+}
+
+/** Runs past this index are refused: fast-check would step through every run before it. */
+const MAX_RUN = 10_000_000;
+
+export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
+  const { seed, path } = parseReplayToken(req.token);
+  if (Number(path.split(':')[0]) >= MAX_RUN) {
+    throw new InputError(`run ${path.split(':')[0]} is past ${MAX_RUN}; give the path printed in failures.csv`, undefined, undefined, '--replay');
+  }
+  if (req.dtype === undefined || !isDtype(req.dtype)) {
+    throw new InputError(`${req.dtype === undefined ? 'missing' : `unknown dtype ${JSON.stringify(req.dtype)}`}; --replay needs --dtype float32 or --dtype float64 (failures.csv's dtype column)`, undefined, undefined, '--dtype');
+  }
+  const dtype = req.dtype;
+  const available = [...suite.pipelines, ...BUILTIN_PIPELINES.filter((b) => !suite.pipelines.some((p) => p.name === b.name))];
+  const pipeline = available.find((p) => p.name === req.pipeline);
+  if (pipeline === undefined) {
+    throw new InputError(
+      `${req.pipeline === undefined ? 'missing' : `unknown pipeline ${JSON.stringify(req.pipeline)}`}; --replay needs --pipeline, one of ${available.map((p) => p.name).join(', ')}`,
+      undefined,
+      undefined,
+      '--pipeline',
+    );
+  }
+  let family: Family;
+  if (req.family !== undefined) {
+    if (!(FAMILIES as readonly string[]).includes(req.family)) throw new InputError(`unknown family ${JSON.stringify(req.family)}; use one of ${FAMILIES.join(', ')}`, undefined, undefined, '--family');
+    family = req.family as Family;
+  } else {
+    const unit = unitOfSeed(seed);
+    if (unit === undefined) {
+      throw new InputError(`seed ${seed} was not made by a fuzz campaign (its low 4 bits name no family); copy the seed from failures.csv, or give --family`, undefined, undefined, '--replay');
+    }
+    if (unit.dtype !== dtype) {
+      throw new InputError(`seed ${seed} was made for ${unit.dtype} cases; pass --dtype ${unit.dtype} (or --family ${unit.family} to replay its path in ${dtype})`, undefined, undefined, '--dtype');
+    }
+    family = unit.family;
+  }
+  let c: FuzzCase | undefined;
+  try {
+    c = caseAt(family, dtype, seed, path);
+  } catch {
+    c = undefined;
+  }
+  if (c === undefined) {
+    throw new InputError(`path ${path} leads to no case under seed ${seed} (${family}, ${dtype}); copy seed and path from the same failures.csv row`, undefined, undefined, '--replay');
+  }
+  const oracle = oracleLoss(c.logits, c.target, dtype);
+  const loss = pipelineLoss(pipeline, c.logits, c.target, dtype);
+  const verdict = classify(loss, oracle.rounded, dtype, suite.budgets[pipeline.name] ?? DEFAULT_BUDGET);
+  const cause = verdict.outcome === 'ok' ? '' : (pipeline.diagnose?.(c.logits, c.target, dtype) ?? '');
+  return { seed, path, pipeline, dtype, family, case: c, loss, oracle, ...verdict, cause };
+}
+
+/** The replayed case, one `name: value` line each; `case` is the same case as a row of a cases file (SPEC section 3) for `score`. */
+export function formatReplay(r: ReplayResult): string {
+  const d = r.dtype;
+  const logits = Array.from(r.case.logits, (x) => formatValue(x, d)).join(' ');
+  const lines: [string, string][] = [
+    ['seed', String(r.seed)],
+    ['path', r.path],
+    ['pipeline', r.pipeline.name],
+    ['dtype', d],
+    ['family', r.family],
+    ['classes', String(r.case.logits.length)],
+    ['target', String(r.case.target)],
+    ['logits', logits],
+    ['loss', formatValue(r.loss, d)],
+    ['oracle_loss', formatValue(r.oracle.rounded, d)],
+    ['oracle_exact', r.oracle.exact],
+    ['ulp_error', r.ulps === undefined ? '' : ulpDistanceText(r.loss, r.oracle.rounded, d)],
+    ['bits_error', String(r.bits)],
+    ['outcome', r.outcome],
+    ['cause', r.cause],
+    ['case', `replay-${r.seed}-${r.path.replaceAll(':', '-')},${d},${r.case.target},${logits}`],
+  ];
+  return lines.map(([k, v]) => `${k}: ${v}`.trimEnd()).join('\n') + '\n';
+}

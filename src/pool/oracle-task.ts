@@ -1,0 +1,99 @@
+/**
+ * The oracle on the pool: many rows (of one dtype) per task, packed in typed
+ * arrays (a 50,257-class row is 400 kB; structured clone copies typed arrays
+ * without per-element work).
+ *
+ *     const rounded = await oracleRows(pool, [{ dtype: 'float32', logits, target }, …], (k) => bar.tick(k));
+ *
+ * Results come back in the order of `rows`, whatever order the workers finish
+ * in. Small rows are grouped so a task is worth its message; the largest tasks
+ * are queued first so both cores stay busy to the end.
+ */
+import type { Dtype } from '../float/dtype.js';
+import { oracleLoss } from '../oracle/loss.js';
+import type { WorkerPool } from './pool.js';
+import { compiledModule } from './pool.js';
+
+export interface OracleBatch {
+  readonly dtype: Dtype;
+  /** The rows, back to back. */
+  readonly data: Float64Array;
+  /** Row r is data[starts[r] .. starts[r + 1]). */
+  readonly starts: Int32Array;
+  readonly targets: Int32Array;
+}
+
+/** Worker side: the correctly rounded loss of each row of the batch. */
+export function oracleBatch(batch: OracleBatch): Float64Array {
+  const n = batch.targets.length;
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    out[r] = oracleLoss(batch.data.subarray(batch.starts[r], batch.starts[r + 1]), batch.targets[r], batch.dtype).rounded;
+  }
+  return out;
+}
+
+/** A task carries up to this many logits, or one row if it is wider. */
+const TASK_LOGITS = 4096;
+/** …and at most this many rows, so progress moves. */
+const TASK_ROWS = 64;
+
+export interface OracleRow {
+  readonly dtype: Dtype;
+  readonly logits: ArrayLike<number>;
+  readonly target: number;
+}
+
+function pack(rows: readonly OracleRow[], indices: readonly number[]): OracleBatch {
+  let total = 0;
+  for (const i of indices) total += rows[i].logits.length;
+  const data = new Float64Array(total);
+  const starts = new Int32Array(indices.length + 1);
+  const targets = new Int32Array(indices.length);
+  let at = 0;
+  indices.forEach((i, r) => {
+    starts[r] = at;
+    data.set(rows[i].logits, at);
+    at += rows[i].logits.length;
+    targets[r] = rows[i].target;
+  });
+  starts[indices.length] = at;
+  return { dtype: rows[indices[0]].dtype, data, starts, targets };
+}
+
+/**
+ * The rounded oracle loss of every row, computed on the pool, in the order of
+ * `rows`. `onDone(k)` is called as each task's k rows finish (for a progress bar).
+ */
+export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], onDone?: (rows: number) => void): Promise<Float64Array> {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let logits = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const n = rows[i].logits.length;
+    const full = logits + n > TASK_LOGITS || current.length >= TASK_ROWS || (current.length > 0 && rows[current[0]].dtype !== rows[i].dtype);
+    if (current.length > 0 && full) {
+      groups.push(current);
+      current = [];
+      logits = 0;
+    }
+    current.push(i);
+    logits += n;
+  }
+  if (current.length > 0) groups.push(current);
+  const weight = (g: number[]) => g.reduce((s, i) => s + rows[i].logits.length, 0);
+  const order = groups.map((g, k) => ({ g, k, w: weight(g) })).sort((a, b) => b.w - a.w || a.k - b.k);
+
+  const file = compiledModule('pool/oracle-task.js');
+  const out = new Float64Array(rows.length);
+  await Promise.all(
+    order.map(async ({ g }) => {
+      const result = await pool.run<Float64Array>(file, 'oracleBatch', pack(rows, g));
+      g.forEach((i, r) => {
+        out[i] = result[r];
+      });
+      onDone?.(g.length);
+    }),
+  );
+  return out;
+}
