@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerScore } from './score/command.js';
 import { registerFuzz } from './fuzz/command.js';
+import { registerBench } from './bench/command.js';
 import { InputError } from './util/errors.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerScore(program);
   registerFuzz(program);
+  registerBench(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -44,3 +44,10 @@ export { oracleRows } from './pool/oracle-task.js';
 export { compiledModule, WorkerCrashError, WorkerPool } from './pool/pool.js';
 export type { Progress, ProgressOptions } from './util/progress.js';
 export { startProgress } from './util/progress.js';
+
+export type { BenchRow, BenchRun } from './bench/run.js';
+export { referenceLoop, REFERENCE_NAME, runBench } from './bench/run.js';
+export { BENCH_COLUMNS, benchHighlights, readBenchCsv, renderBenchSection } from './bench/section.js';
+export { availablePeers, PEER_NAMES } from './peers/registry.js';
+export { tfjsCpuLogSoftmax } from './peers/tfjs.js';
+export { onnxruntimeLogSoftmax } from './peers/onnxruntime.js';

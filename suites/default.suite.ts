@@ -1,9 +1,11 @@
 /** The default suite: what `npm start` runs. */
-import { defineSuite } from 'softmax-stability';
+import { availablePeers, BUILTIN_PIPELINES, defineSuite } from 'softmax-stability';
 
 export default defineSuite({
   name: 'default',
   seed: 42,
+  // Every built-in, then the peers that load here: tfjs always, onnxruntime-node when installed.
+  pipelines: [...BUILTIN_PIPELINES.map((p) => p.name), ...availablePeers().map((p) => p.name)],
   fuzz: { runs: { ordinal: 200, offset: 200, dominant: 200, underdog: 200, spread: 200, ties: 100, subnormal: 100, vocab: 6, moderate: 200 } },
   map: { offsets: 97, gaps: 65 },
 });

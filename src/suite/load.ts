@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, isDtype } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import { availablePeers, peerUnavailable } from '../peers/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { DEFAULT_BUDGET } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
@@ -204,7 +205,12 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
 }
 
 /** Resolves, imports and checks a suite. */
-export async function loadSuite(suite: string, cwd: string = process.cwd(), extraPipelines: readonly Pipeline[] = []): Promise<Suite> {
+export async function loadSuite(suite: string, cwd: string = process.cwd(), extraPipelines: readonly Pipeline[] = availablePeers()): Promise<Suite> {
   const file = resolveSuitePath(suite, cwd);
-  return checkSuite(await importSuiteFile(file), file, extraPipelines);
+  const input = await importSuiteFile(file);
+  for (const [i, p] of (input.pipelines ?? []).entries()) {
+    const reason = typeof p === 'string' ? peerUnavailable(p) : undefined;
+    if (reason !== undefined) throw new InputError(reason, file, undefined, `pipelines[${i}]`);
+  }
+  return checkSuite(input, file, extraPipelines);
 }

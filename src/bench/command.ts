@@ -1,0 +1,42 @@
+/** `softmax-stability bench [--suite S] [--out DIR]` (SPEC sections 1 and 5). */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadSuite } from '../suite/load.js';
+import { InputError } from '../util/errors.js';
+import { writeBenchReport } from './report.js';
+import { benchHighlights } from './section.js';
+import { BenchNaNError, runBench } from './run.js';
+
+export interface BenchCommandOptions {
+  suite?: string;
+  out?: string;
+}
+
+export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> {
+  const suite = await loadSuite(opts.suite ?? 'default');
+  const dir = resolve(opts.out ?? `reports/${suite.name}`);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, time ${suite.bench.time} ms, iterations ${suite.bench.iterations}`);
+  let run;
+  try {
+    run = await runBench(suite, { log });
+  } catch (err) {
+    if (err instanceof BenchNaNError) {
+      const i = suite.pipelines.findIndex((p) => p.name === err.pipeline);
+      throw new InputError(`${err.message}; fix the pipeline or remove it from the suite`, suite.file, undefined, i >= 0 ? `pipelines[${i}]` : 'pipelines');
+    }
+    throw err;
+  }
+  await writeBenchReport(dir, run);
+  for (const line of benchHighlights(run.rows)) log(line);
+  log(`bench: ${run.rows.length} rows in ${run.seconds.toFixed(1)} s, load average ${run.loadBefore[0].toFixed(2)} before, ${run.loadAfter[0].toFixed(2)} after; wrote ${dir}/bench.csv, bench.svg, bench.json`);
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('throughput: every pipeline x dtype x shape inline, the worker-pool batch path, and the reference loop (bench.csv)')
+    .option('--suite <suite>', 'suite name or path (default: default)')
+    .option('--out <dir>', 'output folder (default: reports/<suite>/)')
+    .action((opts: BenchCommandOptions) => runBenchCommand(opts));
+}

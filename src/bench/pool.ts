@@ -1,0 +1,66 @@
+/**
+ * The worker-pool batch path: a batch split into one contiguous row range per
+ * worker, computed in place over SharedArrayBuffers (the logits are never
+ * copied: each task message carries the buffers' handles, which share memory),
+ * then joined. `BenchPool.batch` is the split-compute-join the benchmark times.
+ */
+import Tinypool from 'tinypool';
+import type { Dtype } from '../float/dtype.js';
+import { compiledFile } from '../peers/compiled.js';
+import type { PoolTask } from './pool-worker.js';
+
+export class BenchPool {
+  private readonly pool: Tinypool;
+
+  constructor(
+    readonly workers: number,
+    private readonly suiteFile: string,
+  ) {
+    this.pool = new Tinypool({
+      filename: compiledFile('bench/pool-worker.js'),
+      minThreads: workers,
+      maxThreads: workers,
+      isolateWorkers: false,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
+  }
+
+  /** Starts every worker and loads the suite in each (outside any timed region). */
+  async start(pipeline: string): Promise<void> {
+    // Each worker runs one task at a time, so `workers` concurrent calls reach every worker.
+    const load = () => this.pool.run({ suiteFile: this.suiteFile, pipeline }, { name: 'prepare' }) as Promise<number>;
+    await Promise.all(Array.from({ length: this.workers }, load));
+  }
+
+  /** Computes every row of the batch: split into `workers` ranges, run, joined. */
+  async batch(pipeline: string, dtype: Dtype, rows: number, classes: number, logits: Float32Array | Float64Array, targets: Int32Array, out: Float32Array | Float64Array): Promise<void> {
+    const shared = [logits.buffer, targets.buffer, out.buffer];
+    if (!shared.every((b) => b instanceof SharedArrayBuffer) || logits.byteOffset !== 0 || targets.byteOffset !== 0 || out.byteOffset !== 0) {
+      throw new Error('the pool path needs whole SharedArrayBuffer-backed arrays');
+    }
+    const tasks: Promise<number>[] = [];
+    for (let w = 0; w < this.workers; w++) {
+      const from = Math.floor((rows * w) / this.workers);
+      const to = Math.floor((rows * (w + 1)) / this.workers);
+      if (to === from) continue;
+      const task: PoolTask = {
+        suiteFile: this.suiteFile,
+        pipeline,
+        dtype,
+        classes,
+        from,
+        to,
+        logits: logits.buffer as SharedArrayBuffer,
+        targets: targets.buffer as SharedArrayBuffer,
+        out: out.buffer as SharedArrayBuffer,
+      };
+      tasks.push(this.pool.run(task) as Promise<number>);
+    }
+    await Promise.all(tasks);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,56 @@
+/** Writes a bench run: bench.csv, bench.json and the bar chart bench.svg (Vega-Lite, as the maps). */
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../report/chart.js';
+import { toCsv } from '../report/csv.js';
+import { metaLine } from '../report/meta.js';
+import { writeFileAtomic } from '../util/write.js';
+import type { BenchRow, BenchRun } from './run.js';
+import type { BenchJson } from './section.js';
+import { BENCH_COLUMNS, BENCH_CSV, BENCH_JSON, BENCH_SVG, benchCsvRow, shapeOf } from './section.js';
+
+/** Vega-Lite: one bar per row, elements/s over the reference (log scale), a panel per shape. */
+export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopLevelSpec {
+  const shapes = [...new Set(rows.map(shapeOf))];
+  const values = rows.map((r) => ({
+    shape: shapeOf(r),
+    label: r.path === 'pool' ? `${r.pipeline} (pool of ${r.workers})` : r.pipeline,
+    dtype: r.dtype,
+    relative: r.relative,
+  }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Throughput: elements per second over the reference loop (Σ Math.exp, float64)', subtitle: caption, anchor: 'start' },
+    data: { values },
+    facet: { row: { field: 'shape', type: 'nominal', sort: shapes, title: 'rows x classes', header: { labelAngle: 0, labelAlign: 'left' } } },
+    spec: {
+      width: 420,
+      height: { step: 9 },
+      layer: [
+        {
+          mark: 'bar',
+          encoding: {
+            y: { field: 'label', type: 'nominal', sort: null, title: null },
+            yOffset: { field: 'dtype', type: 'nominal' },
+            x: { field: 'relative', type: 'quantitative', scale: { type: 'log' }, title: 'elements/s ÷ reference elements/s (log scale)' },
+            color: { field: 'dtype', type: 'nominal', title: 'dtype' },
+            tooltip: [{ field: 'label' }, { field: 'dtype' }, { field: 'relative', format: '.3g' }],
+          },
+        },
+        { mark: { type: 'rule', strokeDash: [3, 3], color: '#555' }, encoding: { x: { datum: 1 } } },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Writes bench.csv, bench.json and bench.svg into `dir`, each whole. */
+export async function writeBenchReport(dir: string, run: BenchRun): Promise<void> {
+  const csv = toCsv(BENCH_COLUMNS, run.rows.map(benchCsvRow));
+  const json: BenchJson = { meta: run.meta, startedAt: run.startedAt, seconds: run.seconds, loadBefore: run.loadBefore, loadAfter: run.loadAfter, inputs: run.inputs };
+  const svg = await renderSvg(benchChartSpec(run.rows, metaLine(run.meta)));
+  writeFileAtomic(join(dir, BENCH_JSON), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileAtomic(join(dir, BENCH_SVG), svg);
+  writeFileAtomic(join(dir, BENCH_CSV), csv);
+}
+

@@ -1,0 +1,140 @@
+/**
+ * bench.csv (SPEC section 5) read and written row by row, bench.json (provenance
+ * and machine load), the ratios the issue asks for, and the summary.md section.
+ * No chart library here: suite files and workers import this through the barrel.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Dtype } from '../float/dtype.js';
+import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
+import type { RunMeta } from '../report/meta.js';
+import { metaLine } from '../report/meta.js';
+import type { BenchRow } from './run.js';
+import { fmt, REFERENCE_NAME } from './run.js';
+
+export const BENCH_COLUMNS = [
+  'pipeline',
+  'dtype',
+  'path',
+  'workers',
+  'batch',
+  'classes',
+  'mean_ms',
+  'p99_ms',
+  'rme_pct',
+  'samples',
+  'elements_per_s',
+  'relative_to_reference',
+] as const;
+
+export const BENCH_CSV = 'bench.csv';
+export const BENCH_JSON = 'bench.json';
+export const BENCH_SVG = 'bench.svg';
+
+function sig(v: number, digits: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : String(v);
+}
+
+export function benchCsvRow(r: BenchRow): string[] {
+  return [
+    r.pipeline,
+    r.dtype,
+    r.path,
+    String(r.workers),
+    String(r.batch),
+    String(r.classes),
+    sig(r.meanMs, 5),
+    sig(r.p99Ms, 5),
+    sig(r.rmePct, 3),
+    String(r.samples),
+    sig(r.elementsPerS, 5),
+    sig(r.relative, 4),
+  ];
+}
+
+/** Reads a bench.csv back (the columns of SPEC section 5). */
+export function readBenchCsv(file: string): BenchRow[] {
+  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  return records.map((c) => ({
+    pipeline: c.pipeline,
+    dtype: c.dtype as Dtype,
+    path: c.path as 'inline' | 'pool',
+    workers: Number(c.workers),
+    batch: Number(c.batch),
+    classes: Number(c.classes),
+    meanMs: Number(c.mean_ms),
+    p99Ms: Number(c.p99_ms),
+    rmePct: Number(c.rme_pct),
+    samples: Number(c.samples),
+    elementsPerS: Number(c.elements_per_s),
+    relative: Number(c.relative_to_reference),
+  }));
+}
+
+export interface BenchJson {
+  readonly meta: RunMeta;
+  readonly startedAt: string;
+  readonly seconds: number;
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+  readonly inputs: string;
+}
+
+export const shapeOf = (r: BenchRow) => `${r.batch}x${r.classes}`;
+
+/**
+ * The ratios the issue asks the benchmark to show, measured in one run: each
+ * float32 pipeline against tfjs at every shape both ran, and every pool row
+ * against the same pipeline and dtype inline at the pool shape.
+ */
+export function benchHighlights(rows: readonly BenchRow[]): string[] {
+  const lines: string[] = [];
+  const find = (pipeline: string, dtype: Dtype, path: string, shape: string) => rows.find((r) => r.pipeline === pipeline && r.dtype === dtype && r.path === path && shapeOf(r) === shape);
+  for (const tf of rows.filter((r) => r.pipeline === TFJS_PIPELINE_NAME && r.path === 'inline')) {
+    const shape = shapeOf(tf);
+    const others = rows.filter((r) => r.dtype === tf.dtype && r.path === 'inline' && shapeOf(r) === shape && r.pipeline !== TFJS_PIPELINE_NAME && r.pipeline !== REFERENCE_NAME);
+    if (others.length === 0) continue;
+    lines.push(
+      `${shape} ${tf.dtype}, elements/s over ${TFJS_PIPELINE_NAME}'s: ${others.map((r) => `${r.pipeline} ${fmt(r.elementsPerS / tf.elementsPerS)}x`).join(', ')}`,
+    );
+  }
+  for (const p of rows.filter((r) => r.path === 'pool')) {
+    const inline = find(p.pipeline, p.dtype, 'inline', shapeOf(p));
+    if (inline === undefined) continue;
+    lines.push(`${p.pipeline} ${p.dtype} ${shapeOf(p)}: pool of ${p.workers} at ${fmt(p.elementsPerS / inline.elementsPerS)}x the inline elements/s`);
+  }
+  return lines;
+}
+
+const load = (l: readonly number[]) => l.map((v) => v.toFixed(2)).join(' ');
+
+/**
+ * The summary.md section of a bench run in `dir` (bench.csv, bench.json and
+ * bench.svg written by `softmax-stability bench`): provenance, the chart, the
+ * ratios of `benchHighlights`, and every row.
+ */
+export function renderBenchSection(dir: string): string {
+  const rows = readBenchCsv(join(dir, BENCH_CSV));
+  const info = JSON.parse(readFileSync(join(dir, BENCH_JSON), 'utf8')) as BenchJson;
+  const out: string[] = [];
+  out.push('## Throughput', '');
+  out.push(
+    `${metaLine(info.meta)}; started ${info.startedAt}, ${info.seconds.toFixed(0)} s; load average (1, 5, 15 min) ${load(info.loadBefore)} before, ${load(info.loadAfter)} after. Inputs: ${info.inputs}.`,
+    '',
+  );
+  out.push(
+    `Every row's \`relative_to_reference\` is its elements per second over those of \`${REFERENCE_NAME}\` (Σ Math.exp(x) over a float64 array of the same rows × classes, timed in the same run). Inline rows run on the main thread; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join.`,
+    '',
+  );
+  out.push(`![Throughput relative to the reference loop](${BENCH_SVG})`, '');
+  const highlights = benchHighlights(rows);
+  if (highlights.length > 0) out.push(...highlights.map((l) => `- ${l}`), '');
+  out.push('| pipeline | dtype | path | workers | rows x classes | mean ms | p99 ms | ± % | M elements/s | x reference |');
+  out.push('|---|---|---|--:|---|--:|--:|--:|--:|--:|');
+  for (const r of rows) {
+    out.push(`| ${r.pipeline} | ${r.dtype} | ${r.path} | ${r.workers} | ${shapeOf(r)} | ${fmt(r.meanMs)} | ${fmt(r.p99Ms)} | ${fmt(r.rmePct)} | ${fmt(r.elementsPerS / 1e6)} | ${fmt(r.relative)} |`);
+  }
+  out.push('');
+  return out.join('\n');
+}
