@@ -25,7 +25,6 @@ import { isPeer } from '../peers/registry.js';
 import { ORT_PIPELINE_NAME, OrtLogSoftmax } from '../peers/onnxruntime.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
 import type { Pipeline } from '../pipelines/types.js';
-import { kernelFor } from '../pipelines/types.js';
 import type { RunMeta } from '../report/meta.js';
 import { runMeta } from '../report/meta.js';
 import type { Suite } from '../suite/load.js';
@@ -156,23 +155,22 @@ async function measure(name: string, call: Call, time: number, iterations: numbe
   return { meanMs: r.latency.mean, p99Ms: r.latency.p99, rmePct: r.latency.rme, samples: r.latency.samplesCount };
 }
 
+/** Kernels are called as methods (`p.float32(…)`), as runKernel does: a user's kernel may use `this`. */
 function syncCall(p: Pipeline, dtype: Dtype, b: BenchBatch, out: Float32Array | Float64Array): Call {
   const { rows, classes, targets } = b;
   if (dtype === 'float32') {
-    const k = kernelFor(p, 'float32');
     const o = out as Float32Array;
     return {
       sync: () => {
-        k(b.x32, rows, classes, targets, o);
+        p.float32(b.x32, rows, classes, targets, o);
         keep(o, rows, p.name, dtype, classes);
       },
     };
   }
-  const k = kernelFor(p, 'float64');
   const o = out as Float64Array;
   return {
     sync: () => {
-      k(b.x64, rows, classes, targets, o);
+      p.float64(b.x64, rows, classes, targets, o);
       keep(o, rows, p.name, dtype, classes);
     },
   };

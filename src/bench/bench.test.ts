@@ -1,0 +1,189 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Dtype } from '../float/dtype.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import { runKernel } from '../pipelines/types.js';
+import { resolveSuitePath } from '../suite/load.js';
+import { runCli, tempDir } from '../testing/cli.js';
+import { makeBatch } from './data.js';
+import { BenchPool } from './pool.js';
+import type { BenchRow } from './run.js';
+import { REFERENCE_NAME } from './run.js';
+import { BENCH_COLUMNS, benchHighlights, readBenchCsv, renderBenchSection } from './section.js';
+
+/** A user's pipeline (plain object, no imports): fused cross-entropy written out, float64 only arithmetic. */
+const USER_PIPELINE = `{
+  name: 'my-cross-entropy',
+  formula: 'log Σ exp(x − m) − (x[t] − m)',
+  float32(x, rows, classes, targets, out) { this.float64(x, rows, classes, targets, out); },
+  float64(x, rows, classes, targets, out) {
+    for (let r = 0, b = 0; r < rows; r++, b += classes) {
+      let m = -Infinity;
+      for (let j = 0; j < classes; j++) if (x[b + j] > m) m = x[b + j];
+      let s = 0;
+      for (let j = 0; j < classes; j++) s += Math.exp(x[b + j] - m);
+      out[r] = Math.log(s) - (x[b + targets[r]] - m);
+    }
+  },
+}`;
+
+const BROKEN_PIPELINE = `{
+  name: 'broken',
+  formula: 'NaN',
+  float32(x, rows, classes, targets, out) { for (let r = 0; r < rows; r++) out[r] = r === rows - 1 ? NaN : 1; },
+  float64(x, rows, classes, targets, out) { for (let r = 0; r < rows; r++) out[r] = r === rows - 1 ? NaN : 1; },
+}`;
+
+function tinySuite(dir: string, name: string, pipelines: string): string {
+  const file = join(dir, `${name}.suite.ts`);
+  writeFileSync(
+    file,
+    `export default {
+  name: '${name}',
+  seed: 3,
+  pipelines: ${pipelines},
+  bench: { shapes: [[1, 10], [8, 50]], poolShape: [67, 50], workers: [2], time: 5, iterations: 2 },
+};
+`,
+  );
+  return file;
+}
+
+describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
+  let dir: string;
+  let rows: BenchRow[];
+  let status: number | null;
+  let stderr: string;
+
+  beforeAll(() => {
+    dir = tempDir();
+    const suite = tinySuite(dir, 'tiny', `['fused-cross-entropy', ${USER_PIPELINE}]`);
+    const r = runCli(['bench', '--suite', suite, '--out', join(dir, 'out')]);
+    status = r.status;
+    stderr = r.stderr;
+    rows = status === 0 ? readBenchCsv(join(dir, 'out', 'bench.csv')) : [];
+  });
+
+  it('exits 0 and writes bench.csv with the SPEC columns in order, bench.svg and bench.json', () => {
+    expect(stderr).toContain('bench: ');
+    expect(status).toBe(0);
+    const header = readFileSync(join(dir, 'out', 'bench.csv'), 'utf8').split('\n')[0];
+    expect(header).toBe(BENCH_COLUMNS.join(','));
+    expect(readFileSync(join(dir, 'out', 'bench.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'bench.json'), 'utf8')).meta.suite).toBe('tiny');
+  });
+
+  it('has a reference row per shape, then every pipeline x dtype inline; pool rows with 2 workers', () => {
+    const shapes = ['1x10', '8x50', '67x50'];
+    for (const shape of shapes) {
+      const here = rows.filter((r) => `${r.batch}x${r.classes}` === shape);
+      expect(here[0].pipeline).toBe(REFERENCE_NAME);
+      expect(here[0].relative).toBe(1);
+      for (const p of ['fused-cross-entropy', 'my-cross-entropy']) {
+        for (const dtype of ['float32', 'float64']) {
+          expect(here.filter((r) => r.pipeline === p && r.dtype === dtype && r.path === 'inline' && r.workers === 1)).toHaveLength(1);
+          const pool = here.filter((r) => r.pipeline === p && r.dtype === dtype && r.path === 'pool');
+          expect(pool.map((r) => r.workers)).toEqual(shape === '67x50' ? [2] : []);
+        }
+      }
+    }
+    expect(rows).toHaveLength(3 + 3 * 4 + 4);
+  });
+
+  it('relative_to_reference is elements_per_s over the same shape reference; the timings are positive', () => {
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const ref = rows.find((q) => q.pipeline === REFERENCE_NAME && q.batch === r.batch && q.classes === r.classes);
+      expect(ref).toBeDefined();
+      expect(r.relative).toBeCloseTo(r.elementsPerS / (ref as BenchRow).elementsPerS, 2);
+      expect(r.elementsPerS).toBeCloseTo((r.batch * r.classes * 1000) / r.meanMs, -Math.floor(Math.log10(r.elementsPerS)) + 3);
+      expect(r.meanMs).toBeGreaterThan(0);
+      expect(r.p99Ms).toBeGreaterThan(0);
+      expect(r.samples).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('renderBenchSection: provenance, the chart beside bench.csv, every row in a table', () => {
+    const md = renderBenchSection(join(dir, 'out'));
+    expect(md).toContain('## Throughput');
+    expect(md).toContain('suite tiny, seed 3, commit');
+    expect(md).toContain('](bench.svg)');
+    expect(md).toContain('my-cross-entropy float64 67x50: pool of 2 at');
+    expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| pipeline'))).toHaveLength(rows.length);
+  });
+});
+
+describe('the NaN check', () => {
+  it('stops the run on a user pipeline that returns NaN: exit 2, one line naming the suite and the pipeline, nothing written', () => {
+    const dir = tempDir();
+    const suite = tinySuite(dir, 'broken', `['fused-cross-entropy', ${BROKEN_PIPELINE}]`);
+    const r = runCli(['bench', '--suite', suite, '--out', join(dir, 'out')]);
+    expect(r.status).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1) as string;
+    expect(last).toContain(suite);
+    expect(last).toContain('field pipelines[1]');
+    expect(last).toContain('broken (float32) returned NaN for row 0 of the 1x10 benchmark batch');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe('the pool path', () => {
+  const suiteFile = resolveSuitePath('ci');
+  let pool: BenchPool;
+  beforeAll(async () => {
+    pool = new BenchPool(2, suiteFile);
+    await pool.start(BUILTIN_PIPELINES[0].name);
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  // 37 rows: an odd split (18 + 19) across the two workers.
+  const ROWS = 37;
+  const CLASSES = 29;
+  for (const p of BUILTIN_PIPELINES) {
+    for (const dtype of ['float32', 'float64'] as Dtype[]) {
+      it(`${p.name} ${dtype}: the pool's losses are the inline losses, bit for bit`, async () => {
+        const b = makeBatch(ROWS, CLASSES, 11, true);
+        const x = dtype === 'float32' ? b.x32 : b.x64;
+        const inline = dtype === 'float32' ? new Float32Array(ROWS) : new Float64Array(ROWS);
+        runKernel(p, dtype, x, ROWS, CLASSES, b.targets, inline);
+        const shared = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(ROWS * 4)) : new Float64Array(new SharedArrayBuffer(ROWS * 8));
+        shared.fill(NaN);
+        await pool.batch(p.name, dtype, ROWS, CLASSES, x, b.targets, shared);
+        expect(Array.from(shared, (v, i) => Object.is(v, inline[i]))).toEqual(new Array(ROWS).fill(true));
+      });
+    }
+  }
+});
+
+describe('benchHighlights', () => {
+  const row = (pipeline: string, path: 'inline' | 'pool', workers: number, batch: number, elementsPerS: number): BenchRow => ({
+    pipeline,
+    dtype: 'float32',
+    path,
+    workers,
+    batch,
+    classes: 1000,
+    meanMs: (batch * 1000 * 1000) / elementsPerS,
+    p99Ms: 1,
+    rmePct: 1,
+    samples: 10,
+    elementsPerS,
+    relative: 1,
+  });
+  it('divides by tfjs at the same shape and dtype, and the pool by the same pipeline inline', () => {
+    const lines = benchHighlights([
+      row(REFERENCE_NAME, 'inline', 1, 4096, 100),
+      row('fused-cross-entropy', 'inline', 1, 4096, 90),
+      row('tfjs-cpu-log-softmax', 'inline', 1, 4096, 1.5),
+      row('fused-cross-entropy', 'inline', 1, 65536, 80),
+      row('fused-cross-entropy', 'pool', 2, 65536, 150),
+    ]);
+    expect(lines).toEqual([
+      "4096x1000 float32, elements/s over tfjs-cpu-log-softmax's: fused-cross-entropy 60x",
+      'fused-cross-entropy float32 65536x1000: pool of 2 at 1.875x the inline elements/s',
+    ]);
+  });
+});
