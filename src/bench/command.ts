@@ -1,10 +1,12 @@
 /** `softmax-stability bench [--suite S] [--out DIR]` (SPEC sections 1 and 5). */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
+import type { BenchRun } from './run.js';
 import { BenchNaNError, runBench } from './run.js';
 
 export interface BenchCommandOptions {
@@ -12,12 +14,14 @@ export interface BenchCommandOptions {
   out?: string;
 }
 
-export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> {
-  const suite = await loadSuite(opts.suite ?? 'default');
-  const dir = resolve(opts.out ?? `reports/${suite.name}`);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+/**
+ * Benchmarks a loaded suite and writes bench.csv, bench.svg and bench.json into
+ * `dir` (for `run`, which shares one suite across its steps). A pipeline that
+ * returns NaN on the benchmark's inputs is bad input: InputError, nothing written.
+ */
+export async function benchSuite(suite: Suite, dir: string, log: (line: string) => void): Promise<BenchRun> {
   log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, time ${suite.bench.time} ms, iterations ${suite.bench.iterations}`);
-  let run;
+  let run: BenchRun;
   try {
     run = await runBench(suite, { log });
   } catch (err) {
@@ -30,6 +34,12 @@ export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> 
   await writeBenchReport(dir, run);
   for (const line of benchHighlights(run.rows)) log(line);
   log(`bench: ${run.rows.length} rows in ${run.seconds.toFixed(1)} s, load average ${run.loadBefore[0].toFixed(2)} before, ${run.loadAfter[0].toFixed(2)} after; wrote ${dir}/bench.csv, bench.svg, bench.json`);
+  return run;
+}
+
+export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> {
+  const suite = await loadSuite(opts.suite ?? 'default');
+  await benchSuite(suite, resolve(opts.out ?? `reports/${suite.name}`), (line) => process.stderr.write(`${line}\n`));
 }
 
 export function registerBench(program: Command): void {
