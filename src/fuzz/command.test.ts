@@ -1,0 +1,230 @@
+/** The fuzz command end to end, through the built CLI. */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DTYPES } from '../float/dtype.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import { FAMILIES } from '../suite/define.js';
+import { loadSuite } from '../suite/load.js';
+import type { CliResult } from '../testing/cli.js';
+import { CLI, ROOT, tempDir } from '../testing/cli.js';
+import { InputError } from '../util/errors.js';
+import { campaignUnits, FAILURE_COLUMNS, FUZZ_COLUMNS } from './campaign.js';
+import type { FuzzCommandOptions } from './command.js';
+import { runFuzzCommand } from './command.js';
+import { mergeFuzzDirs } from './merge.js';
+
+const SMALL_FAMILIES = FAMILIES.filter((f) => f !== 'vocab');
+const PIPELINES = ['naive-softmax', 'stable-log-softmax', 'log1p-log-softmax'];
+
+/** A suite file with no imports, so it loads from any folder. */
+function suiteFile(dir: string, body: string, name = 'tiny.suite.ts'): string {
+  const file = join(dir, name);
+  writeFileSync(file, `export default ${body};\n`);
+  return file;
+}
+
+/** runCli, asynchronous: independent runs overlap (each spends a good part of its time starting Node, tsx and the workers). */
+function runCli(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => {
+      const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
+const table = (dir: string, file: string) => parse(read(dir, file), { columns: true }) as Record<string, string>[];
+
+describe('fuzz', () => {
+  const dir = tempDir();
+  const suite = suiteFile(dir, JSON.stringify({ name: 'tiny', seed: 99, pipelines: PIPELINES, fuzz: { families: SMALL_FAMILIES, runs: 10, failures: 2, shrink: { steps: 60, attempts: 3 } } }));
+  const outA = join(dir, 'a');
+  const outB = join(dir, 'b');
+  let stderrA = '';
+
+  const s1 = join(dir, 's1');
+  const s2 = join(dir, 's2');
+  const shardRuns: CliResult[] = [];
+
+  beforeAll(async () => {
+    const [a, b, ...shards] = await Promise.all([
+      runCli(['fuzz', '--suite', suite, '--out', outA, '--workers', '2']),
+      runCli(['fuzz', '--suite', suite, '--out', outB, '--workers', '1']),
+      runCli(['fuzz', '--suite', suite, '--out', s1, '--shard', '1/2']),
+      runCli(['fuzz', '--suite', suite, '--out', s2, '--shard', '2/2']),
+    ]);
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    stderrA = a.stderr;
+    shardRuns.push(...shards);
+  });
+
+  it('same seed, same files: two runs (2 worker threads, then 1) write byte-identical fuzz.csv and failures.csv', () => {
+    expect(read(outB, 'fuzz.csv')).toBe(read(outA, 'fuzz.csv'));
+    expect(read(outB, 'failures.csv')).toBe(read(outA, 'failures.csv'));
+    expect(read(outA, 'failures.csv').split('\n').length).toBeGreaterThan(10);
+  });
+
+  it('fuzz.csv: the SPEC columns, one row per pipeline x dtype x family in that order, counts adding up', () => {
+    expect(read(outA, 'fuzz.csv').split('\n')[0]).toBe(FUZZ_COLUMNS.join(','));
+    const rows = table(outA, 'fuzz.csv');
+    expect(rows.map((r) => `${r.pipeline}/${r.dtype}/${r.family}`)).toEqual(PIPELINES.flatMap((p) => DTYPES.flatMap((d) => SMALL_FAMILIES.map((f) => `${p}/${d}/${f}`))));
+    for (const r of rows) {
+      expect(r.cases).toBe('10');
+      expect(Number(r.ok) + Number(r.inaccurate) + Number(r.overflow) + Number(r.underflow) + Number(r.nan)).toBe(10);
+      expect(Number(r.max_bits)).toBeGreaterThanOrEqual(Number(r.mean_bits));
+    }
+    // The naive pipeline fails where the max-shifted ones do not.
+    const naiveOffset = rows.find((r) => r.pipeline === 'naive-softmax' && r.dtype === 'float32' && r.family === 'offset')!;
+    expect(Number(naiveOffset.nan) + Number(naiveOffset.overflow)).toBeGreaterThan(0);
+    const log1pOffset = rows.find((r) => r.pipeline === 'log1p-log-softmax' && r.dtype === 'float32' && r.family === 'offset')!;
+    expect(Number(log1pOffset.nan) + Number(log1pOffset.overflow)).toBe(0);
+  });
+
+  it('failures.csv: the SPEC columns, non-ok outcomes only, at most fuzz.failures = 2 per pipeline x dtype x family, seeds from fuzz.csv', () => {
+    expect(read(outA, 'failures.csv').split('\n')[0]).toBe(FAILURE_COLUMNS.join(','));
+    const seeds = new Map(table(outA, 'fuzz.csv').map((r) => [`${r.dtype}/${r.family}`, r.seed]));
+    const perUnit = new Map<string, number>();
+    for (const f of table(outA, 'failures.csv')) {
+      expect(f.outcome).not.toBe('ok');
+      expect(f.seed).toBe(seeds.get(`${f.dtype}/${f.family}`));
+      expect(f.path).toMatch(/^\d+(:\d+)*$/);
+      expect(Number(f.target)).toBeLessThan(f.logits.split(' ').length);
+      const k = `${f.pipeline}/${f.dtype}/${f.family}`;
+      perUnit.set(k, (perUnit.get(k) ?? 0) + 1);
+    }
+    expect(Math.max(...perUnit.values())).toBe(2);
+    // Shrinking made small counterexamples: most failures have ≤ 4 classes.
+    const small = table(outA, 'failures.csv').filter((f) => f.logits.split(' ').length <= 4).length;
+    expect(small / table(outA, 'failures.csv').length).toBeGreaterThan(0.5);
+  });
+
+  it('prints one plain line per phase when stderr is not a terminal', () => {
+    for (const phase of ['generate', 'oracle', 'score', 'shrink']) expect(stderrA).toMatch(new RegExp(`^fuzz: ${phase}: \\d+ .* in [\\d.]+ s \\(`, 'm'));
+    expect(stderrA).toMatch(/cases\/s; wrote /);
+  });
+
+  it('--replay SEED:PATH re-runs a recorded failure: same case, loss, oracle value and outcome', async () => {
+    const failures = table(outA, 'failures.csv');
+    const picked = [failures[0], failures[Math.floor(failures.length / 2)], failures[failures.length - 1]];
+    const runs = await Promise.all(picked.map((f) => runCli(['fuzz', '--replay', `${f.seed}:${f.path}`, '--pipeline', f.pipeline, '--dtype', f.dtype, '--suite', suite])));
+    for (const [i, f] of picked.entries()) {
+      const r = runs[i];
+      expect(r.status, r.stderr).toBe(0);
+      const got = Object.fromEntries(r.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
+      expect(got).toMatchObject({ family: f.family, target: f.target, logits: f.logits, loss: f.loss, oracle_loss: f.oracle_loss, ulp_error: f.ulp_error, outcome: f.outcome, cause: f.cause });
+      expect(got.case).toBe(`replay-${f.seed}-${f.path.replaceAll(':', '-')},${f.dtype},${f.target},${f.logits}`);
+    }
+  });
+
+  it('--shard 1/2 and 2/2, merged, give the unsharded files byte for byte (in either order); a unit twice is refused', () => {
+    for (const r of shardRuns) expect(r.status, r.stderr).toBe(0);
+    expect(read(s1, 'fuzz.csv')).not.toBe(read(outA, 'fuzz.csv'));
+    for (const [order, merged] of [[[s1, s2], join(dir, 'm12')], [[s2, s1], join(dir, 'm21')]] as const) {
+      mergeFuzzDirs(order, merged);
+      expect(read(merged, 'fuzz.csv')).toBe(read(outA, 'fuzz.csv'));
+      expect(read(merged, 'failures.csv')).toBe(read(outA, 'failures.csv'));
+    }
+    expect(() => mergeFuzzDirs([s1, s1], join(dir, 'm11'))).toThrow(InputError);
+    expect(existsSync(join(dir, 'm11'))).toBe(false);
+  });
+
+  it('--seed changes the cases; --runs overrides every family', async () => {
+    const out = join(dir, 'other');
+    const r = await runCli(['fuzz', '--suite', suite, '--out', out, '--seed', '100', '--runs', '3']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = table(out, 'fuzz.csv');
+    expect(rows.every((x) => x.cases === '3')).toBe(true);
+    const before = new Set(table(outA, 'fuzz.csv').map((x) => x.seed));
+    expect(rows.some((x) => before.has(x.seed))).toBe(false);
+  });
+});
+
+describe('a user pipeline in a suite file gets the built-ins treatment', () => {
+  it('suites/example-user.suite.ts: epsilon-softmax is scored, shrunk in the workers and replayed', async () => {
+    const out = join(tempDir(), 'user');
+    const r = await runCli(['fuzz', '--suite', 'example-user', '--runs', '3', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = table(out, 'fuzz.csv').filter((x) => x.pipeline === 'epsilon-softmax');
+    expect(rows).toHaveLength(2 * 8);
+    // −log(p + 1e−7) is off for every loss it does not dominate: the campaign sees it.
+    expect(rows.reduce((s, x) => s + Number(x.inaccurate), 0)).toBeGreaterThan(rows.length);
+    const failures = table(out, 'failures.csv').filter((x) => x.pipeline === 'epsilon-softmax');
+    expect(failures.length).toBeGreaterThan(0);
+    const f = failures[0];
+    const replay = await runCli(['fuzz', '--replay', `${f.seed}:${f.path}`, '--pipeline', 'epsilon-softmax', '--dtype', f.dtype, '--suite', 'example-user']);
+    expect(replay.status, replay.stderr).toBe(0);
+    expect(replay.stdout).toContain(`\nloss: ${f.loss}\n`);
+    expect(replay.stdout).toContain(`\noutcome: ${f.outcome}\n`);
+  });
+});
+
+describe('the ci suite', () => {
+  it('covers every built-in pipeline, both dtypes and every family, with ≥ 2 cases per family', async () => {
+    const ci = await loadSuite('ci');
+    expect(ci.pipelines.map((p) => p.name)).toEqual(BUILTIN_PIPELINES.map((p) => p.name));
+    const units = campaignUnits(ci);
+    expect(units.map((u) => `${u.dtype}/${u.family}`)).toEqual(DTYPES.flatMap((d) => FAMILIES.map((f) => `${d}/${f}`)));
+    for (const u of units) expect(u.runs).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('bad suites and bad options: exit 2, one line saying what to change, nothing written', () => {
+  const dir = tempDir();
+  const good = { name: 'bad', seed: 1, pipelines: ['naive-softmax'], fuzz: { families: ['offset'], runs: 2 } };
+  const badSuite = (name: string, body: object) => ['--suite', suiteFile(dir, JSON.stringify({ ...good, ...body }), name)];
+  const outOf = (what: string) => join(dir, `out-${what.replaceAll(' ', '-')}`);
+
+  // Through the CLI: the exit status and the one line on stderr.
+  const viaCli: [string, string[], RegExp][] = [
+    ['unknown pipeline', badSuite('p.suite.ts', { pipelines: ['nope'] }), /field pipelines\[0\]: unknown pipeline "nope"; use one of naive-softmax/],
+    ['unknown family', badSuite('f.suite.ts', { fuzz: { families: ['offset', 'gaussian'] } }), /field fuzz\.families\[1\]: unknown family "gaussian"; use one of ordinal/],
+    ['runs below 1', badSuite('r.suite.ts', { fuzz: { runs: 0 } }), /field fuzz\.runs: runs 0 must be a whole number ≥ 1/],
+    ['a budget that is not a number', badSuite('b.suite.ts', { budgets: { 'naive-softmax': 'four' } }), /field budgets\.naive-softmax: budget "four" is not a number of ulps/],
+    ['replay token that does not parse', ['--replay', '12-34', '--pipeline', 'naive-softmax', '--dtype', 'float32'], /field --replay: replay token "12-34" does not parse; give SEED:PATH/],
+    ['bad --shard', ['--shard', '3/2'], /field --shard: shard "3\/2" must be i\/n with 1 ≤ i ≤ n/],
+  ];
+  const results = new Map<string, Promise<CliResult>>();
+  beforeAll(() => {
+    // --out does not go with --replay (itself an exit-2 error), so those cases leave it off.
+    for (const [what, args] of viaCli) results.set(what, runCli(['fuzz', ...args, ...(args.includes('--replay') ? [] : ['--out', outOf(what)])]));
+  });
+  for (const [what, , message] of viaCli) {
+    it(`${what} (CLI)`, async () => {
+      const r = await results.get(what)!;
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(outOf(what))).toBe(false);
+    });
+  }
+
+  // In this process: the InputError (which the CLI turns into exit 2, as above) and its message.
+  const inProcess: [string, FuzzCommandOptions, RegExp][] = [
+    ['runs of one family below 1', { suite: badSuite('r2.suite.ts', { fuzz: { runs: { offset: -3 } } })[1] }, /field fuzz\.runs\.offset: runs -3 must be a whole number ≥ 1/],
+    ['failures not a whole number', { suite: badSuite('x.suite.ts', { fuzz: { failures: 1.5 } })[1] }, /field fuzz\.failures: failures 1\.5 must be a whole number ≥ 0/],
+    ['no such suite', { suite: 'no-such-suite' }, /field --suite: no suite "no-such-suite"/],
+    ['replay without --pipeline', { replay: '705544576:2', dtype: 'float32' }, /field --pipeline: missing; --replay needs --pipeline/],
+    ['replay with the wrong dtype', { replay: '705544576:2', pipeline: 'naive-softmax', dtype: 'float64' }, /field --dtype: seed 705544576 was made for float32 cases; pass --dtype float32/],
+    ['replay path that leads nowhere', { replay: '705544576:0:99999', pipeline: 'naive-softmax', dtype: 'float32' }, /field --replay: path 0:99999 leads to no case/],
+    ['replay with an unknown family', { replay: '705544576:0', pipeline: 'naive-softmax', dtype: 'float32', family: 'gauss' }, /field --family: unknown family "gauss"/],
+    ['replay with --out', { replay: '705544576:0', pipeline: 'naive-softmax', dtype: 'float32', out: 'x' }, /field --out: --out does not apply to --replay/],
+    ['--pipeline without --replay', { pipeline: 'naive-softmax' }, /field --pipeline: --pipeline applies only to --replay/],
+    ['bad --runs', { runs: '0' }, /field --runs: "0" is not a number of runs; give a whole number ≥ 1/],
+    ['bad --seed', { seed: 'abc' }, /field --seed: "abc" is not an integer seed/],
+    ['bad --workers', { workers: '0' }, /field --workers: "0" is not a number of worker threads/],
+  ];
+  for (const [what, opts, message] of inProcess) {
+    it(what, async () => {
+      const out = outOf(what);
+      const run = runFuzzCommand({ suite: 'default', ...(opts.replay === undefined ? { out } : {}), ...opts });
+      await expect(run).rejects.toThrow(InputError);
+      await expect(run).rejects.toThrow(message);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+});
