@@ -39,6 +39,8 @@ export { unitOfSeed, unitSeed } from './fuzz/seed.js';
 export type { CampaignResult, Shard, Unit } from './fuzz/campaign.js';
 export { campaignUnits, FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './fuzz/campaign.js';
 export { mergeFuzzDirs, mergeFuzzOutputs } from './fuzz/merge.js';
+export type { FuzzSuiteOptions } from './fuzz/command.js';
+export { fuzzSuite, parseShard } from './fuzz/command.js';
 export type { OracleRow } from './pool/oracle-task.js';
 export { oracleRows } from './pool/oracle-task.js';
 export { compiledModule, WorkerCrashError, WorkerPool } from './pool/pool.js';

@@ -34,6 +34,7 @@ import { pipelineLoss } from '../score/score.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
 import type { Suite } from '../suite/load.js';
+import { InputError } from '../util/errors.js';
 import type { ProgressOptions } from '../util/progress.js';
 import { startProgress } from '../util/progress.js';
 import { caseChecksum, generateCases } from './cases.js';
@@ -96,6 +97,19 @@ function larger(a: bigint | 'Infinity' | undefined, b: bigint | 'Infinity' | und
   return a >= b ? a : b;
 }
 
+/** A pipeline's kernel threw on a case: the user's code, not the harness, so the CLI reports it as bad input. */
+export class PipelineThrew extends Error {
+  override readonly name = 'PipelineThrew';
+  constructor(
+    readonly pipeline: string,
+    readonly unit: Unit,
+    readonly index: number,
+    cause: unknown,
+  ) {
+    super(`pipeline ${pipeline} threw on run ${index} of ${unit.family} ${unit.dtype} (--replay ${unit.seed}:${index}): ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 /** Scores one pipeline on one unit's cases, given their oracle values. */
 export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], oracle: Float64Array, budget: number): UnitStats {
   const stats: UnitStats = {
@@ -108,7 +122,12 @@ export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], o
     failures: [],
   };
   cases.forEach((c, i) => {
-    const loss = pipelineLoss(p, c.logits, c.target, unit.dtype);
+    let loss: number;
+    try {
+      loss = pipelineLoss(p, c.logits, c.target, unit.dtype);
+    } catch (err) {
+      throw new PipelineThrew(p.name, unit, i, err);
+    }
     const v = classify(loss, oracle[i], unit.dtype, budget);
     stats.counts[v.outcome]++;
     stats.maxUlps = larger(stats.maxUlps, exactUlps(loss, oracle[i], unit.dtype));
@@ -211,7 +230,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const stats: UnitStats[] = [];
   for (const p of suite.pipelines) {
     units.forEach((u, k) => {
-      stats.push(scoreUnit(p, u, unitCases[k], oracle[k], suite.budgets[p.name]));
+      try {
+        stats.push(scoreUnit(p, u, unitCases[k], oracle[k], suite.budgets[p.name]));
+      } catch (err) {
+        if (err instanceof PipelineThrew) throw new InputError(`${err.message}; fix the pipeline or remove it from the suite`, suite.file, undefined, `pipelines[${suite.pipelines.indexOf(p)}]`);
+        throw err;
+      }
       scoreBar.tick(u.runs);
     });
   }
@@ -219,7 +243,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
   // (4) shrink
   const jobs = stats.filter((s) => s.failures.length > 0 && suite.fuzz.failures[s.unit.family] > 0);
-  const shrinkBar = startProgress('shrink', jobs.length, 'pipeline x unit jobs', progress);
+  const shrinkBar = startProgress('shrink', jobs.length, 'jobs', progress);
   const workerFile = compiledModule('fuzz/worker.js');
   const byPipeline = new Map(suite.pipelines.map((p) => [p.name, p]));
   const shrunk = await Promise.all(
@@ -242,7 +266,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     }),
   );
   const recorded = shrunk.reduce((n, f) => n + f.length, 0);
-  shrinkBar.done(`${recorded} failures recorded`);
+  shrinkBar.done(`one job per pipeline x dtype x family with failures; ${recorded} failures recorded`);
 
   const failureRows: string[][] = [];
   jobs.forEach((s, j) => {

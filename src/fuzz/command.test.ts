@@ -163,6 +163,34 @@ describe('a user pipeline in a suite file gets the built-ins treatment', () => {
   });
 });
 
+describe('a user pipeline that breaks', () => {
+  const dir = tempDir();
+  const kernels = (body: string) => `float32(x, rows, classes, targets, out) { ${body} }, float64(x, rows, classes, targets, out) { ${body} }`;
+  const suiteWith = (name: string, body: string, header = '') => {
+    const file = join(dir, `${name}.suite.ts`);
+    writeFileSync(file, `${header}\nexport default { name: '${name}', pipelines: ['log1p-log-softmax', { name: '${name}', formula: '-', ${kernels(body)} }], fuzz: { families: ['offset'], runs: 3 } };\n`);
+    return file;
+  };
+
+  it('throwing in the main thread: exit 2 naming the pipeline, the case to replay and the suite field; nothing written', async () => {
+    const out = join(dir, 'throws');
+    const r = await runCli(['fuzz', '--suite', suiteWith('throws', "throw new Error('not implemented');"), '--out', out]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/throws\.suite\.ts, field pipelines\[1\]: pipeline throws threw on run 0 of offset float32 \(--replay \d+:0\): not implemented; fix the pipeline/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('killing its worker thread while shrinking: the command ends with a message, no hang, nothing written', async () => {
+    const out = join(dir, 'exits');
+    // NaN on every case, so there is a failure to shrink; in a worker thread it ends the thread.
+    const file = suiteWith('exits', 'if (!isMainThread) process.exit(9); for (let r = 0; r < rows; r++) out[r] = NaN;', "import { isMainThread } from 'node:worker_threads';");
+    const r = await runCli(['fuzz', '--suite', file, '--out', out]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/a worker thread exited unexpectedly \(exit code 9\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('the ci suite', () => {
   it('covers every built-in pipeline, both dtypes and every family, with ≥ 2 cases per family', async () => {
     const ci = await loadSuite('ci');

@@ -10,8 +10,9 @@ import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
+import { OUTCOMES } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
-import type { Shard } from './campaign.js';
+import type { CampaignResult, Shard } from './campaign.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
@@ -73,34 +74,48 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
-  const outDir = resolve(opts.out ?? join('reports', suite.name));
+  await fuzzSuite(suite, resolve(opts.out ?? join('reports', suite.name)), (line) => process.stderr.write(`${line}\n`), { shard, threads });
+}
 
-  const pool = new WorkerPool({ threads });
-  let result;
+export interface FuzzSuiteOptions {
+  readonly shard?: Shard;
+  /** Worker threads of the pool made for the campaign (default: all cores). */
+  readonly threads?: number;
+  /** A pool to use instead (not closed here), e.g. `run`'s. */
+  readonly pool?: WorkerPool;
+}
+
+/**
+ * Runs a loaded suite's fuzz campaign and writes fuzz.csv and failures.csv into
+ * `dir` (for `run`, which shares one suite across its steps). Nothing is
+ * written unless the whole campaign finished.
+ */
+export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) => void, options: FuzzSuiteOptions = {}): Promise<CampaignResult> {
+  const { shard } = options;
+  const pool = options.pool ?? new WorkerPool({ threads: options.threads });
+  let result: CampaignResult;
   try {
-    process.stderr.write(
-      `fuzz: suite ${suite.name} (${suite.file}), seed ${suite.seed}, ${suite.pipelines.length} pipelines, ${pool.threads} worker threads${shard ? `, shard ${shard.index}/${shard.count}` : ''}\n`,
-    );
+    log(`fuzz: suite ${suite.name} (${suite.file}), seed ${suite.seed}, ${suite.pipelines.length} pipelines, ${pool.threads} worker threads${shard ? `, shard ${shard.index}/${shard.count}` : ''}`);
     result = await runCampaign({ suite, pool, shard });
   } finally {
-    await pool.destroy();
+    if (options.pool === undefined) await pool.destroy();
   }
-  writeCsv(join(outDir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
-  writeCsv(join(outDir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
+  writeCsv(join(dir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
+  writeCsv(join(dir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
     const key = `${s.pipeline} ${s.unit.dtype}`;
-    const t = totals.get(key) ?? [0, 0, 0, 0, 0];
-    (['ok', 'inaccurate', 'overflow', 'underflow', 'nan'] as const).forEach((o, i) => (t[i] += s.counts[o]));
+    const t = totals.get(key) ?? OUTCOMES.map(() => 0);
+    OUTCOMES.forEach((o, i) => (t[i] += s.counts[o]));
     totals.set(key, t);
   }
   const width = Math.max(0, ...[...totals.keys()].map((k) => k.length));
-  const lines = [...totals].map(([k, t]) => `  ${k.padEnd(width)}  ok ${t[0]}  inaccurate ${t[1]}  overflow ${t[2]}  underflow ${t[3]}  nan ${t[4]}`);
-  const rate = result.cases / result.seconds;
-  process.stderr.write(
-    `${lines.join('\n')}${lines.length ? '\n' : ''}fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${rate.toFixed(1)} cases/s; wrote ${join(outDir, FUZZ_FILE)} (${result.fuzzRows.length} rows) and ${join(outDir, FAILURES_FILE)} (${result.failureRows.length} rows)\n`,
+  for (const [k, t] of totals) log(`  ${k.padEnd(width)}  ${OUTCOMES.map((o, i) => `${o} ${t[i]}`).join('  ')}`);
+  log(
+    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; wrote ${join(dir, FUZZ_FILE)} (${result.fuzzRows.length} rows) and ${join(dir, FAILURES_FILE)} (${result.failureRows.length} rows)`,
   );
+  return result;
 }
 
 export function registerFuzz(program: Command): void {

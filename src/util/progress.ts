@@ -44,6 +44,7 @@ export function startProgress(phase: string, total: number, unit = 'items', opti
         stream,
         format: `${label} [{bar}] {value}/{total} ${unit} | {rate} ${unit}/s | {duration_formatted} elapsed | ETA {eta_formatted}`,
         hideCursor: true,
+        clearOnComplete: true,
         etaBuffer: 50,
         fps: 5,
       },
