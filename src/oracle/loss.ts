@@ -22,7 +22,8 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Dtype } from '../float/dtype.js';
-import { exactDecimalString, roundDecimal } from './exact.js';
+import { formatOf } from '../float/dtype.js';
+import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
 
 export interface OracleResult {
   /** The exact loss correctly rounded to the dtype (ties to even). */
@@ -149,6 +150,17 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: Dtype)
     const hi = L.times(new D(1).plus(delta)).plus(dropped);
     const rlo = roundDecimal(lo, dtype);
     const rhi = roundDecimal(hi, dtype);
+    if (!Object.is(rlo, rhi) && (droppedCount > 0 || !T.isZero())) {
+      // A tail below minSubnormal/4 decides by its sign alone: D = m − x[t] is a multiple of
+      // minSubnormal and every rounding midpoint a multiple of minSubnormal/2, so no midpoint
+      // lies in (D, D + minSubnormal/4] and L ∈ (D, D + tail) rounds as D + minSubnormal/4
+      // (up at a midpoint D, where Ziv's interval would straddle it at any precision).
+      const eta = exactDecimal(formatOf(dtype).minSubnormal).div(4);
+      if (l1p.times(new D(1).plus(delta)).plus(dropped).lt(eta)) {
+        const dExact = exactDecimal(m).minus(exactDecimal(xt));
+        return { rounded: roundDecimal(dExact.plus(eta), dtype), exact: dExact.toSignificantDigits(EXACT_DIGITS).toString(), approx: dExact.toNumber(), digits };
+      }
+    }
     if (Object.is(rlo, rhi) || digits >= MAX_DIGITS) {
       const exact = L.isZero() ? '0' : L.toSignificantDigits(EXACT_DIGITS).toString();
       return { rounded: rlo, exact, approx: L.toNumber(), digits };
