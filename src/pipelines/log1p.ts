@@ -1,6 +1,7 @@
 /**
  * The log1p family: the maximal term's 1 kept out of the sum.
  */
+import { traceLog1pLogSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
 import { exp32 } from './exp32.js';
 
@@ -15,6 +16,7 @@ const fr = Math.fround;
 export const log1pLogSoftmax: Pipeline = {
   name: 'log1p-log-softmax',
   formula: 'k = argmax; s = Σ_{j≠k} exp(x_j − m); loss = log1p(s) − (x[t] − m)',
+  diagnose: (row, target, dtype) => traceLog1pLogSoftmax(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       let k = 0;

@@ -10,6 +10,7 @@
  * has p = 0 and loss −log 0 = Infinity.
  */
 import { scratch32, scratch64 } from './scratch.js';
+import { traceNaiveSoftmax, traceUnshiftedLogSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
 import { exp32 } from './exp32.js';
 
@@ -19,6 +20,7 @@ const fr = Math.fround;
 export const naiveSoftmax: Pipeline = {
   name: 'naive-softmax',
   formula: 'p = exp(x) / Σ exp(x); loss = −log p[t]',
+  diagnose: (row, target, dtype) => traceNaiveSoftmax(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     const p = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
@@ -51,6 +53,7 @@ export const naiveSoftmax: Pipeline = {
 export const unshiftedLogSoftmax: Pipeline = {
   name: 'unshifted-log-softmax',
   formula: 'z = x − log Σ exp(x); loss = −z[t]',
+  diagnose: (row, target, dtype) => traceUnshiftedLogSoftmax(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     const z = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {

@@ -1,6 +1,7 @@
 /**
  * Single-pass (online) normaliser.
  */
+import { traceOnlineSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
 import { exp32 } from './exp32.js';
 
@@ -15,6 +16,7 @@ const fr = Math.fround;
 export const onlineSoftmax: Pipeline = {
   name: 'online-softmax',
   formula: 'm_j = max(m_{j−1}, x_j); d_j = d_{j−1}·exp(m_{j−1} − m_j) + exp(x_j − m_j); loss = log d − (x[t] − m)',
+  diagnose: (row, target, dtype) => traceOnlineSoftmax(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       let m = -Infinity;

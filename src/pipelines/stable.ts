@@ -11,6 +11,7 @@
  */
 import { scratch32, scratch64 } from './scratch.js';
 import { rowMax } from './row.js';
+import { traceFusedCrossEntropy, traceLogsumexpMinusTarget, traceStableLogSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
 import { exp32 } from './exp32.js';
 
@@ -20,6 +21,7 @@ const fr = Math.fround;
 export const stableLogSoftmax: Pipeline = {
   name: 'stable-log-softmax',
   formula: 'z = (x − m) − log Σ exp(x − m); loss = −z[t]',
+  diagnose: (row, target, dtype) => traceStableLogSoftmax(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     const z = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
@@ -48,6 +50,7 @@ export const stableLogSoftmax: Pipeline = {
 export const fusedCrossEntropy: Pipeline = {
   name: 'fused-cross-entropy',
   formula: 'loss = log Σ exp(x − m) − (x[t] − m)',
+  diagnose: (row, target, dtype) => traceFusedCrossEntropy(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
@@ -70,6 +73,7 @@ export const fusedCrossEntropy: Pipeline = {
 export const logsumexpMinusTarget: Pipeline = {
   name: 'logsumexp-minus-target',
   formula: 'loss = (m + log Σ exp(x − m)) − x[t]',
+  diagnose: (row, target, dtype) => traceLogsumexpMinusTarget(row, target, dtype).cause,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
