@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerScore } from './score/command.js';
+import { registerMap } from './regions/command.js';
 import { registerFuzz } from './fuzz/command.js';
 import { registerBench } from './bench/command.js';
 import { InputError } from './util/errors.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerScore(program);
+  registerMap(program);
   registerFuzz(program);
   registerBench(program);
   for (const c of program.commands) c.exitOverride();

@@ -32,6 +32,22 @@ export type { Suite } from './suite/load.js';
 export { loadSuite } from './suite/load.js';
 export { InputError } from './util/errors.js';
 
+export type { Panel } from './regions/grid.js';
+export { fillRow, gapGrid, offsetGrid, PANELS } from './regions/grid.js';
+export type { Threshold, ThresholdPair } from './regions/thresholds.js';
+export { expThresholds } from './regions/thresholds.js';
+export type { Boundary } from './regions/bisect.js';
+export { bisectBoundary, lastWhere } from './regions/bisect.js';
+export type { MapUnit } from './regions/map.js';
+export { BOUNDARY_COLUMNS, mapUnits, REGION_COLUMNS } from './regions/map.js';
+export type { MapFolder, MapManifest } from './regions/files.js';
+export { hasMapOutput, readMapFolder, writeMapFolder } from './regions/files.js';
+export { mergeMapDirs, mergeMapFolders } from './regions/merge.js';
+export { renderMapSection } from './regions/section.js';
+export { computeMap } from './regions/command.js';
+export type { Traced } from './pipelines/diagnose.js';
+export { Trace } from './pipelines/diagnose.js';
+
 export type { FuzzCase } from './fuzz/families.js';
 export { expOverflowAt, expUnderflowAt, familyArbitrary } from './fuzz/families.js';
 export { caseAt, generateCases } from './fuzz/cases.js';

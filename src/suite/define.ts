@@ -36,9 +36,9 @@ export interface ShrinkSettings {
 }
 
 export interface MapSettings {
-  /** Grid points along the offset axis (log-spaced, signed). */
+  /** Grid points along the offset axis (signed, log-spaced, denser around the exp thresholds; odd, ≥ 15; default 97). */
   readonly offsets?: number;
-  /** Grid points along the gap axis. */
+  /** Grid points along the gap axis (0, then log-spaced; ≥ 8; default 65). */
   readonly gaps?: number;
   /** Further classes below a − g (SPEC section 5); 0 for rows [a, a − g]. */
   readonly extraClasses?: number;

@@ -178,9 +178,9 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
   }
 
   const map = { ...DEFAULT_MAP, ...input.map };
-  for (const k of ['offsets', 'gaps'] as const) {
-    if (!Number.isInteger(map[k]) || map[k] < 2) throw bad(`map.${k}`, `${k} ${JSON.stringify(map[k])} must be a whole number ≥ 2`);
-  }
+  // Region map grid (regions/grid.ts): offsets symmetric about 0, so odd; per side three exp thresholds and two points in each range.
+  if (!Number.isInteger(map.offsets) || map.offsets < 15 || map.offsets % 2 === 0) throw bad('map.offsets', `offsets ${JSON.stringify(map.offsets)} must be an odd whole number ≥ 15 (the grid is symmetric about 0)`);
+  if (!Number.isInteger(map.gaps) || map.gaps < 8) throw bad('map.gaps', `gaps ${JSON.stringify(map.gaps)} must be a whole number ≥ 8`);
   if (!Number.isInteger(map.extraClasses) || map.extraClasses < 0) throw bad('map.extraClasses', `extraClasses ${JSON.stringify(map.extraClasses)} must be a whole number ≥ 0`);
 
   const bench = { ...DEFAULT_BENCH, ...input.bench };

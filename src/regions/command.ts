@@ -1,0 +1,102 @@
+/** `softmax-stability map [--suite S] [--out DIR] [--shard i/n]` (SPEC sections 1 and 5). */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Dtype } from '../float/dtype.js';
+import { runMeta } from '../report/meta.js';
+import type { Suite } from '../suite/load.js';
+import { loadSuite } from '../suite/load.js';
+import type { MapFolder, MapManifest } from './files.js';
+import { writeMapFolder } from './files.js';
+import { boundaryLines, straightLines, thresholdRows } from './digest.js';
+import type { MapGrid, Shard } from './map.js';
+import { EvaluatorCache, gridOf, inShard, mapUnits, parseShard, runUnit } from './map.js';
+
+export interface MapCommandOptions {
+  suite?: string;
+  out?: string;
+  shard?: string;
+}
+
+export interface MapRun {
+  readonly folder: MapFolder;
+  readonly seconds: number;
+  readonly oracleCalls: number;
+  /** Bisection outcomes decided from double bounds, without the oracle. */
+  readonly boundedOutcomes: number;
+}
+
+/** Computes the map of a suite (the units of one shard if given); logs each unit through `log`. */
+export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => void = () => {}): MapRun {
+  const started = performance.now();
+  const units = mapUnits(suite);
+  const evaluators = new EvaluatorCache(suite.map.extraClasses);
+  const grids = new Map<Dtype, MapGrid>(suite.dtypes.map((d) => [d, gridOf(suite, d)]));
+  const regions: string[][] = [];
+  const boundaries: string[][] = [];
+  const done: number[] = [];
+  for (const unit of units) {
+    if (!inShard(unit.index, shard)) continue;
+    const t = performance.now();
+    const r = runUnit(unit, grids.get(unit.dtype)!, suite.budgets[unit.pipeline.name], evaluators);
+    regions.push(...r.regions);
+    boundaries.push(...r.boundaries);
+    done.push(unit.index);
+    const c = r.counts;
+    log(
+      `  ${unit.pipeline.name.padEnd(26)} ${unit.dtype} ${unit.panel.padEnd(10)}  ok ${c.ok}  inaccurate ${c.inaccurate}  overflow ${c.overflow}  underflow ${c.underflow}  nan ${c.nan}  boundaries ${r.boundaries.length}  ${((performance.now() - t) / 1000).toFixed(2)} s`,
+    );
+  }
+  const meta = runMeta(suite.name, suite.seed);
+  const manifest: MapManifest = {
+    ...meta,
+    shard: shard === undefined ? '1/1' : `${shard.index}/${shard.count}`,
+    grid: { offsets: suite.map.offsets, gaps: suite.map.gaps, extraClasses: suite.map.extraClasses },
+    pipelines: suite.pipelines.map((p) => p.name),
+    dtypes: [...suite.dtypes],
+    budgets: { ...suite.budgets },
+    units: units.map((u) => ({ pipeline: u.pipeline.name, dtype: u.dtype, panel: u.panel })),
+    done,
+  };
+  return { folder: { manifest, regions, boundaries }, seconds: (performance.now() - started) / 1000, oracleCalls: evaluators.oracleCalls, boundedOutcomes: evaluators.boundedOutcomes };
+}
+
+/** The console digest: thresholds, then the boundary lines beside them. */
+export function mapDigest(folder: MapFolder): string {
+  const out: string[] = ['exp thresholds: analytic value; the dtype\'s exp crosses it between last and first'];
+  for (const dtype of folder.manifest.dtypes) {
+    for (const [name, , analytic, last, first] of thresholdRows(dtype)) {
+      out.push(`  ${dtype}  ${name.padEnd(19)} ${analytic.padEnd(24)} ${last ? `last ${last.padEnd(20)} first ${first}` : '(exp does not cross it)'}`);
+    }
+  }
+  const lines = straightLines(boundaryLines(folder.boundaries));
+  out.push(`boundary lines (the same adjacent pair at ≥ 2 fixed values, or on a threshold): ${lines.length}; every boundary is in boundaries.csv`);
+  for (const l of lines) {
+    out.push(
+      `  ${l.pipeline.padEnd(26)} ${l.dtype} ${l.panel.padEnd(10)} ${l.axis.padEnd(6)} ${`${l.from} → ${l.to}`.padEnd(24)} ${l.last} | ${l.first}  ×${l.count}${l.analytic ? `  ${l.analytic}` : ''}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  const suite = await loadSuite(opts.suite ?? 'default');
+  const out = resolve(opts.out ?? `reports/${suite.name}`);
+  process.stderr.write(
+    `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
+  );
+  const run = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
+  const files = await writeMapFolder(out, run.folder);
+  process.stdout.write(mapDigest(run.folder));
+  process.stderr.write(`map: ${run.folder.regions.length} cells, ${run.folder.boundaries.length} boundaries, ${run.oracleCalls} oracle calls (${run.boundedOutcomes} outcomes bounded without it) in ${run.seconds.toFixed(1)} s; wrote ${files.join(', ')}\n`);
+}
+
+export function registerMap(program: Command): void {
+  program
+    .command('map')
+    .description('overflow/underflow region map and exact boundaries (SPEC section 5: regions.csv, boundaries.csv, one SVG per dtype)')
+    .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path', 'default')
+    .option('--out <dir>', 'output folder (default: reports/<suite>/)')
+    .option('--shard <i/n>', 'compute only the i-th of n shares of the pipeline x dtype x panel units (combine the folders with `merge`)')
+    .action((opts: MapCommandOptions) => runMapCommand(opts));
+}

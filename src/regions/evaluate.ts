@@ -1,0 +1,123 @@
+/**
+ * One cell of the map: the row of (a, g), its correctly rounded loss (computed
+ * once per dtype × panel × point and shared by every pipeline), a pipeline's
+ * loss from its kernel, and the outcome as `score` classifies it.
+ *
+ * Bisection needs only outcomes: `outcome` first tries the values the rounded
+ * loss can be (bounds.ts) and calls the oracle only when they disagree.
+ */
+import type { Dtype, FloatArray } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
+import { oracleLoss } from '../oracle/loss.js';
+import type { Pipeline } from '../pipelines/types.js';
+import { runKernel } from '../pipelines/types.js';
+import type { Verdict } from '../score/outcome.js';
+import type { Outcome } from '../score/outcome.js';
+import { classify } from '../score/outcome.js';
+import { fromOrdinal, ordinal } from '../float/ordinal.js';
+import { roundedLossRange } from './bounds.js';
+import type { Panel } from './grid.js';
+import { fillRow, PANEL_TARGET } from './grid.js';
+
+export interface CellResult extends Verdict {
+  readonly loss: number;
+  readonly oracle: number;
+}
+
+export class PanelEvaluator {
+  readonly target: number;
+  private readonly row: Float64Array;
+  private readonly x: FloatArray;
+  private readonly out: FloatArray;
+  private readonly targets: Int32Array;
+  private readonly oracles = new Map<string, number>();
+  /** Oracle evaluations made (cache misses). */
+  oracleCalls = 0;
+  /** Outcomes decided from the bounds alone. */
+  boundedOutcomes = 0;
+
+  constructor(
+    readonly dtype: Dtype,
+    readonly panel: Panel,
+    readonly extraClasses: number,
+  ) {
+    const n = 2 + extraClasses;
+    this.target = PANEL_TARGET[panel];
+    this.row = new Float64Array(n);
+    const fmt = formatOf(dtype);
+    this.x = fmt.array(n);
+    this.out = fmt.array(1);
+    this.targets = Int32Array.of(this.target);
+  }
+
+  /** The row of (a, g): a fresh copy. */
+  rowOf(a: number, g: number): Float64Array {
+    return fillRow(new Float64Array(this.row.length), a, g, this.dtype);
+  }
+
+  /**
+   * The loss depends on the row only through the exact differences m − x_j
+   * (loss = (m − x_t) + log1p(Σ_{j≠k} exp(x_j − m))), so the cache is keyed by
+   * them, each as an exact pair hi + lo (TwoSum): rows [a, a] at any a share one
+   * entry. Fills this.row with the row of (a, g).
+   */
+  private key(a: number, g: number): string {
+    const row = fillRow(this.row, a, g, this.dtype);
+    let m = -Infinity;
+    for (let j = 0; j < row.length; j++) if (row[j] > m) m = row[j];
+    let key = '';
+    for (let j = 0; j < row.length; j++) {
+      const x = row[j];
+      const hi = m - x;
+      const bb = hi - m;
+      const lo = m - (hi - bb) + (-x - bb);
+      key += `${hi}${lo === 0 || !Number.isFinite(hi) ? '' : `+${lo}`} `;
+    }
+    return key;
+  }
+
+  oracle(a: number, g: number): number {
+    const key = this.key(a, g);
+    let v = this.oracles.get(key);
+    if (v === undefined) {
+      v = oracleLoss(this.row, this.target, this.dtype).rounded;
+      this.oracleCalls++;
+      this.oracles.set(key, v);
+    }
+    return v;
+  }
+
+  private lossOf(p: Pipeline, a: number, g: number): number {
+    this.x.set(fillRow(this.row, a, g, this.dtype));
+    runKernel(p, this.dtype, this.x, 1, this.row.length, this.targets, this.out);
+    return this.out[0];
+  }
+
+  evaluate(p: Pipeline, budget: number, a: number, g: number): CellResult {
+    const oracle = this.oracle(a, g);
+    const loss = this.lossOf(p, a, g);
+    return { loss, oracle, ...classify(loss, oracle, this.dtype, budget) };
+  }
+
+  /** The outcome alone: the same as evaluate(…).outcome. */
+  outcome(p: Pipeline, budget: number, a: number, g: number): Outcome {
+    const cached = this.oracles.get(this.key(a, g));
+    const loss = this.lossOf(p, a, g);
+    if (cached !== undefined) return classify(loss, cached, this.dtype, budget).outcome;
+    const range = roundedLossRange(this.row, this.target, this.dtype);
+    if (range !== undefined) {
+      const lo = ordinal(range[0], this.dtype);
+      const hi = ordinal(range[1], this.dtype);
+      if (hi - lo <= 64n) {
+        const first = classify(loss, range[0], this.dtype, budget).outcome;
+        let same = true;
+        for (let o = lo + 1n; o <= hi && same; o++) same = classify(loss, fromOrdinal(o, this.dtype), this.dtype, budget).outcome === first;
+        if (same) {
+          this.boundedOutcomes++;
+          return first;
+        }
+      }
+    }
+    return classify(loss, this.oracle(a, g), this.dtype, budget).outcome;
+  }
+}

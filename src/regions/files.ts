@@ -1,0 +1,108 @@
+/**
+ * The map's output folder: regions.csv, boundaries.csv (SPEC section 5), one
+ * SVG per dtype, and map.json, the manifest that says which suite, grid and
+ * units the CSVs hold, so that shards can be merged and the summary section
+ * written from the folder alone.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Dtype } from '../float/dtype.js';
+import { toCsv } from '../report/csv.js';
+import { metaLine } from '../report/meta.js';
+import { InputError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/write.js';
+import { chartFileName, renderMapChart } from './chart.js';
+import type { Panel } from './grid.js';
+import { BOUNDARY_COLUMNS, REGION_COLUMNS } from './map.js';
+
+export const REGIONS_FILE = 'regions.csv';
+export const BOUNDARIES_FILE = 'boundaries.csv';
+export const MANIFEST_FILE = 'map.json';
+
+export interface MapManifest {
+  readonly suite: string;
+  readonly seed: number;
+  readonly commit: string;
+  readonly machine: string;
+  /** "i/n" of the run that wrote the folder; "1/1" unsharded or merged. */
+  readonly shard: string;
+  readonly grid: { readonly offsets: number; readonly gaps: number; readonly extraClasses: number };
+  readonly pipelines: readonly string[];
+  readonly dtypes: readonly Dtype[];
+  readonly budgets: Readonly<Record<string, number>>;
+  /** Every unit of the run, in the canonical order. */
+  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly panel: Panel }[];
+  /** Indices (into units) of the units whose rows this folder holds. */
+  readonly done: readonly number[];
+}
+
+export interface MapFolder {
+  readonly manifest: MapManifest;
+  readonly regions: string[][];
+  readonly boundaries: string[][];
+}
+
+/** Whether the folder has all units (an unsharded or merged run): only then it gets pictures. */
+export function isComplete(m: MapManifest): boolean {
+  return m.done.length === m.units.length;
+}
+
+/** Renders everything first, then writes each file whole. */
+export async function writeMapFolder(dir: string, folder: MapFolder): Promise<string[]> {
+  const { manifest } = folder;
+  const files: [string, string][] = [
+    [REGIONS_FILE, toCsv(REGION_COLUMNS, folder.regions)],
+    [BOUNDARIES_FILE, toCsv(BOUNDARY_COLUMNS, folder.boundaries)],
+  ];
+  if (isComplete(manifest)) {
+    const meta = metaLine(manifest);
+    for (const dtype of manifest.dtypes) {
+      files.push([chartFileName(dtype), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta })]);
+    }
+  }
+  files.push([MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`]);
+  for (const [name, text] of files) writeFileAtomic(join(dir, name), text);
+  return files.map(([name]) => join(dir, name));
+}
+
+function readCsvRows(file: string, columns: readonly string[]): string[][] {
+  if (!existsSync(file)) throw new InputError('missing; give the output folder of a `map` run', file);
+  const rows = parse(readFileSync(file, 'utf8'), { relax_column_count: true }) as string[][];
+  const header = rows.shift();
+  if (header === undefined || header.join(',') !== columns.join(',')) {
+    throw new InputError(`the header is not ${columns.join(',')}; give a file written by \`map\``, file, 1);
+  }
+  rows.forEach((r, i) => {
+    if (r.length !== columns.length) throw new InputError(`${r.length} fields where ${columns.length} are expected`, file, i + 2);
+  });
+  return rows;
+}
+
+export function readManifest(dir: string): MapManifest {
+  const file = join(dir, MANIFEST_FILE);
+  if (!existsSync(file)) throw new InputError('missing; give the output folder of a `map` run', file);
+  let m: MapManifest;
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8')) as MapManifest;
+  } catch (err) {
+    throw new InputError(`not JSON (${(err as Error).message})`, file);
+  }
+  for (const k of ['suite', 'shard', 'units', 'done', 'dtypes', 'pipelines', 'grid'] as const) {
+    if (m[k] === undefined) throw new InputError(`no "${k}"; give a map.json written by \`map\``, file, undefined, k);
+  }
+  return m;
+}
+
+export function readMapFolder(dir: string): MapFolder {
+  return {
+    manifest: readManifest(dir),
+    regions: readCsvRows(join(dir, REGIONS_FILE), REGION_COLUMNS),
+    boundaries: readCsvRows(join(dir, BOUNDARIES_FILE), BOUNDARY_COLUMNS),
+  };
+}
+
+/** Whether a folder holds a map run (for `merge`, which combines several kinds of output). */
+export function hasMapOutput(dir: string): boolean {
+  return existsSync(join(dir, MANIFEST_FILE));
+}

@@ -1,0 +1,156 @@
+/**
+ * The region map (SPEC section 5, `regions.csv` and `boundaries.csv`).
+ *
+ * Work is split into units, pipeline × dtype × panel in the suite's order (panels
+ * target-max, target-min). For each unit: every cell of the grid (offsets ×
+ * gaps) gets its outcome, its cause (the pipeline's `diagnose`, empty where the
+ * outcome is ok or the pipeline has none) and its ulp error; then, between every
+ * two neighbouring cells with different outcomes, along the offset axis (at a
+ * fixed gap) and along the gap axis (at a fixed offset), bisection over the
+ * dtype's ordinals finds the two adjacent values where the outcome changes
+ * (bisect.ts says which change where there are several).
+ *
+ * Rows: regions by offset, then gap; boundaries along the offset axis (by gap,
+ * then offset), then along the gap axis (by offset, then gap). A unit's rows
+ * depend on nothing but the unit, so shards (`--shard i/n`: unit u belongs to
+ * shard (u mod n) + 1) merge back to the unsharded files (merge.ts).
+ */
+import type { Dtype } from '../float/dtype.js';
+import { formatValue } from '../float/shortest.js';
+import type { Pipeline } from '../pipelines/types.js';
+import type { Outcome } from '../score/outcome.js';
+import type { Suite } from '../suite/load.js';
+import { InputError } from '../util/errors.js';
+import { bisectBoundary } from './bisect.js';
+import { PanelEvaluator } from './evaluate.js';
+import type { Panel } from './grid.js';
+import { gapGrid, offsetGrid, PANELS } from './grid.js';
+
+export const REGION_COLUMNS = ['pipeline', 'dtype', 'panel', 'offset', 'gap', 'outcome', 'cause', 'ulp_error'] as const;
+export const BOUNDARY_COLUMNS = ['pipeline', 'dtype', 'panel', 'axis', 'fixed', 'from_outcome', 'to_outcome', 'last_value', 'first_value'] as const;
+
+export interface MapUnit {
+  readonly index: number;
+  readonly pipeline: Pipeline;
+  readonly dtype: Dtype;
+  readonly panel: Panel;
+}
+
+export interface Shard {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1) || !(index >= 1) || index > count) {
+    throw new InputError(`shard ${JSON.stringify(text)} must be i/n with 1 ≤ i ≤ n, e.g. --shard 1/2 and --shard 2/2`, undefined, undefined, '--shard');
+  }
+  return { index, count };
+}
+
+/** Every unit of the suite in the canonical order. */
+export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'>): MapUnit[] {
+  const units: MapUnit[] = [];
+  for (const pipeline of suite.pipelines) {
+    for (const dtype of suite.dtypes) for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, panel });
+  }
+  return units;
+}
+
+export function inShard(index: number, shard: Shard | undefined): boolean {
+  return shard === undefined || index % shard.count === shard.index - 1;
+}
+
+export function unitKey(pipeline: string, dtype: string, panel: string): string {
+  return `${pipeline}|${dtype}|${panel}`;
+}
+
+export type CsvCells = string[];
+
+export interface UnitResult {
+  readonly unit: MapUnit;
+  readonly regions: CsvCells[];
+  readonly boundaries: CsvCells[];
+  /** Cells per outcome, for the console. */
+  readonly counts: Record<Outcome, number>;
+}
+
+export interface MapGrid {
+  readonly offsets: readonly number[];
+  readonly gaps: readonly number[];
+}
+
+export function gridOf(suite: Pick<Suite, 'map'>, dtype: Dtype): MapGrid {
+  return { offsets: offsetGrid(dtype, suite.map.offsets), gaps: gapGrid(dtype, suite.map.gaps) };
+}
+
+/** Shares the oracle values of a dtype × panel between the units (pipelines) that use them. */
+export class EvaluatorCache {
+  private readonly byKey = new Map<string, PanelEvaluator>();
+  constructor(private readonly extraClasses: number) {}
+  get(dtype: Dtype, panel: Panel): PanelEvaluator {
+    const key = `${dtype}|${panel}`;
+    let ev = this.byKey.get(key);
+    if (ev === undefined) {
+      ev = new PanelEvaluator(dtype, panel, this.extraClasses);
+      this.byKey.set(key, ev);
+    }
+    return ev;
+  }
+  get oracleCalls(): number {
+    let n = 0;
+    for (const ev of this.byKey.values()) n += ev.oracleCalls;
+    return n;
+  }
+  get boundedOutcomes(): number {
+    let n = 0;
+    for (const ev of this.byKey.values()) n += ev.boundedOutcomes;
+    return n;
+  }
+}
+
+export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators: EvaluatorCache): UnitResult {
+  const { pipeline: p, dtype, panel } = unit;
+  const ev = evaluators.get(dtype, panel);
+  const { offsets, gaps } = grid;
+  const fv = (x: number) => formatValue(x, dtype);
+  const outcomes: Outcome[][] = [];
+  const regions: CsvCells[] = [];
+  const counts: Record<Outcome, number> = { ok: 0, inaccurate: 0, overflow: 0, underflow: 0, nan: 0 };
+  for (const a of offsets) {
+    const column: Outcome[] = [];
+    for (const g of gaps) {
+      const r = ev.evaluate(p, budget, a, g);
+      const cause = r.outcome === 'ok' || p.diagnose === undefined ? '' : (p.diagnose(ev.rowOf(a, g), ev.target, dtype) ?? '');
+      regions.push([p.name, dtype, panel, fv(a), fv(g), r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)]);
+      column.push(r.outcome);
+      counts[r.outcome]++;
+    }
+    outcomes.push(column);
+  }
+
+  const boundaries: CsvCells[] = [];
+  const push = (axis: 'offset' | 'gap', fixed: number, lo: number, hi: number, loO: Outcome, hiO: Outcome, at: (v: number) => Outcome) => {
+    const b = bisectBoundary(at, lo, hi, loO, hiO, dtype);
+    boundaries.push([p.name, dtype, panel, axis, fv(fixed), b.fromOutcome, b.toOutcome, fv(b.last), fv(b.first)]);
+  };
+  for (let j = 0; j < gaps.length; j++) {
+    const g = gaps[j];
+    const at = (a: number) => ev.outcome(p, budget, a, g);
+    for (let i = 0; i + 1 < offsets.length; i++) {
+      if (outcomes[i][j] !== outcomes[i + 1][j]) push('offset', g, offsets[i], offsets[i + 1], outcomes[i][j], outcomes[i + 1][j], at);
+    }
+  }
+  for (let i = 0; i < offsets.length; i++) {
+    const a = offsets[i];
+    const at = (g: number) => ev.outcome(p, budget, a, g);
+    for (let j = 0; j + 1 < gaps.length; j++) {
+      if (outcomes[i][j] !== outcomes[i][j + 1]) push('gap', a, gaps[j], gaps[j + 1], outcomes[i][j], outcomes[i][j + 1], at);
+    }
+  }
+  return { unit, regions, boundaries, counts };
+}

@@ -1,0 +1,70 @@
+/**
+ * The region-map section of summary.md, written from a map folder alone:
+ * provenance, the exp thresholds beside the boundary lines found, the pictures
+ * (relative links: summary.md sits in the same folder) and the outcomes and
+ * causes per pipeline.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Dtype } from '../float/dtype.js';
+import { metaLine } from '../report/meta.js';
+import { chartFileName } from './chart.js';
+import type { BoundaryLine } from './digest.js';
+import { boundaryLines, causeList, straightLines, tallyRegions, thresholdRows } from './digest.js';
+import { BOUNDARIES_FILE, isComplete, readMapFolder, REGIONS_FILE } from './files.js';
+
+/** Most boundary-line rows shown per dtype; the rest are counted. */
+const MAX_LINES = 40;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+function lineRow(l: BoundaryLine): string[] {
+  const along = l.count === 1 ? `${l.axis === 'offset' ? 'g' : 'a'} = ${l.fixedMin}` : `${l.count} ${l.axis === 'offset' ? 'gaps' : 'offsets'}, ${l.fixedMin} … ${l.fixedMax}`;
+  return [l.pipeline, l.panel, l.axis, `${l.from} → ${l.to}`, l.last, l.first, along, l.analytic ?? ''];
+}
+
+export function renderMapSection(dir: string): string {
+  const { manifest, regions, boundaries } = readMapFolder(dir);
+  const out: string[] = [];
+  out.push('## Region maps', '');
+  out.push(`*${metaLine(manifest)}; grid ${manifest.grid.offsets} offsets × ${manifest.grid.gaps} gaps${manifest.grid.extraClasses > 0 ? `, ${manifest.grid.extraClasses} extra classes` : ''}${isComplete(manifest) ? '' : `; shard ${manifest.shard} only (${manifest.done.length} of ${manifest.units.length} units)`}.*`, '');
+  out.push(
+    `Each cell is the row [a, a − g${manifest.grid.extraClasses > 0 ? ', a − 2g, …' : ''}] in the dtype: the offset a is the largest logit, the gap g ≥ 0 how far the next class lies below it. ` +
+      'Panel `target-max` scores class 0 (a confident, correct prediction: the true loss is log(1 + e^−g)), `target-min` class 1 (a confident, wrong one: about g). ' +
+      'Outcomes are scored as `score` does, against the correctly rounded loss. ' +
+      `Where two neighbouring cells differ, bisection over the dtype's values finds the adjacent pair where the outcome changes (\`${BOUNDARIES_FILE}\`); ` +
+      `each non-ok cell names the first step that went wrong (\`cause\` in \`${REGIONS_FILE}\`).`,
+    '',
+  );
+  out.push('### Thresholds of exp', '');
+  out.push('`last` and `first` are the adjacent values where the dtype\'s exp (Math.exp, rounded to the dtype) crosses the threshold. A boundary that equals one of these pairs, or its negation, is marked in the tables below.', '');
+  const thresholdTable: string[][] = [];
+  for (const dtype of manifest.dtypes) for (const r of thresholdRows(dtype)) thresholdTable.push([dtype, ...r]);
+  out.push(table(['dtype', 'threshold', 'meaning', 'analytic value', 'last', 'first'], thresholdTable), '');
+
+  const lines = boundaryLines(boundaries);
+  const tallies = tallyRegions(regions);
+  for (const dtype of manifest.dtypes as readonly Dtype[]) {
+    out.push(`### ${dtype}`, '');
+    const svg = chartFileName(dtype);
+    if (existsSync(join(dir, svg))) out.push(`![Region map, ${dtype}: outcome per pipeline, panel, offset and gap](${svg})`, '');
+    const mine = lines.filter((l) => l.dtype === dtype);
+    const straight = straightLines(mine);
+    out.push(`Boundary lines: the same adjacent pair at several fixed values (straight region edges), and every pair that is an exp threshold. ${mine.length - straight.length} further single boundaries, mostly ok/inaccurate edges, are in \`${BOUNDARIES_FILE}\`.`, '');
+    if (straight.length === 0) out.push('None.', '');
+    else {
+      const shown = straight.slice(0, MAX_LINES);
+      out.push(table(['pipeline', 'panel', 'axis', 'change', 'last_value', 'first_value', 'along', 'analytic'], shown.map(lineRow)), '');
+      if (straight.length > shown.length) out.push(`… and ${straight.length - shown.length} more lines in \`${BOUNDARIES_FILE}\`.`, '');
+    }
+    const rows = tallies
+      .filter((t) => t.dtype === dtype)
+      .map((t) => [t.pipeline, t.panel, ...['ok', 'inaccurate', 'overflow', 'underflow', 'nan'].map((o) => String(t.counts[o])), causeList(t.causes)]);
+    out.push(`Cells per outcome (of ${tallies.find((t) => t.dtype === dtype)?.cells ?? 0} per panel) and their causes:`, '');
+    out.push(table(['pipeline', 'panel', 'ok', 'inaccurate', 'overflow', 'underflow', 'nan', 'causes'], rows), '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
