@@ -3,11 +3,15 @@
  * The `softmax-stability` command (SPEC section 1). Exit status: 0 success, 1 the
  * gate found a regression, 2 bad usage or bad input (one line on stderr).
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerScore } from './score/command.js';
 import { registerMap } from './regions/command.js';
 import { registerFuzz } from './fuzz/command.js';
 import { registerBench } from './bench/command.js';
+import { registerGate } from './gate/command.js';
+import { registerRun } from './run/command.js';
 import { InputError } from './util/errors.js';
 
 export function buildProgram(): Command {
@@ -19,6 +23,8 @@ export function buildProgram(): Command {
   registerMap(program);
   registerFuzz(program);
   registerBench(program);
+  registerRun(program);
+  registerGate(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
@@ -40,14 +46,25 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
-if (invokedDirectly) {
+/** Run as the bin (also through node_modules/.bin's symlink), not when imported. */
+function invokedDirectly(): boolean {
+  if (process.argv[1] === undefined) return false;
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`softmax-stability: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      // A crashed worker is reported in one line; anything else is a bug, with its stack.
+      const crash = err instanceof Error && err.name === 'WorkerCrashError';
+      process.stderr.write(`softmax-stability: ${crash ? err.message : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`}\n`);
       process.exitCode = 3;
     },
   );

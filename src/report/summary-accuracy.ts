@@ -90,32 +90,23 @@ export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<s
   if (points.length === 0) return undefined;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Accuracy against speed (down and right is better)', subtitle: metaLine(meta), subtitleFontSize: 9 },
-    width: 520,
-    height: 320,
+    title: { text: 'Accuracy against speed: down and right is better', subtitle: metaLine(meta), subtitleFontSize: 9 },
     background: 'white',
     data: { values: points },
-    layer: [
-      {
-        mark: { type: 'point', filled: true, size: 90 },
-        encoding: {
-          x: { field: 'elementsPerS', type: 'quantitative', scale: { type: 'log' }, title: `elements per second (largest inline shape, ${points[0].shape})` },
-          y: { field: 'maxBits', type: 'quantitative', title: 'max bits of error over the fuzz campaign, log2(1 + ulps)' },
-          color: { field: 'pipeline', type: 'nominal', title: 'pipeline' },
-          shape: { field: 'dtype', type: 'nominal', title: 'dtype' },
-          tooltip: [{ field: 'pipeline' }, { field: 'dtype' }, { field: 'maxBits' }, { field: 'elementsPerS' }],
-        },
+    facet: { column: { field: 'dtype', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
+    resolve: { scale: { y: 'independent', x: 'independent' } },
+    spec: {
+      width: 330,
+      height: 300,
+      mark: { type: 'point', filled: true, size: 110, opacity: 0.85 },
+      encoding: {
+        x: { field: 'elementsPerS', type: 'quantitative', scale: { type: 'log', nice: false, padding: 14 }, axis: { format: '.2s' }, title: `elements per second (inline, ${points[0].shape})` },
+        y: { field: 'maxBits', type: 'quantitative', scale: { zero: true, nice: true }, title: 'max bits of error, log2(1 + ulps)' },
+        color: { field: 'pipeline', type: 'nominal', title: 'pipeline', scale: { scheme: 'tableau10' }, legend: { labelLimit: 260 } },
+        shape: { field: 'pipeline', type: 'nominal', title: 'pipeline' },
+        tooltip: [{ field: 'pipeline' }, { field: 'dtype' }, { field: 'maxBits' }, { field: 'meanBits' }, { field: 'elementsPerS' }],
       },
-      {
-        mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 9 },
-        encoding: {
-          x: { field: 'elementsPerS', type: 'quantitative', scale: { type: 'log' } },
-          y: { field: 'maxBits', type: 'quantitative' },
-          text: { field: 'pipeline' },
-          color: { field: 'pipeline', type: 'nominal', legend: null },
-        },
-      },
-    ],
+    },
   };
   writeFileAtomic(join(dir, 'accuracy-vs-speed.svg'), await renderSvg(spec));
   const rows = points

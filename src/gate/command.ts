@@ -1,0 +1,86 @@
+/**
+ * `softmax-stability baseline [--suite S] [--out DIR]`: runs the suite (default `ci`)
+ * into reports/baseline/<suite>/, the folder `gate` compares to; commit it.
+ *
+ * `softmax-stability gate [--suite S] [--baseline DIR] [--out DIR]`: checks the
+ * baseline first (a missing or corrupt one is exit 2 naming the file and line,
+ * before any work), runs the suite into reports/<suite>/, compares, writes
+ * gate.csv there, prints the table, appends it to $GITHUB_STEP_SUMMARY when set,
+ * and exits 1 on any regression.
+ */
+import { appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { toCsv } from '../report/csv.js';
+import { GATE_COLUMNS } from '../report/columns.js';
+import { metaLine, runMeta } from '../report/meta.js';
+import { runSuite } from '../run/run.js';
+import { loadSuite } from '../suite/load.js';
+import { writeFileAtomic } from '../util/write.js';
+import type { GateRow } from './compare.js';
+import { compareRuns, isFailure } from './compare.js';
+
+export interface GateCommandOptions {
+  suite?: string;
+  baseline?: string;
+  out?: string;
+}
+
+export function baselineDir(suiteName: string): string {
+  return resolve('reports', 'baseline', suiteName);
+}
+
+export async function runBaselineCommand(opts: { suite?: string; out?: string }): Promise<void> {
+  const suite = await loadSuite(opts.suite ?? 'ci');
+  const out = resolve(opts.out ?? baselineDir(suite.name));
+  await runSuite(suite, out);
+  process.stderr.write(`baseline: wrote ${out}/; commit it so that \`gate\` compares against it\n`);
+}
+
+/** The gate's table: every regression and missing row, then a count of the rest. */
+export function gateTable(rows: readonly GateRow[]): string {
+  const bad = rows.filter(isFailure);
+  const lines = ['| check | pipeline | dtype | metric | baseline | current | limit | status |', '|---|---|---|---|--:|--:|---|---|'];
+  for (const r of bad) lines.push(`| ${r.check} | ${r.pipeline} | ${r.dtype} | ${r.metric} | ${r.baseline} | ${r.current} | ${r.limit} | **${r.status}** |`);
+  const passed = rows.filter((r) => r.status === 'pass').length;
+  const fresh = rows.filter((r) => r.status === 'new').length;
+  lines.push('', `${bad.length} regression${bad.length === 1 ? '' : 's'}, ${passed} checks passed${fresh ? `, ${fresh} new (not in the baseline)` : ''}.`);
+  return lines.join('\n');
+}
+
+export async function runGateCommand(opts: GateCommandOptions): Promise<number> {
+  const suite = await loadSuite(opts.suite ?? 'ci');
+  const base = resolve(opts.baseline ?? baselineDir(suite.name));
+  // Validate the baseline before spending a minute on the run: compare it with itself.
+  compareRuns(base, base, suite.gate);
+  const out = resolve(opts.out ?? join('reports', suite.name));
+  await runSuite(suite, out);
+  const rows = compareRuns(base, out, suite.gate);
+  writeFileAtomic(join(out, 'gate.csv'), toCsv(GATE_COLUMNS, rows.map((r) => [r.check, r.pipeline, r.dtype, r.metric, r.baseline, r.current, r.limit, r.status])));
+  const failed = rows.some(isFailure);
+  const heading = `## softmax-stability gate: ${failed ? 'REGRESSION' : 'pass'}\n\n*${metaLine(runMeta(suite.name, suite.seed))}; baseline ${base}.*\n\n`;
+  const table = `${heading}${gateTable(rows)}\n`;
+  process.stdout.write(table);
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (summary) appendFileSync(summary, `${table}\n`);
+  process.stderr.write(`gate: wrote ${join(out, 'gate.csv')}; ${failed ? 'regressions found (exit 1)' : 'no regression'}\n`);
+  return failed ? 1 : 0;
+}
+
+export function registerGate(program: Command): void {
+  program
+    .command('baseline')
+    .description('run a suite (default ci) into reports/baseline/<suite>/, the folder gate compares to')
+    .option('--suite <suite>', 'suite name or path (default: ci)')
+    .option('--out <dir>', 'output folder (default: reports/baseline/<suite>/)')
+    .action((opts: { suite?: string; out?: string }) => runBaselineCommand(opts));
+  program
+    .command('gate')
+    .description('run a suite (default ci) and compare it with its baseline: exit 1 on a regression')
+    .option('--suite <suite>', 'suite name or path (default: ci)')
+    .option('--baseline <dir>', 'baseline folder (default: reports/baseline/<suite>/)')
+    .option('--out <dir>', 'output folder (default: reports/<suite>/)')
+    .action(async (opts: GateCommandOptions) => {
+      process.exitCode = await runGateCommand(opts);
+    });
+}

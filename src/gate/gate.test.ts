@@ -1,0 +1,96 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GATE_COLUMNS } from '../report/columns.js';
+import { runCli, tempDir } from '../testing/cli.js';
+
+const GOOD = 'src/gate/fixtures/candidate-good.suite.ts';
+const WORSE = 'src/gate/fixtures/candidate-worse.suite.ts';
+
+function replaceField(file: string, match: (row: Record<string, string>) => boolean, column: string, value: (old: string) => string): number {
+  const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+  const header = Object.keys(rows[0]);
+  let line = 0;
+  rows.forEach((r, i) => {
+    if (line === 0 && match(r)) {
+      r[column] = value(r[column]);
+      line = i + 2;
+    }
+  });
+  writeFileSync(file, [header.join(','), ...rows.map((r) => header.map((h) => r[h]).join(','))].join('\n') + '\n');
+  return line;
+}
+
+describe('gate', () => {
+  let baseline: string;
+
+  beforeAll(() => {
+    baseline = join(tempDir(), 'baseline');
+    const r = runCli(['baseline', '--suite', GOOD, '--out', baseline]);
+    expect(r.stderr).toContain('baseline: wrote');
+    expect(r.status).toBe(0);
+  });
+
+  it('passes on an unchanged checkout: exit 0, gate.csv with the SPEC columns, table appended to GITHUB_STEP_SUMMARY', () => {
+    const out = join(tempDir(), 'current');
+    const summary = join(tempDir(), 'step-summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const r = runCli(['gate', '--suite', GOOD, '--baseline', baseline, '--out', out], { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = parse(readFileSync(join(out, 'gate.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0])).toEqual([...GATE_COLUMNS]);
+    expect(new Set(rows.map((x) => x.check))).toEqual(new Set(['accuracy', 'ok-share', 'region', 'boundary', 'throughput']));
+    expect(rows.every((x) => x.status === 'pass')).toBe(true);
+    expect(r.stdout).toContain('softmax-stability gate: pass');
+    const appended = readFileSync(summary, 'utf8');
+    expect(appended.startsWith('# earlier step\n')).toBe(true);
+    expect(appended).toContain('0 regressions');
+  });
+
+  it('fails when the suite pipeline is made worse: exit 1, the offending rows named', () => {
+    const out = join(tempDir(), 'current');
+    const r = runCli(['gate', '--suite', WORSE, '--baseline', baseline, '--out', out]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain('softmax-stability gate: REGRESSION');
+    expect(r.stdout).toMatch(/\| accuracy \| candidate \| float64 \| max_ulp\[dominant\] \|.*\*\*regression\*\*/);
+    expect(r.stdout).toMatch(/\| ok-share \| candidate \| float64 \| ok_share\[dominant\] \|/);
+    const rows = parse(readFileSync(join(out, 'gate.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    const bad = rows.filter((x) => x.status === 'regression');
+    expect(bad.length).toBeGreaterThan(0);
+    expect(bad.every((x) => x.pipeline === 'candidate')).toBe(true);
+  });
+
+  it('fails when the baseline demands more than the code gives: accuracy and throughput, each row named', () => {
+    const edited = join(tempDir(), 'edited');
+    runCli(['baseline', '--suite', GOOD, '--out', edited]);
+    // fused-cross-entropy loses tiny losses on `dominant`: demand 0 ulps there.
+    replaceField(join(edited, 'fuzz.csv'), (r) => r.pipeline === 'fused-cross-entropy' && r.family === 'dominant', 'max_ulp', () => '0');
+    // And a hundred times the measured throughput of the candidate (the suite tolerates a 90% fall).
+    replaceField(join(edited, 'bench.csv'), (r) => r.pipeline === 'candidate' && r.path === 'inline', 'relative_to_reference', (v) => String(Number(v) * 100));
+    const out = join(tempDir(), 'current');
+    const r = runCli(['gate', '--suite', GOOD, '--baseline', edited, '--out', out]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/\| accuracy \| fused-cross-entropy \| float64 \| max_ulp\[dominant\] \| 0 \|.*\*\*regression\*\*/);
+    expect(r.stdout).toMatch(/\| throughput \| candidate \| float64 \| relative_to_reference\[64x200 inline\] \|.*\*\*regression\*\*/);
+  });
+
+  it('a missing or corrupt baseline is exit 2 with the file and line at fault, before any work', () => {
+    const empty = tempDir();
+    const out = join(tempDir(), 'current');
+    const missing = runCli(['gate', '--suite', GOOD, '--baseline', empty, '--out', out]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain(join(empty, 'fuzz.csv'));
+    expect(existsSync(out)).toBe(false);
+
+    const corrupt = join(tempDir(), 'corrupt');
+    runCli(['baseline', '--suite', GOOD, '--out', corrupt]);
+    const line = replaceField(join(corrupt, 'fuzz.csv'), (r) => r.family === 'offset', 'max_bits', () => 'lots');
+    const bad = runCli(['gate', '--suite', GOOD, '--baseline', corrupt, '--out', out]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`${join(corrupt, 'fuzz.csv')}, row ${line}, field max_bits: "lots" is not a number`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(corrupt)).not.toContain('gate.csv');
+  });
+});
