@@ -31,8 +31,26 @@ export const OUTCOME_COLOURS: Readonly<Record<Outcome, string>> = {
   nan: '#262626',
 };
 
-export function chartFileName(dtype: Dtype): string {
-  return `map-${dtype}.svg`;
+/** Colour per cause (and for ok cells, and failing cells of a pipeline without `diagnose`), fixed across files. */
+export const CAUSE_COLOURS: Readonly<Record<string, string>> = {
+  ok: '#e8e8e8',
+  'exp-overflow': '#d73027',
+  'sum-overflow': '#a50026',
+  'inf-minus-inf': '#8c510a',
+  'log-of-zero': '#262626',
+  'exp-underflow': '#4575b4',
+  'division-underflow': '#8073ac',
+  absorption: '#fdae61',
+  cancellation: '#fee08b',
+  rounding: '#abd9e9',
+  peer: '#999999',
+  'not diagnosed': '#bdbdbd',
+};
+
+export type ChartKind = 'outcome' | 'cause';
+
+export function chartFileName(dtype: Dtype, kind: ChartKind = 'outcome'): string {
+  return kind === 'outcome' ? `map-${dtype}.svg` : `map-causes-${dtype}.svg`;
 }
 
 /** A regions.csv row: pipeline, dtype, panel, offset, gap, outcome, cause, ulp_error. */
@@ -83,9 +101,17 @@ export interface ChartInput {
   readonly pipelines: readonly string[];
   /** The provenance line (report/meta.ts). */
   readonly meta: string;
+  /** Colour by outcome (default) or by cause. */
+  readonly kind?: ChartKind;
 }
 
-export function mapChartSpec({ dtype, rows, pipelines, meta }: ChartInput): TopLevelSpec {
+/** The value a cell is coloured by: its outcome, or its cause ('ok' for ok cells, 'not diagnosed' where a failing pipeline has no diagnose). */
+function cellValue(r: RegionRow, kind: ChartKind): string {
+  if (kind === 'outcome') return r[5];
+  return r[5] === 'ok' ? 'ok' : r[6] === '' ? 'not diagnosed' : r[6];
+}
+
+export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }: ChartInput): TopLevelSpec {
   const fmt = formatOf(dtype);
   const mine = rows.filter((r) => r[1] === dtype);
   const uniq = (col: number) => [...new Set(mine.map((r) => fmt.round(Number(r[col]))))].sort((a, b) => a - b);
@@ -103,7 +129,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta }: ChartInput): TopL
       grid = gaps.map(() => new Array<string | undefined>(offsets.length));
       grids.set(key, grid);
     }
-    grid[gIndex.get(fmt.round(Number(r[4])))!][oIndex.get(fmt.round(Number(r[3])))!] = r[5];
+    grid[gIndex.get(fmt.round(Number(r[4])))!][oIndex.get(fmt.round(Number(r[3])))!] = cellValue(r, kind);
   }
   // Runs of one outcome along the offsets, extended upwards while the row above has the same run.
   const cells: Record<string, string | number>[] = [];
@@ -131,12 +157,14 @@ export function mapChartSpec({ dtype, rows, pipelines, meta }: ChartInput): TopL
 
   const xTicks = tickIndices(offsets, dtype, true);
   const yTicks = tickIndices(gaps, dtype, false);
-  const legend = { orient: 'top', direction: 'horizontal', labelFontSize: 12, titleFontSize: 12, symbolType: 'square', symbolSize: 200 } as const;
-  const colour = { field: 'outcome', type: 'nominal', scale: { domain: [...OUTCOMES], range: OUTCOMES.map((o) => OUTCOME_COLOURS[o]) } } as const;
+  const legend = { orient: 'top', direction: 'horizontal', columns: 6, labelLimit: 220, labelFontSize: 12, titleFontSize: 12, symbolType: 'square', symbolSize: 200 } as const;
+  const palette: Readonly<Record<string, string>> = kind === 'outcome' ? OUTCOME_COLOURS : CAUSE_COLOURS;
+  const domain = kind === 'outcome' ? [...OUTCOMES] : Object.keys(CAUSE_COLOURS);
+  const colour = { field: 'outcome', type: 'nominal', scale: { domain, range: domain.map((v) => palette[v]) } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: `Region map, ${dtype}: outcome of each pipeline on rows [a, a − g]`,
+      text: kind === 'outcome' ? `Region map, ${dtype}: outcome of each pipeline on rows [a, a − g]` : `Region map, ${dtype}: cause of each failing cell (first step that went wrong) on rows [a, a − g]`,
       subtitle: [
         'columns: panel target-max scores class 0 (a), target-min class 1 (a − g)',
         `${offsets.length} offsets × ${gaps.length} gaps, one step per grid value (log-spaced, denser around the exp thresholds); exact edges in boundaries.csv`,
@@ -173,8 +201,8 @@ export function mapChartSpec({ dtype, rows, pipelines, meta }: ChartInput): TopL
           axis: { values: yTicks.map((i) => i + 0.5), labelExpr: labelExpr(gaps, yTicks), labelOverlap: false, labelFontSize: 10, grid: false },
         },
         y2: { field: 'y2' },
-        color: { ...colour, title: 'outcome', legend },
-        stroke: { ...colour, title: 'outcome', legend },
+        color: { ...colour, title: kind, legend },
+        stroke: { ...colour, title: kind, legend },
       },
     },
     config: { view: { stroke: '#999999' }, background: '#ffffff', font: 'DejaVu Sans, Helvetica, Arial, sans-serif' },

@@ -56,8 +56,11 @@ describe('softmax-stability map on a small suite', () => {
     for (const dtype of ['float32', 'float64']) {
       const svg = read(whole, `map-${dtype}.svg`);
       expect(svg.startsWith('<svg')).toBe(true);
-      expect(svg).toContain(`Region map, ${dtype}`);
-      expect(svg).toContain('suite small, seed 5, commit');
+      expect(svg.includes(`Region map, ${dtype}`)).toBe(true);
+      expect(svg.includes('suite small, seed 5, commit')).toBe(true);
+      const causes = read(whole, `map-causes-${dtype}.svg`);
+      expect(causes.includes(`Region map, ${dtype}: cause of each failing cell`)).toBe(true);
+      for (const cause of ['exp-overflow', 'log-of-zero', 'absorption']) expect(causes.includes(`cause: ${cause}"`), `${dtype} ${cause}`).toBe(true);
     }
     expect(JSON.parse(read(whole, 'map.json'))).toMatchObject({ suite: 'small', seed: 5, shard: '1/1', grid: { offsets: 21, gaps: 11, extraClasses: 0 } });
     // stdout: the thresholds and the boundary lines beside them.
@@ -71,7 +74,7 @@ describe('softmax-stability map on a small suite', () => {
     expect(shardRows.every((n) => n > 0 && n < 2772)).toBe(true);
     expect(shardRows.reduce((a, b) => a + b, 0)).toBe(2772);
     for (const s of shards) expect(readdirSync(s).some((f) => f.endsWith('.svg'))).toBe(false);
-    for (const file of ['regions.csv', 'boundaries.csv', 'map-float32.svg', 'map-float64.svg', 'map.json']) {
+    for (const file of ['regions.csv', 'boundaries.csv', 'map-float32.svg', 'map-float64.svg', 'map-causes-float32.svg', 'map-causes-float64.svg', 'map.json']) {
       expect(read(merged, file), file).toBe(read(whole, file));
     }
   });
@@ -89,6 +92,7 @@ describe('softmax-stability map on a small suite', () => {
     expect(md).toMatch(/\*suite small, seed 5, commit \S+, machine .+; grid 21 offsets × 11 gaps\.\*/);
     expect(md).toContain('| float32 | ln(max) | ln(max): exp overflows to Infinity above | 88.722839052068353054 | 88.72283 | 88.72284 |');
     expect(md).toContain('![Region map, float64: outcome per pipeline, panel, offset and gap](map-float64.svg)');
+    expect(md).toContain('![Region map, float32: cause of each failing cell](map-causes-float32.svg)');
     expect(md).toMatch(/\| naive-softmax \| target-max \| offset \| ok → nan \| 88\.72283 \| 88\.72284 \| \d+ gaps, .* \| = ln\(max\) \|/);
     expect(md).toMatch(/\| naive-softmax \| target-min \| gap \| \w+ → overflow \| 103\.97208 \| 103\.972084 \| .* \| = −ln\(minSubnormal\/2\) \|/);
     expect(md).toMatch(/\| logsumexp-minus-target \| target-max \| (\d+ \| ){5}absorption \d+/);

@@ -62,14 +62,14 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
 
 /** The console digest: thresholds, then the boundary lines beside them. */
 export function mapDigest(folder: MapFolder): string {
-  const out: string[] = ['exp thresholds: analytic value; the dtype\'s exp crosses it between last and first'];
+  const out: string[] = ['thresholds: analytic value; the dtype\'s own arithmetic (Math.exp, rounded) crosses it between last and first'];
   for (const dtype of folder.manifest.dtypes) {
     for (const [name, , analytic, last, first] of thresholdRows(dtype)) {
       out.push(`  ${dtype}  ${name.padEnd(19)} ${analytic.padEnd(24)} ${last ? `last ${last.padEnd(20)} first ${first}` : '(exp does not cross it)'}`);
     }
   }
   const lines = straightLines(boundaryLines(folder.boundaries));
-  out.push(`boundary lines (the same adjacent pair at ≥ 2 fixed values, or on a threshold): ${lines.length}; every boundary is in boundaries.csv`);
+  out.push(`boundary lines (pairs on an exp threshold; edges of overflow/underflow/nan at ≥ 2 fixed values, others at ≥ 5): ${lines.length}; every boundary is in boundaries.csv`);
   for (const l of lines) {
     out.push(
       `  ${l.pipeline.padEnd(26)} ${l.dtype} ${l.panel.padEnd(10)} ${l.axis.padEnd(6)} ${`${l.from} → ${l.to}`.padEnd(24)} ${l.last} | ${l.first}  ×${l.count}${l.analytic ? `  ${l.analytic}` : ''}`,

@@ -16,6 +16,7 @@ const SHORT: Readonly<Record<Threshold['key'], string>> = {
   subnormal: 'ln(minNormal)',
   minSubnormal: 'ln(minSubnormal)',
   zero: 'ln(minSubnormal/2)',
+  absorption: '−ln(u)',
 };
 
 export function thresholdName(t: Threshold): string {
@@ -27,7 +28,7 @@ export function analyticMatch(dtype: Dtype, last: number, first: number): string
   for (const t of expThresholds(dtype)) {
     if (t.pair === undefined) continue;
     if (last === t.pair.last && first === t.pair.first) return `= ${SHORT[t.key]}`;
-    if (last === -t.pair.first && first === -t.pair.last) return `= −${SHORT[t.key]}`;
+    if (t.key !== 'absorption' && last === -t.pair.first && first === -t.pair.last) return `= −${SHORT[t.key]}`;
   }
   return undefined;
 }
@@ -67,9 +68,15 @@ export function boundaryLines(rows: readonly (readonly string[])[]): BoundaryLin
   return [...byKey.values()];
 }
 
-/** Lines along at least `minCount` fixed values, or on an analytic threshold. */
-export function straightLines(lines: readonly BoundaryLine[], minCount = 2): BoundaryLine[] {
-  return lines.filter((l) => l.count >= minCount || l.analytic !== undefined);
+const HARD = new Set(['overflow', 'underflow', 'nan']);
+
+/**
+ * The lines worth a table: every pair on an exp threshold, edges of a hard
+ * outcome (overflow, underflow, nan) at two or more fixed values, and other
+ * edges (ok/inaccurate, which flicker) at five or more.
+ */
+export function straightLines(lines: readonly BoundaryLine[]): BoundaryLine[] {
+  return lines.filter((l) => l.analytic !== undefined || l.count >= (HARD.has(l.from) || HARD.has(l.to) ? 2 : 5));
 }
 
 export interface UnitTally {

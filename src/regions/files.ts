@@ -1,6 +1,6 @@
 /**
- * The map's output folder: regions.csv, boundaries.csv (SPEC section 5), one
- * SVG per dtype, and map.json, the manifest that says which suite, grid and
+ * The map's output folder: regions.csv, boundaries.csv (SPEC section 5), two
+ * SVGs per dtype (map-DTYPE.svg by outcome, map-causes-DTYPE.svg by cause), and map.json, the manifest that says which suite, grid and
  * units the CSVs hold, so that shards can be merged and the summary section
  * written from the folder alone.
  */
@@ -57,8 +57,10 @@ export async function writeMapFolder(dir: string, folder: MapFolder): Promise<st
   ];
   if (isComplete(manifest)) {
     const meta = metaLine(manifest);
-    for (const dtype of manifest.dtypes) {
-      files.push([chartFileName(dtype), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta })]);
+    for (const kind of ['outcome', 'cause'] as const) {
+      for (const dtype of manifest.dtypes) {
+        files.push([chartFileName(dtype, kind), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta, kind })]);
+      }
     }
   }
   files.push([MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`]);

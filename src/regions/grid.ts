@@ -30,7 +30,7 @@ export const PANEL_TARGET: Readonly<Record<Panel, number>> = { 'target-max': 0, 
 /** Threshold magnitudes put on both axes. */
 function thresholdMagnitudes(dtype: Dtype): number[] {
   return expThresholds(dtype)
-    .filter((t) => t.key !== 'minSubnormal')
+    .filter((t) => t.key === 'overflow' || t.key === 'subnormal' || t.key === 'zero')
     .map((t) => Math.abs(t.rounded));
 }
 

@@ -87,7 +87,7 @@ describe('thresholds and grid', () => {
       for (let i = 0; i < 24; i++) expect(o[i]).toBe(-o[48 - i]);
       for (const v of [...o, ...g]) expect(fmt.round(v)).toBe(v);
       for (const list of [o, g]) for (let i = 1; i < list.length; i++) expect(list[i]).toBeGreaterThan(list[i - 1]);
-      for (const t of expThresholds(dtype).filter((x) => x.key !== 'minSubnormal')) {
+      for (const t of expThresholds(dtype).filter((x) => x.key === 'overflow' || x.key === 'subnormal' || x.key === 'zero')) {
         expect(o).toContain(t.rounded);
         expect(o).toContain(-t.rounded);
         expect(g).toContain(Math.abs(t.rounded));
@@ -169,6 +169,24 @@ describe('the map of the built-in pipelines (49 offsets × 33 gaps)', () => {
     }
     // The test can fail: the naive pipeline does overflow on the same grid.
     expect(folder.regions.some((r) => r[0] === 'naive-softmax' && r[5] === 'overflow')).toBe(true);
+  });
+
+  it('the stable pipelines lose a confident loss exactly where 1 + exp(−g) rounds to 1 (g = p·ln 2), at every offset of moderate size', () => {
+    for (const dtype of DTYPES) {
+      const fmt = formatOf(dtype);
+      // Derived here: the first g with fl(1 + fl(exp(−g))) = 1, stepping from p·ln 2.
+      let g = fmt.round(fmt.precision * Math.LN2);
+      const absorbed = (v: number) => fmt.round(1 + fmt.round(Math.exp(-v))) === 1;
+      while (absorbed(g)) g = nextDown(g, dtype);
+      while (!absorbed(g)) g = nextUp(g, dtype);
+      for (const name of ['stable-log-softmax', 'fused-cross-entropy', 'online-softmax']) {
+        // Every small offset has such an edge; at a = 0 the row is [0, −g], x_1 − m = −g exactly, so the edge is the pair itself.
+        const found = boundaries.filter((b) => b.pipeline === name && b.dtype === dtype && b.panel === 'target-max' && b.axis === 'gap' && Math.abs(b.fixed) <= 1 && b.to === 'underflow');
+        expect(found.length, `${name} ${dtype}`).toBeGreaterThan(3);
+        for (const b of found.filter((x) => x.fixed === 0)) expect(b).toMatchObject({ last: nextDown(g, dtype), first: g });
+        expect(found.filter((b) => b.fixed === 0), `${name} ${dtype} at a = 0`).toHaveLength(1);
+      }
+    }
   });
 
   it('every reported pair is adjacent and has the reported outcomes under the decimal oracle (one boundary in 7)', () => {

@@ -40,7 +40,7 @@ export function renderMapSection(dir: string): string {
     '',
   );
   out.push('### Thresholds of exp', '');
-  out.push('`last` and `first` are the adjacent values where the dtype\'s exp (Math.exp, rounded to the dtype) crosses the threshold. A boundary that equals one of these pairs, or its negation, is marked in the tables below.', '');
+  out.push('`last` and `first` are the adjacent values where the dtype\'s own arithmetic (Math.exp, rounded to the dtype; for −ln(u), 1 + exp(−g)) crosses the threshold. A boundary that equals one of these pairs, or its negation, is marked in the tables below.', '');
   const thresholdTable: string[][] = [];
   for (const dtype of manifest.dtypes) for (const r of thresholdRows(dtype)) thresholdTable.push([dtype, ...r]);
   out.push(table(['dtype', 'threshold', 'meaning', 'analytic value', 'last', 'first'], thresholdTable), '');
@@ -51,12 +51,17 @@ export function renderMapSection(dir: string): string {
     out.push(`### ${dtype}`, '');
     const svg = chartFileName(dtype);
     if (existsSync(join(dir, svg))) out.push(`![Region map, ${dtype}: outcome per pipeline, panel, offset and gap](${svg})`, '');
+    const causes = chartFileName(dtype, 'cause');
+    if (existsSync(join(dir, causes))) out.push(`![Region map, ${dtype}: cause of each failing cell](${causes})`, '');
     const mine = lines.filter((l) => l.dtype === dtype);
     const straight = straightLines(mine);
-    out.push(`Boundary lines: the same adjacent pair at several fixed values (straight region edges), and every pair that is an exp threshold. ${mine.length - straight.length} further single boundaries, mostly ok/inaccurate edges, are in \`${BOUNDARIES_FILE}\`.`, '');
+    out.push(`Boundary lines: every pair that is an exp threshold, edges of overflow, underflow or nan found at two or more fixed values, other edges at five or more. The ${mine.length - straight.length} further pairs (single points of curved edges, ok/inaccurate flicker) are in \`${BOUNDARIES_FILE}\`.`, '');
     if (straight.length === 0) out.push('None.', '');
     else {
-      const shown = straight.slice(0, MAX_LINES);
+      // The longest lines and every threshold match, shown in pipeline order.
+      const rank = (l: BoundaryLine) => (l.analytic !== undefined ? 1e9 : 0) + l.count;
+      const keep = new Set([...straight].sort((x, y) => rank(y) - rank(x)).slice(0, MAX_LINES));
+      const shown = straight.filter((l) => keep.has(l));
       out.push(table(['pipeline', 'panel', 'axis', 'change', 'last_value', 'first_value', 'along', 'analytic'], shown.map(lineRow)), '');
       if (straight.length > shown.length) out.push(`… and ${straight.length - shown.length} more lines in \`${BOUNDARIES_FILE}\`.`, '');
     }

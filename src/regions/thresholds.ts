@@ -11,6 +11,11 @@
  *   and minSubnormal goes to the even 0); analytic x = ln(minSubnormal/2)
  *   (−103.972…, −745.133…).
  *
+ * - absorption: 1 + exp(−g) rounds to 1 once exp(−g) ≤ u = 2^−p (the tie goes to
+ *   the even 1); analytic g = −ln(u) = p·ln 2 (16.635…, 36.737…). A confident
+ *   row's loss log(1 + exp(−g)) vanishes there in every pipeline that forms
+ *   Σ exp(x_j − m) with the 1 inside (not a threshold of exp: not on the grid).
+ *
  * Each `pair` is two adjacent values of the dtype: `last` the largest x on the
  * near side, `first` = nextUp(last) the smallest on the far side, found by
  * bisection over ordinals on the dtype's exp.
@@ -28,7 +33,7 @@ export interface ThresholdPair {
 }
 
 export interface Threshold {
-  readonly key: 'overflow' | 'subnormal' | 'minSubnormal' | 'zero';
+  readonly key: 'overflow' | 'subnormal' | 'minSubnormal' | 'zero' | 'absorption';
   /** What it is, for tables: "ln(max): exp overflows". */
   readonly label: string;
   /** The analytic value to 20 significant digits. */
@@ -47,7 +52,7 @@ function ln(x: number): Decimal {
 
 const cache = new Map<Dtype, readonly Threshold[]>();
 
-/** The thresholds of `dtype`, in the order overflow, subnormal, minSubnormal, zero. */
+/** The thresholds of `dtype`, in the order overflow, subnormal, minSubnormal, zero, absorption. */
 export function expThresholds(dtype: Dtype): readonly Threshold[] {
   const hit = cache.get(dtype);
   if (hit !== undefined) return hit;
@@ -67,11 +72,13 @@ export function expThresholds(dtype: Dtype): readonly Threshold[] {
   const lnMinNormal = ln(fmt.minNormal);
   const lnMinSub = ln(fmt.minSubnormal);
   const lnHalfMinSub = lnMinSub.minus(new D(2).ln());
+  const lnInvU = new D(2).ln().times(fmt.precision);
   const list: Threshold[] = [
     { key: 'overflow', label: 'ln(max): exp overflows to Infinity above', analytic: lnMax.toSignificantDigits(20).toString(), rounded: fmt.round(lnMax.toNumber()), pair: around(lnMax, (x) => exp(x) !== Infinity) },
     { key: 'subnormal', label: 'ln(minNormal): exp is subnormal below', analytic: lnMinNormal.toSignificantDigits(20).toString(), rounded: fmt.round(lnMinNormal.toNumber()), pair: around(lnMinNormal, (x) => exp(x) < fmt.minNormal) },
     { key: 'minSubnormal', label: 'ln(minSubnormal): exp is below the smallest subnormal', analytic: lnMinSub.toSignificantDigits(20).toString(), rounded: fmt.round(lnMinSub.toNumber()) },
     { key: 'zero', label: 'ln(minSubnormal/2): exp rounds to 0 at and below', analytic: lnHalfMinSub.toSignificantDigits(20).toString(), rounded: fmt.round(lnHalfMinSub.toNumber()), pair: around(lnHalfMinSub, (x) => exp(x) === 0) },
+    { key: 'absorption', label: '−ln(u): 1 + exp(−g) rounds to 1 from', analytic: lnInvU.toSignificantDigits(20).toString(), rounded: fmt.round(lnInvU.toNumber()), pair: around(lnInvU, (g) => fmt.round(1 + exp(-g)) !== 1) },
   ];
   cache.set(dtype, list);
   return list;
