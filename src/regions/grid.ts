@@ -52,7 +52,8 @@ export function magnitudes(dtype: Dtype, count: number): number[] {
   const far = Math.ceil(rest / 2);
   const kLo = Math.ceil(Math.log10(fmt.unitRoundoff));
   const kHi = Math.floor(Math.log10(fmt.max));
-  const decades = Array.from({ length: far - 1 }, (_, i) => fmt.round(10 ** Math.round(kLo + ((kHi - kLo) * i) / (far - 2))));
+  // far − 1 decades from 10^kLo towards 10^kHi (a single one is 10^kLo), then max.
+  const decades = Array.from({ length: far - 1 }, (_, i) => fmt.round(10 ** Math.round(far > 2 ? kLo + ((kHi - kLo) * i) / (far - 2) : kLo)));
   const values = new Set<number>([...thresholds, ...decades, fmt.max]);
   // A band point that coincides with a value already there moves up one ulp at a time until it does not.
   for (let v of logSpaced(NEAR_BAND[0], NEAR_BAND[1], count - values.size, fmt.round)) {

@@ -72,6 +72,23 @@ describe('thresholds and grid', () => {
     }
   });
 
+  it('every allowed size from the smallest (15 offsets, 8 gaps) gives that many distinct, finite values of the dtype', () => {
+    for (const dtype of DTYPES) {
+      for (let n = 15; n <= 301; n += 2) {
+        const o = offsetGrid(dtype, n);
+        expect(o, `${dtype} ${n} offsets`).toHaveLength(n);
+        expect(new Set(o).size).toBe(n);
+        expect(o.every((v) => Number.isFinite(v) && formatOf(dtype).round(v) === v)).toBe(true);
+      }
+      for (let n = 8; n <= 300; n++) {
+        const g = gapGrid(dtype, n);
+        expect(g, `${dtype} ${n} gaps`).toHaveLength(n);
+        expect(new Set(g).size).toBe(n);
+        expect(g.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+      }
+    }
+  });
+
   for (const dtype of DTYPES) {
     it(`${dtype}: offsets symmetric from −max to max with 0 and the thresholds; gaps from 0 to max; all values of the dtype`, () => {
       const fmt = formatOf(dtype);
