@@ -38,10 +38,17 @@ export interface GateRow {
 
 export const GATE_FILES = ['fuzz.csv', 'regions.csv', 'boundaries.csv', 'bench.csv'] as const;
 
-function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[]): Map<string, ReportRow> {
+/** `repeats`: a key may recur (a boundary line can cross the same change twice); the n-th occurrence gets key#n. */
+function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[], repeats = false): Map<string, ReportRow> {
   const map = new Map<string, ReportRow>();
+  const seen = new Map<string, number>();
   for (const r of rows) {
-    const key = keyColumns.map((c) => r.values[c]).join('|');
+    let key = keyColumns.map((c) => r.values[c]).join('|');
+    if (repeats) {
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (n > 1) key += `#${n}`;
+    }
     if (map.has(key)) throw new InputError(`duplicate row for ${keyColumns.map((c) => `${c}=${r.values[c]}`).join(', ')}`, file, r.line);
     map.set(key, r);
   }
@@ -147,8 +154,9 @@ function compareRegions(out: GateRow[], baseDir: string, curDir: string): void {
 function compareBoundaries(out: GateRow[], baseDir: string, curDir: string): void {
   const files = { base: join(baseDir, 'boundaries.csv'), cur: join(curDir, 'boundaries.csv') };
   const key = ['pipeline', 'dtype', 'panel', 'axis', 'fixed', 'from_outcome', 'to_outcome'];
-  const base = keyed(files.base, readReport(files.base, BOUNDARIES_COLUMNS), key);
-  const cur = keyed(files.cur, readReport(files.cur, BOUNDARIES_COLUMNS), key);
+  // Rows run along the axis, so the n-th occurrence of a change on a line pairs with the n-th.
+  const base = keyed(files.base, readReport(files.base, BOUNDARIES_COLUMNS), key, true);
+  const cur = keyed(files.cur, readReport(files.cur, BOUNDARIES_COLUMNS), key, true);
   const metricOf = (r: ReportRow) => `${r.values.panel} ${r.values.axis} ${r.values.from_outcome}->${r.values.to_outcome} at ${r.values.axis === 'offset' ? 'gap' : 'offset'}=${r.values.fixed}`;
   const moved: GateRow[] = [];
   pair(moved, 'boundary', files, base, cur, metricOf, (b, c) => {
