@@ -65,7 +65,9 @@ export class OrtLogSoftmax {
 
   /** Per-row losses −logSoftmax(x)[r, t_r] into `out`. */
   async losses(x: Float32Array | Float64Array, rows: number, classes: number, targets: Int32Array, out: Float32Array | Float64Array): Promise<void> {
-    const input = new this.o.Tensor(this.dtype, x.subarray(0, rows * classes), [rows, classes]);
+    // onnxruntime-node refuses SharedArrayBuffer memory ("Invalid argument"): such input is copied.
+    const data = x.buffer instanceof SharedArrayBuffer ? x.slice(0, rows * classes) : x.subarray(0, rows * classes);
+    const input = new this.o.Tensor(this.dtype, data, [rows, classes]);
     const result = await this.session.run({ x: input });
     const y = result.y.data as Float32Array | Float64Array;
     for (let r = 0; r < rows; r++) out[r] = -y[r * classes + targets[r]];
@@ -90,7 +92,8 @@ let call: ((q: OrtRequest) => Float32Array | Float64Array) | undefined;
 function kernel(dtype: Dtype) {
   return (logits: Float32Array | Float64Array, rows: number, classes: number, targets: Int32Array, out: Float32Array | Float64Array): void => {
     call ??= syncCaller<OrtRequest, Float32Array | Float64Array>(compiledFile('peers/ort-worker.js'));
-    const losses = call({ dtype, rows, classes, logits: logits.subarray(0, rows * classes), targets: targets.subarray(0, rows) });
+    // slice: a copy of just this batch (postMessage of a view would clone its whole buffer, or share a SharedArrayBuffer).
+    const losses = call({ dtype, rows, classes, logits: logits.slice(0, rows * classes), targets: targets.slice(0, rows) });
     out.set(losses.subarray(0, rows));
   };
 }

@@ -90,6 +90,14 @@ describe('peers as batch kernels', () => {
         }
       });
     }
+    it(`${p.name}: logits in a SharedArrayBuffer (as the worker pools pass them), at an offset`, () => {
+      const classes = ROWS[0].row.length;
+      const x = new Float32Array(new SharedArrayBuffer((classes + 3) * 4)).subarray(3);
+      x.set(ROWS[0].row);
+      const out = new Float32Array(new SharedArrayBuffer(4));
+      runKernel(p, 'float32', x, 1, classes, Int32Array.of(ROWS[0].target), out);
+      expect(out[0]).toBe(losses(p, 'float32', [ROWS[0]])[0]);
+    });
     it(`${p.name}: a failure's cause is 'peer' (a black box)`, () => {
       expect(p.diagnose?.([0, 1], 0, 'float32')).toBe('peer');
     });
