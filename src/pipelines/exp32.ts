@@ -1,8 +1,9 @@
 /**
- * exp32(d) === Math.fround(Math.exp(d)) for every double d, bit for bit, at
- * about twice the speed of the call to Math.exp it replaces in the float32
- * kernels (SPEC section 2 defines float32 exp as "evaluated in double, then
- * rounded": this is that value, reached faster when it is safe to).
+ * exp32(d) === Math.fround(Math.exp(d)) for every double d, bit for bit, and
+ * cheaper: inlined, no call into C (fused-cross-entropy float32 at 4096x1000 went
+ * from 0.69 to 1.1 times the reference loop's elements/s). SPEC section 2
+ * defines float32 exp as "evaluated in double, then rounded": this is that
+ * value, reached faster when it is safe to.
  *
  * Fast path (−104 < d < 89): y = 2^(k/32) · p(r), k = round(32·d/ln 2),
  * r = d − k·ln2/32, |r| ≤ ln2/64 ≈ 0.01083, p = Taylor polynomial of degree 4
@@ -17,12 +18,14 @@
  *
  * `exp32.test.ts` compares it with Math.fround(Math.exp(d)) on every float32 in
  * several whole binades and on random float32 bit patterns; `checkExp32Range`
- * does the same over any range of float32 bit patterns (all 2^32 take ~2 min).
+ * does the same over any range of float32 bit patterns. All 2^32 (56 s, no
+ * mismatch on Node 20.20.2): node -e "import('./dist/src/pipelines/exp32.js')
+ * .then((m) => console.log(m.checkExp32Range(0, 2 ** 32)))"
  */
 const fr = Math.fround;
 
 const N = 32;
-/** 2^(i/32), i = 0..31, each correctly rounded to double by the ** operator's exp2 path (error ≤ 1 ulp). */
+/** 2^(i/32), i = 0..31, by the ** operator: within 1 ulp (2^−52 relative), as the error budget above counts. */
 const TABLE = new Float64Array(N);
 for (let i = 0; i < N; i++) TABLE[i] = 2 ** (i / N);
 /** 2^e for e = −160..159, exact: the scale of the fast path (k >> 5 ∈ [−151, 128]). */
