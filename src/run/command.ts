@@ -2,8 +2,8 @@
  * `softmax-stability run [--suite S] [--out DIR] [--shard i/n]` and
  * `softmax-stability merge DIR... --out DIR`.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mergeFuzzDirs } from '../fuzz/merge.js';
 import { parseShard } from '../fuzz/command.js';
@@ -13,7 +13,7 @@ import { runMeta } from '../report/meta.js';
 import { writeSummary } from '../report/summary.js';
 import { loadSuite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
-import { publish, runSuite } from './run.js';
+import { publish, runSuite, stagingDir } from './run.js';
 
 export async function runRunCommand(opts: { suite?: string; out?: string; shard?: string }): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
@@ -34,7 +34,7 @@ export async function runMergeCommand(dirs: string[], opts: { out?: string }): P
   const out = resolve(opts.out);
   const folders = dirs.map((d) => resolve(d));
   for (const d of folders) if (!existsSync(d)) throw new InputError('no such folder; give the output folders of the shards', d);
-  const stage = mkdtempSync(join(dirname(out), `.${basename(out)}.partial-`));
+  const stage = stagingDir(out);
   try {
     const has = (file: string) => folders.filter((d) => existsSync(join(d, file)));
     if (has('fuzz.csv').length > 0) mergeFuzzDirs(has('fuzz.csv'), stage);

@@ -7,7 +7,7 @@
  * as they were. A worker that dies ends its phase with an error, not a hang
  * (the pools report crashes).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { benchSuite } from '../bench/command.js';
 import type { Shard } from '../fuzz/campaign.js';
@@ -31,7 +31,7 @@ export async function runSuite(suite: Suite, outDir: string, options: RunSuiteOp
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { shard } = options;
   mkdirSync(dirname(outDir), { recursive: true });
-  const stage = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
+  const stage = stagingDir(outDir);
   const onSignal = (signal: NodeJS.Signals) => {
     rmSync(stage, { recursive: true, force: true });
     process.stderr.write(`softmax-stability: interrupted (${signal}); ${outDir} keeps the previous reports\n`);
@@ -69,6 +69,13 @@ export async function runSuite(suite: Suite, outDir: string, options: RunSuiteOp
     process.removeListener('SIGTERM', onSignal);
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/** A new empty folder beside `outDir`, with the permissions of an ordinary folder (mkdtemp gives 0700). */
+export function stagingDir(outDir: string): string {
+  const stage = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
+  chmodSync(stage, 0o777 & ~process.umask());
+  return stage;
 }
 
 /**
