@@ -9,24 +9,12 @@ import { parse } from 'csv-parse/sync';
 import type { Dtype } from '../float/dtype.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
 import type { RunMeta } from '../report/meta.js';
+import { BENCH_COLUMNS } from '../report/columns.js';
 import { metaLine } from '../report/meta.js';
 import type { BenchRow } from './run.js';
 import { fmt, REFERENCE_NAME } from './run.js';
 
-export const BENCH_COLUMNS = [
-  'pipeline',
-  'dtype',
-  'path',
-  'workers',
-  'batch',
-  'classes',
-  'mean_ms',
-  'p99_ms',
-  'rme_pct',
-  'samples',
-  'elements_per_s',
-  'relative_to_reference',
-] as const;
+export { BENCH_COLUMNS };
 
 export const BENCH_CSV = 'bench.csv';
 export const BENCH_JSON = 'bench.json';

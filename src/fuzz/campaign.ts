@@ -43,14 +43,12 @@ import type { FailureSeed, ShrunkFailure } from './shrink.js';
 import { unitSeed } from './seed.js';
 import type { ShrinkTask } from './worker.js';
 
-export const FUZZ_COLUMNS = ['pipeline', 'dtype', 'family', 'cases', 'ok', 'inaccurate', 'overflow', 'underflow', 'nan', 'max_ulp', 'mean_bits', 'max_bits', 'seed'] as const;
-export const FAILURE_COLUMNS = ['pipeline', 'dtype', 'family', 'outcome', 'cause', 'ulp_error', 'loss', 'oracle_loss', 'target', 'logits', 'seed', 'path'] as const;
+export { FAILURES_COLUMNS as FAILURE_COLUMNS, FUZZ_COLUMNS } from '../report/columns.js';
 
-export interface Shard {
-  /** 1-based. */
-  readonly index: number;
-  readonly count: number;
-}
+import type { Shard } from '../util/shard.js';
+import { inShard } from '../util/shard.js';
+
+export type { Shard };
 
 export interface Unit {
   readonly dtype: Dtype;
@@ -69,7 +67,7 @@ export function campaignUnits(suite: Suite, shard?: Shard): Unit[] {
       units.push({ dtype, family, seed: unitSeed(suite.seed, dtype, family), runs: suite.fuzz.runs[family] });
     }
   }
-  return shard === undefined ? units : units.filter((_, u) => u % shard.count === shard.index - 1);
+  return units.filter((_, u) => inShard(u, shard));
 }
 
 export interface UnitStats {

@@ -13,6 +13,7 @@ import { loadSuite } from '../suite/load.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
 import type { CampaignResult, Shard } from './campaign.js';
+import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
@@ -38,15 +39,7 @@ function wholeNumber(text: string, field: string, min: number, what: string): nu
   return v;
 }
 
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m === null ? NaN : Number(m[1]);
-  const count = m === null ? NaN : Number(m[2]);
-  if (m === null || !(count >= 1) || !(index >= 1) || index > count) {
-    throw new InputError(`shard ${JSON.stringify(text)} must be i/n with 1 ≤ i ≤ n, e.g. --shard 1/2 and --shard 2/2`, undefined, undefined, '--shard');
-  }
-  return { index, count };
-}
+export { parseShard } from '../util/shard.js';
 
 /** The suite with the command line's --seed and --runs applied. */
 function withOverrides(suite: Suite, seed: number | undefined, runs: number | undefined): Suite {

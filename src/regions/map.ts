@@ -26,8 +26,7 @@ import { PanelEvaluator } from './evaluate.js';
 import type { Panel } from './grid.js';
 import { gapGrid, offsetGrid, PANELS } from './grid.js';
 
-export const REGION_COLUMNS = ['pipeline', 'dtype', 'panel', 'offset', 'gap', 'outcome', 'cause', 'ulp_error'] as const;
-export const BOUNDARY_COLUMNS = ['pipeline', 'dtype', 'panel', 'axis', 'fixed', 'from_outcome', 'to_outcome', 'last_value', 'first_value'] as const;
+export { BOUNDARIES_COLUMNS as BOUNDARY_COLUMNS, REGIONS_COLUMNS as REGION_COLUMNS } from '../report/columns.js';
 
 export interface MapUnit {
   readonly index: number;
@@ -36,21 +35,8 @@ export interface MapUnit {
   readonly panel: Panel;
 }
 
-export interface Shard {
-  /** 1-based. */
-  readonly index: number;
-  readonly count: number;
-}
-
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || !(count >= 1) || !(index >= 1) || index > count) {
-    throw new InputError(`shard ${JSON.stringify(text)} must be i/n with 1 ≤ i ≤ n, e.g. --shard 1/2 and --shard 2/2`, undefined, undefined, '--shard');
-  }
-  return { index, count };
-}
+export type { Shard } from '../util/shard.js';
+export { inShard, parseShard } from '../util/shard.js';
 
 /** Every unit of the suite in the canonical order. */
 export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'>): MapUnit[] {
@@ -59,10 +45,6 @@ export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'>): MapUnit[] 
     for (const dtype of suite.dtypes) for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, panel });
   }
   return units;
-}
-
-export function inShard(index: number, shard: Shard | undefined): boolean {
-  return shard === undefined || index % shard.count === shard.index - 1;
 }
 
 export function unitKey(pipeline: string, dtype: string, panel: string): string {

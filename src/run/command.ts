@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mergeFuzzDirs } from '../fuzz/merge.js';
-import { parseShard } from '../fuzz/command.js';
+import { parseShard } from '../util/shard.js';
 import { mergeMapDirs } from '../regions/merge.js';
 import { readManifest } from '../regions/files.js';
 import { runMeta } from '../report/meta.js';

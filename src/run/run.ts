@@ -10,7 +10,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { benchSuite } from '../bench/command.js';
-import type { Shard } from '../fuzz/campaign.js';
+import type { Shard } from '../util/shard.js';
 import { fuzzSuite } from '../fuzz/command.js';
 import { computeMap } from '../regions/command.js';
 import { writeMapFolder } from '../regions/files.js';
