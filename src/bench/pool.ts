@@ -4,32 +4,26 @@
  * copied: each task message carries the buffers' handles, which share memory),
  * then joined. `BenchPool.batch` is the split-compute-join the benchmark times.
  */
-import Tinypool from 'tinypool';
 import type { Dtype } from '../float/dtype.js';
-import { compiledFile } from '../peers/compiled.js';
+import { compiledModule, WorkerPool } from '../pool/pool.js';
 import type { PoolTask } from './pool-worker.js';
 
 export class BenchPool {
-  private readonly pool: Tinypool;
+  /** The shared pool (one task per thread at a time; a thread that dies fails the run with WorkerCrashError, not a hang). */
+  private readonly pool: WorkerPool;
+  private readonly file = compiledModule('bench/pool-worker.js');
 
   constructor(
     readonly workers: number,
     private readonly suiteFile: string,
   ) {
-    this.pool = new Tinypool({
-      filename: compiledFile('bench/pool-worker.js'),
-      minThreads: workers,
-      maxThreads: workers,
-      isolateWorkers: false,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
-    });
+    this.pool = new WorkerPool({ threads: workers });
   }
 
   /** Starts every worker and loads the suite in each (outside any timed region). */
   async start(pipeline: string): Promise<void> {
     // Each worker runs one task at a time, so `workers` concurrent calls reach every worker.
-    const load = () => this.pool.run({ suiteFile: this.suiteFile, pipeline }, { name: 'prepare' }) as Promise<number>;
+    const load = () => this.pool.run<number>(this.file, 'prepare', { suiteFile: this.suiteFile, pipeline });
     await Promise.all(Array.from({ length: this.workers }, load));
   }
 
@@ -55,7 +49,7 @@ export class BenchPool {
         targets: targets.buffer as SharedArrayBuffer,
         out: out.buffer as SharedArrayBuffer,
       };
-      tasks.push(this.pool.run(task) as Promise<number>);
+      tasks.push(this.pool.run<number>(this.file, 'default', task));
     }
     await Promise.all(tasks);
   }

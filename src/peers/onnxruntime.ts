@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import type { Dtype } from '../float/dtype.js';
 import type { Pipeline } from '../pipelines/types.js';
-import { compiledFile } from './compiled.js';
+import { compiledModule } from '../util/compiled.js';
 import { logSoftmaxModel } from './onnx-model.js';
 import { syncCaller } from './sync-bridge.js';
 
@@ -91,7 +91,7 @@ let call: ((q: OrtRequest) => Float32Array | Float64Array) | undefined;
 
 function kernel(dtype: Dtype) {
   return (logits: Float32Array | Float64Array, rows: number, classes: number, targets: Int32Array, out: Float32Array | Float64Array): void => {
-    call ??= syncCaller<OrtRequest, Float32Array | Float64Array>(compiledFile('peers/ort-worker.js'));
+    call ??= syncCaller<OrtRequest, Float32Array | Float64Array>(compiledModule('peers/ort-worker.js'));
     // slice: a copy of just this batch (postMessage of a view would clone its whole buffer, or share a SharedArrayBuffer).
     const losses = call({ dtype, rows, classes, logits: logits.slice(0, rows * classes), targets: targets.slice(0, rows) });
     out.set(losses.subarray(0, rows));

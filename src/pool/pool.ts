@@ -13,26 +13,14 @@
  * exit that we did not ask for fails every pending and later task with
  * `WorkerCrashError`, so a command ends with a message instead of hanging.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Tinypool from 'tinypool';
 
 export class WorkerCrashError extends Error {
   override readonly name = 'WorkerCrashError';
 }
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** dist/src/ whether this module runs from dist/src/pool/ or from src/pool/. */
-const DIST_SRC = HERE.endsWith(join('dist', 'src', 'pool')) ? resolve(HERE, '..') : resolve(HERE, '..', '..', 'dist', 'src');
-
-/** Absolute path of a compiled module, given relative to src/ with a .js extension ("pool/oracle-task.js"). */
-export function compiledModule(srcRelativeJs: string): string {
-  const file = resolve(DIST_SRC, srcRelativeJs);
-  if (!existsSync(file)) throw new Error(`worker module ${file} is missing; run \`npm run build\` first`);
-  return file;
-}
+export { compiledModule } from '../util/compiled.js';
 
 export interface PoolOptions {
   /** Worker threads (default: os.availableParallelism()). */

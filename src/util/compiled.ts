@@ -8,10 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DIST_SRC = HERE.endsWith(join('dist', 'src', 'peers')) ? resolve(HERE, '..') : resolve(HERE, '..', '..', 'dist', 'src');
+const DIST_SRC = HERE.endsWith(join('dist', 'src', 'util')) ? resolve(HERE, '..') : resolve(HERE, '..', '..', 'dist', 'src');
 
-/** compiledFile('bench/pool-worker.js') → …/dist/src/bench/pool-worker.js; throws if the build is missing. */
-export function compiledFile(srcRelativeJs: string): string {
+/** compiledModule('bench/pool-worker.js') → …/dist/src/bench/pool-worker.js; throws if the build is missing. */
+export function compiledModule(srcRelativeJs: string): string {
   const file = resolve(DIST_SRC, srcRelativeJs);
   if (!existsSync(file)) throw new Error(`worker module ${file} is missing; run \`npm run build\` first`);
   return file;
