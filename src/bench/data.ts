@@ -5,18 +5,7 @@
  * (seed, rows, classes). Arrays can live in SharedArrayBuffers, so the pool's
  * workers read the very same memory.
  */
-
-/** mulberry32 (Tommy Ettinger, public domain): 32-bit state, period 2^32, enough to fill a benchmark batch. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/random.js';
 
 /** Half-width of the logits' range: exp(x − m) spans e^−16 … 1, as with a moderately confident classifier. */
 export const LOGIT_RANGE = 8;

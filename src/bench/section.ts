@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Dtype } from '../float/dtype.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
-import type { RunMeta } from '../report/meta.js';
 import { BENCH_COLUMNS } from '../report/columns.js';
 import { metaLine } from '../report/meta.js';
-import type { BenchRow } from './run.js';
+import type { BenchRow, BenchRun } from './run.js';
 import { fmt, REFERENCE_NAME } from './run.js';
 
 export { BENCH_COLUMNS };
@@ -60,14 +59,8 @@ export function readBenchCsv(file: string): BenchRow[] {
   }));
 }
 
-export interface BenchJson {
-  readonly meta: RunMeta;
-  readonly startedAt: string;
-  readonly seconds: number;
-  readonly loadBefore: readonly number[];
-  readonly loadAfter: readonly number[];
-  readonly inputs: string;
-}
+/** bench.json: the run without its rows (those are bench.csv). */
+export type BenchJson = Omit<BenchRun, 'rows'>;
 
 export const shapeOf = (r: BenchRow) => `${r.batch}x${r.classes}`;
 

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import type { Dtype, FormatInfo } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import type { Family } from '../suite/define.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface FuzzCase {
   /** Values of the dtype. */
@@ -96,18 +97,6 @@ function finished(values: readonly number[], target: number, fmt: FormatInfo): F
 
 function rows<T>(element: fc.Arbitrary<T>, maxClasses: number): fc.Arbitrary<T[]> {
   return fc.array(element, { minLength: 2, maxLength: maxClasses, size: 'max' });
-}
-
-/** mulberry32 (Tommy Ettinger, public domain): a small deterministic PRNG for expanding a vocab row from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function ordinalFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {

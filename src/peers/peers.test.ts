@@ -7,6 +7,7 @@ import { ulpDistance } from '../float/ordinal.js';
 import { oracleLoss } from '../oracle/loss.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { runKernel } from '../pipelines/types.js';
+import { pipelineLoss } from '../score/score.js';
 import { loadSuite } from '../suite/load.js';
 import { tempDir } from '../testing/cli.js';
 import { onnxruntimeLogSoftmax, ortUnavailableReason } from './onnxruntime.js';
@@ -34,14 +35,7 @@ function moderateRows(seed: number, count: number): { row: Float64Array; target:
 }
 
 function losses(p: Pipeline, dtype: Dtype, rows: { row: Float64Array; target: number }[]): Float64Array {
-  return Float64Array.from(rows, ({ row, target }) => {
-    const fmt = formatOf(dtype);
-    const x = fmt.array(row.length);
-    x.set(row);
-    const out = fmt.array(1);
-    runKernel(p, dtype, x, 1, row.length, Int32Array.of(target), out);
-    return out[0];
-  });
+  return Float64Array.from(rows, ({ row, target }) => pipelineLoss(p, row, target, dtype));
 }
 
 const ROWS = moderateRows(SEED, 40);
