@@ -1,6 +1,7 @@
 /** `softmax-stability score CASES.csv [--out FILE] [--pipelines a,b] [--budget ULPS] [--external FILE]` */
 import type { Command } from 'commander';
 import { readCases } from '../cases/read.js';
+import { availablePeers } from '../peers/registry.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { toCsv } from '../report/csv.js';
@@ -17,8 +18,9 @@ export interface ScoreCommandOptions {
   external?: string;
 }
 
-export function selectPipelines(list: string | undefined, available: readonly Pipeline[]): Pipeline[] {
-  if (list === undefined) return [...available];
+/** The named pipelines of `list`, looked up among `available`; without a list, the `defaults`. */
+export function selectPipelines(list: string | undefined, available: readonly Pipeline[], defaults: readonly Pipeline[] = available): Pipeline[] {
+  if (list === undefined) return [...defaults];
   if (list.trim() === '' || list === 'none') return [];
   return list.split(',').map((name) => {
     const p = available.find((q) => q.name === name.trim());
@@ -43,8 +45,9 @@ export function parseBudget(text: string | undefined, field = '--budget'): numbe
   return v;
 }
 
-export function runScore(casesFile: string, opts: ScoreCommandOptions, pipelines: readonly Pipeline[] = BUILTIN_PIPELINES): void {
-  const selected = selectPipelines(opts.pipelines, pipelines);
+export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
+  // Every built-in by default; the peers (tfjs, onnxruntime when installed) by name.
+  const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
   const budget = parseBudget(opts.budget);
   const cases = readCases(casesFile);
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
@@ -67,7 +70,7 @@ export function registerScore(program: Command): void {
     .description('run the oracle and the pipelines on a cases file (SPEC sections 3-4)')
     .argument('<cases>', 'cases CSV: id,dtype,target,logits')
     .option('--out <file>', 'write the scored CSV here (default: stdout)')
-    .option('--pipelines <list>', 'comma-separated pipeline names (default: all built-ins; "none" for only --external)')
+    .option('--pipelines <list>', 'comma-separated pipeline names, built-ins or peers (default: every built-in; "none" for only --external)')
     .option('--budget <ulps>', `ulps within which a loss is ok (default ${DEFAULT_BUDGET})`)
     .option('--external <file>', "another implementation's losses: id,impl,dtype,loss")
     .action((cases: string, opts: ScoreCommandOptions) => runScore(cases, opts));
