@@ -20,8 +20,25 @@ import { syncCaller } from './sync-bridge.js';
 
 export const ORT_PIPELINE_NAME = 'onnxruntime-log-softmax';
 
-type Ort = typeof import('onnxruntime-node');
-type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
+/**
+ * The part of onnxruntime-node's API used here, declared structurally: the
+ * package is optional, so the build must not need its types (a fresh install
+ * where its install script failed has no onnxruntime-node at all).
+ */
+interface OrtTensor {
+  readonly data: unknown;
+  dispose(): void;
+}
+interface Session {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+interface Ort {
+  readonly Tensor: new (type: Dtype, data: Float32Array | Float64Array, dims: readonly number[]) => OrtTensor;
+  readonly InferenceSession: {
+    create(model: Uint8Array, options: { intraOpNumThreads: number; interOpNumThreads: number; executionProviders: string[] }): Promise<Session>;
+  };
+}
 
 const require = createRequire(import.meta.url);
 let ort: Ort | undefined;
