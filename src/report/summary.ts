@@ -58,7 +58,7 @@ export async function writeSummary(dir: string, meta: RunMeta): Promise<string> 
     parts.push(renderAccuracyTable(acc), '');
   }
   const speed = await renderAccuracySpeed(dir, meta);
-  if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(meta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest inline shape.`, '', speed, '');
+  if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(meta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
   const failures = failuresSection(dir, meta);
   if (failures !== undefined) parts.push(failures, '');
   if (hasMapOutput(dir)) parts.push(renderMapSection(dir), '');
