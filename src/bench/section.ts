@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import type { Dtype } from '../float/dtype.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
 import { BENCH_COLUMNS } from '../report/columns.js';
+import { readReportTable } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import type { BenchRow, BenchRun } from './run.js';
 import { fmt, REFERENCE_NAME } from './run.js';
@@ -42,20 +42,19 @@ export function benchCsvRow(r: BenchRow): string[] {
 
 /** Reads a bench.csv back (the columns of SPEC section 5). */
 export function readBenchCsv(file: string): BenchRow[] {
-  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  return records.map((c) => ({
-    pipeline: c.pipeline,
-    dtype: c.dtype as Dtype,
-    path: c.path as 'inline' | 'pool',
-    workers: Number(c.workers),
-    batch: Number(c.batch),
-    classes: Number(c.classes),
-    meanMs: Number(c.mean_ms),
-    p99Ms: Number(c.p99_ms),
-    rmePct: Number(c.rme_pct),
-    samples: Number(c.samples),
-    elementsPerS: Number(c.elements_per_s),
-    relative: Number(c.relative_to_reference),
+  return readReportTable(file, BENCH_COLUMNS, 'run `softmax-stability bench` first').map((c) => ({
+    pipeline: c[0],
+    dtype: c[1] as Dtype,
+    path: c[2] as 'inline' | 'pool',
+    workers: Number(c[3]),
+    batch: Number(c[4]),
+    classes: Number(c[5]),
+    meanMs: Number(c[6]),
+    p99Ms: Number(c[7]),
+    rmePct: Number(c[8]),
+    samples: Number(c[9]),
+    elementsPerS: Number(c[10]),
+    relative: Number(c[11]),
   }));
 }
 

@@ -7,11 +7,10 @@
  * families sort in their fixed order (DTYPES, FAMILIES), as campaign.ts writes
  * them. Rows of one unit keep their order (failures in run order).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { DTYPES } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
+import { readReportTable } from '../report/read.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -21,13 +20,7 @@ export const FUZZ_FILE = 'fuzz.csv';
 export const FAILURES_FILE = 'failures.csv';
 
 function readTable(file: string, columns: readonly string[]): string[][] {
-  if (!existsSync(file)) throw new InputError(`missing; give the output folders of fuzz runs made with --shard`, file);
-  const rows = parse(readFileSync(file, 'utf8'), { relax_column_count: false }) as string[][];
-  const header = rows.shift();
-  if (header === undefined || header.join(',') !== columns.join(',')) {
-    throw new InputError(`header is not ${columns.join(',')}; give a ${file.replace(/^.*[\\/]/, '')} written by fuzz`, file, 1);
-  }
-  return rows;
+  return readReportTable(file, columns, 'give the output folders of fuzz runs made with --shard');
 }
 
 export interface MergedFuzz {

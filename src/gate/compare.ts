@@ -36,8 +36,6 @@ export interface GateRow {
   readonly status: GateStatus;
 }
 
-export const GATE_FILES = ['fuzz.csv', 'regions.csv', 'boundaries.csv', 'bench.csv'] as const;
-
 /** `repeats`: a key may recur (a boundary line can cross the same change twice); the n-th occurrence gets key#n. */
 function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[], repeats = false): Map<string, ReportRow> {
   const map = new Map<string, ReportRow>();

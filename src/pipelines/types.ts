@@ -49,13 +49,6 @@ export interface Pipeline {
   readonly diagnose?: (row: ArrayLike<number>, target: number, dtype: Dtype) => Cause | undefined;
 }
 
-export function kernelFor(p: Pipeline, dtype: 'float32'): Kernel<Float32Array>;
-export function kernelFor(p: Pipeline, dtype: 'float64'): Kernel<Float64Array>;
-export function kernelFor(p: Pipeline, dtype: Dtype): Kernel<Float32Array> | Kernel<Float64Array>;
-export function kernelFor(p: Pipeline, dtype: Dtype): Kernel<Float32Array> | Kernel<Float64Array> {
-  return dtype === 'float32' ? p.float32 : p.float64;
-}
-
 /** Runs a kernel on a batch of its own dtype (the dispatch in one place, typed). */
 export function runKernel(
   p: Pipeline,

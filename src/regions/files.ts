@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import type { Dtype } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
+import { readReportTable } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -69,16 +69,7 @@ export async function writeMapFolder(dir: string, folder: MapFolder): Promise<st
 }
 
 function readCsvRows(file: string, columns: readonly string[]): string[][] {
-  if (!existsSync(file)) throw new InputError('missing; give the output folder of a `map` run', file);
-  const rows = parse(readFileSync(file, 'utf8'), { relax_column_count: true }) as string[][];
-  const header = rows.shift();
-  if (header === undefined || header.join(',') !== columns.join(',')) {
-    throw new InputError(`the header is not ${columns.join(',')}; give a file written by \`map\``, file, 1);
-  }
-  rows.forEach((r, i) => {
-    if (r.length !== columns.length) throw new InputError(`${r.length} fields where ${columns.length} are expected`, file, i + 2);
-  });
-  return rows;
+  return readReportTable(file, columns, 'give the output folder of a `map` run');
 }
 
 export function readManifest(dir: string): MapManifest {

@@ -20,7 +20,6 @@ import { formatValue } from '../float/shortest.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Outcome } from '../score/outcome.js';
 import type { Suite } from '../suite/load.js';
-import { InputError } from '../util/errors.js';
 import { bisectBoundary } from './bisect.js';
 import { PanelEvaluator } from './evaluate.js';
 import type { Panel } from './grid.js';

@@ -13,13 +13,17 @@ export interface ReportRow {
   readonly values: Readonly<Record<string, string>>;
 }
 
-export function readReport(file: string, columns: readonly string[]): ReportRow[] {
+/**
+ * A report file's rows as arrays of its first `columns.length` fields.
+ * `missing` says how to make the file when it does not exist.
+ */
+export function readReportTable(file: string, columns: readonly string[], missing = 'write it first'): string[][] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'missing; write it first (e.g. `softmax-stability baseline`)' : `cannot read (${(err as Error).message})`, file);
+    throw new InputError(code === 'ENOENT' ? `missing; ${missing}` : `cannot read (${(err as Error).message})`, file);
   }
   let records: string[][];
   try {
@@ -35,13 +39,18 @@ export function readReport(file: string, columns: readonly string[]): ReportRow[
     }
   }
   return records.slice(1).map((rec, i) => {
-    const line = i + 2;
     if (rec.length < columns.length) {
-      throw new InputError(`${rec.length} fields, expected ${columns.length} (${columns.join(',')})`, file, line, columns[rec.length]);
+      throw new InputError(`${rec.length} fields, expected ${columns.length} (${columns.join(',')})`, file, i + 2, columns[rec.length]);
     }
+    return rec.length === columns.length ? rec : rec.slice(0, columns.length);
+  });
+}
+
+export function readReport(file: string, columns: readonly string[], missing = 'write it first (e.g. `softmax-stability baseline`)'): ReportRow[] {
+  return readReportTable(file, columns, missing).map((rec, i) => {
     const values: Record<string, string> = {};
     columns.forEach((c, j) => (values[c] = rec[j]));
-    return { line, values };
+    return { line: i + 2, values };
   });
 }
 
