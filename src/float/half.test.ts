@@ -7,7 +7,9 @@
  * bit pattern, not from the rounding under test.
  */
 import { describe, expect, it } from 'vitest';
-import { fromOrdinal64, ordinal64 } from './ordinal.js';
+import { ANY_DTYPES, formatOf } from './dtype.js';
+import { fromOrdinal64, nextUp as nextUpIn, ordinal64, ulpDistance } from './ordinal.js';
+import { formatValue } from './shortest.js';
 import { roundBfloat16, roundFloat16 } from './half.js';
 
 /** binary16 bits → value, by the definition: (−1)^s · 2^(e−15) · 1.f, subnormal 2^−14 · 0.f. */
@@ -110,5 +112,33 @@ describe('direct rounding is not double rounding', () => {
     const x = 1 + 2 ** -8 + 2 ** -30;
     expect(roundBfloat16(x)).toBe(1 + 2 ** -7);
     expect(roundBfloat16(Math.fround(x))).toBe(1);
+  });
+});
+
+describe('the format table: constants derived from each format, ordinals and shortest decimals of every half value', () => {
+  it.each(ANY_DTYPES)('%s: max, minNormal, minSubnormal, unit roundoff and emax follow from p and the ordinals', (dtype) => {
+    const fmt = formatOf(dtype);
+    expect(fmt.fromOrdinal(1n)).toBe(fmt.minSubnormal);
+    expect(fmt.minSubnormal).toBe(fmt.minNormal * 2 ** (1 - fmt.precision));
+    expect(fmt.unitRoundoff).toBe(2 ** -fmt.precision);
+    expect(fmt.max).toBe((2 - 2 ** (1 - fmt.precision)) * 2 ** fmt.emax);
+    expect(nextUpIn(fmt.max, dtype)).toBe(Infinity);
+    expect(fmt.round(fmt.max)).toBe(fmt.max);
+    expect(fmt.roundTripDigits).toBe(Math.ceil(fmt.precision * Math.log10(2)) + 1);
+  });
+
+  it.each(FORMATS)('$name: ordinal and fromOrdinal are inverse on every value; consecutive patterns have consecutive ordinals; every value prints back to itself', (f) => {
+    const fmt = formatOf(f.name as 'float16' | 'bfloat16');
+    for (let bits = 0; bits < 0x10000; bits++) {
+      const v = f.decode(bits);
+      if (Number.isNaN(v)) continue;
+      const ord = fmt.ordinal(v);
+      const magnitude = bits & 0x7fff;
+      if (ord !== BigInt(bits & 0x8000 ? -magnitude : magnitude)) throw new Error(`${f.name} 0x${bits.toString(16)}: ordinal ${ord}`);
+      if (!Object.is(fmt.fromOrdinal(ord), magnitude === 0 ? 0 : v)) throw new Error(`${f.name} 0x${bits.toString(16)}: fromOrdinal gives ${fmt.fromOrdinal(ord)}`);
+      const text = formatValue(v, fmt.dtype);
+      if (!Object.is(fmt.round(parseFloat(text)), v)) throw new Error(`${f.name} ${v} printed as ${text}, which reads back as ${fmt.round(parseFloat(text))}`);
+    }
+    expect(ulpDistance(fmt.max, -fmt.max, fmt.dtype)).toBe(2 * (f.maxBits));
   });
 });

@@ -11,7 +11,7 @@
  * applies to the results of operations.
  */
 import { Decimal } from 'decimal.js';
-import type { Dtype } from '../float/dtype.js';
+import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { nextDown, nextUp, ordinal } from '../float/ordinal.js';
 
@@ -67,14 +67,9 @@ export function exactDecimal(x: number): Decimal {
   return new ExactDecimal(exactDecimalString(x));
 }
 
-/** 2^128 and 2^1024: where the value after the largest finite one would sit. */
-const BEYOND_MAX: Record<Dtype, Decimal> = {
-  float32: new ExactDecimal(2).pow(128),
-  float64: new ExactDecimal(2).pow(1024),
-};
-
-function exactOrBeyond(x: number, dtype: Dtype): Decimal {
-  return x === Infinity ? BEYOND_MAX[dtype] : exactDecimal(x);
+/** 2^(emax+1) (2^1024 for float64): where the value after the largest finite one would sit. */
+function exactOrBeyond(x: number, dtype: AnyDtype): Decimal {
+  return x === Infinity ? new ExactDecimal(2).pow(formatOf(dtype).emax + 1) : exactDecimal(x);
 }
 
 /**
@@ -84,10 +79,10 @@ function exactOrBeyond(x: number, dtype: Dtype): Decimal {
  * A first guess from `Number()` (V8 parses decimal strings correctly rounded to
  * double) is brought to the bracketing pair a ≤ v ≤ b of `dtype` values, and v is
  * compared with their exact midpoint. Going through the double and then
- * `Math.fround` alone would round twice and can miss by one ulp near a float32
- * midpoint.
+ * `fmt.round` alone would round twice and can miss by one ulp near a midpoint
+ * of the narrower format.
  */
-export function roundDecimal(v: Decimal, dtype: Dtype): number {
+export function roundDecimal(v: Decimal, dtype: AnyDtype): number {
   if (v.isNaN()) return NaN;
   if (v.isZero()) return v.isNeg() ? -0 : 0;
   if (v.isNeg()) return -roundDecimal(v.neg(), dtype);

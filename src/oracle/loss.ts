@@ -21,7 +21,7 @@
  * (the cases reader refuses them).
  */
 import { Decimal } from 'decimal.js';
-import type { Dtype } from '../float/dtype.js';
+import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
 
@@ -91,10 +91,11 @@ function log1p(t: Decimal, D: typeof Decimal): Decimal {
 }
 
 /**
- * The oracle for one row. `row` holds values of `dtype` (float32 values as
- * doubles); `target` indexes it.
+ * The oracle for one row. `row` holds values of `dtype` (held in doubles, which
+ * hold every format's values exactly); `target` indexes it. Any format of the
+ * format table: the result is rounded once, directly, to `dtype`.
  */
-export function oracleLoss(row: ArrayLike<number>, target: number, dtype: Dtype): OracleResult {
+export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): OracleResult {
   const n = row.length;
   const xt = row[target];
   if (xt === -Infinity) return { rounded: Infinity, exact: 'Infinity', approx: Infinity, digits: 0 };

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { formatOf } from '../float/dtype.js';
+import { formatOf, isAnyDtype } from '../float/dtype.js';
 import { nextUp } from '../float/ordinal.js';
-import { readFixtureCases, readTruth } from '../testing/fixtures.js';
+import { FIXTURES, readFixtureCases, readTruth } from '../testing/fixtures.js';
 import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
 import { oracleLoss } from './loss.js';
 
@@ -56,5 +57,29 @@ describe('oracle against mpmath (2300 and 4600 bits)', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+});
+
+describe('oracle against mpmath in the half formats (600 and 1400 bits, rounded directly)', () => {
+  it('finds oracle_loss equal to loss_rounded on every float16 and bfloat16 row of mpmath-t2/half-cases.csv', () => {
+    const read = (name: string) => readFileSync(`${FIXTURES}mpmath-t2/${name}`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const truth = new Map(read('half-truth.csv').map(([id, dtype, loss]) => [id, { dtype, loss }]));
+    const rows = read('half-cases.csv');
+    expect(rows.length).toBe(422);
+    const mismatches: string[] = [];
+    const seen = new Set<string>();
+    for (const [id, dtype, target, logits] of rows) {
+      if (!isAnyDtype(dtype)) throw new Error(`${id}: dtype ${dtype}`);
+      const fmt = formatOf(dtype);
+      const row = logits.split(' ').map((s) => fmt.round(parseFloat(s)));
+      const t = truth.get(id);
+      if (t === undefined || t.dtype !== dtype) throw new Error(`no truth for ${id}`);
+      const o = oracleLoss(row, Number(target), dtype);
+      const want = fmt.round(parseFloat(t.loss));
+      if (!Object.is(o.rounded, want)) mismatches.push(`${id} ${dtype}: oracle ${o.rounded}, mpmath ${t.loss}`);
+      seen.add(dtype);
+    }
+    expect(mismatches).toEqual([]);
+    expect([...seen].sort()).toEqual(['bfloat16', 'float16']);
   });
 });
