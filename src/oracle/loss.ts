@@ -63,7 +63,8 @@ const NEGLIGIBLE = '1e-1000';
 const SERIES_BELOW = 1e-5;
 
 const constructors = new Map<number, typeof Decimal>();
-function working(digits: number): typeof Decimal {
+/** A decimal.js constructor working at `digits` significant digits, ties to even (one per precision, cached). */
+export function workingDecimal(digits: number): typeof Decimal {
   let D = constructors.get(digits);
   if (D === undefined) {
     D = Decimal.clone({ precision: digits, rounding: Decimal.ROUND_HALF_EVEN, minE: -9e15, maxE: 9e15 });
@@ -129,7 +130,7 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
   const tExact = exactDecimalString(xt);
 
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
-    const D = working(digits);
+    const D = workingDecimal(digits);
     const mD = new D(mExact);
     const dPart = mD.minus(tExact); // D = m − x[t], relative error ≤ 10^(1−P)/2
     let T = new D(0);

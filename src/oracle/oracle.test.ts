@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { formatOf, isAnyDtype } from '../float/dtype.js';
 import { nextUp } from '../float/ordinal.js';
 import { FIXTURES, readFixtureCases, readTruth } from '../testing/fixtures.js';
-import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import { ExactDecimal, exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import { oracleGrad } from './grad.js';
 import { oracleLoss } from './loss.js';
 
 describe('exact conversion from the bits', () => {
@@ -81,5 +82,65 @@ describe('oracle against mpmath in the half formats (600 and 1400 bits, rounded 
     }
     expect(mismatches).toEqual([]);
     expect([...seen].sort()).toEqual(['bfloat16', 'float16']);
+  });
+});
+
+describe('gradient oracle against mpmath (600 and 1400 bits, every component rounded directly)', () => {
+  const read = (name: string) => readFileSync(`${FIXTURES}mpmath-t2/${name}`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+
+  it('equals grad-truth.csv in every component of every row, in all four formats', () => {
+    const truth = new Map(read('grad-truth.csv').map(([id, , dtype, grad]) => [id, { dtype, grad }]));
+    const rows = read('grad-cases.csv');
+    expect(rows.length).toBe(232);
+    const mismatches: string[] = [];
+    const seen = new Set<string>();
+    let components = 0;
+    for (const [id, dtype, target, logits] of rows) {
+      if (!isAnyDtype(dtype)) throw new Error(`${id}: dtype ${dtype}`);
+      const fmt = formatOf(dtype);
+      const row = logits.split(' ').map((s) => fmt.round(parseFloat(s)));
+      const t = truth.get(id);
+      if (t === undefined || t.dtype !== dtype) throw new Error(`no truth for ${id}`);
+      const want = t.grad.split(' ').map((s) => fmt.round(parseFloat(s)));
+      const got = oracleGrad(row, Number(target), dtype).rounded;
+      expect(got.length).toBe(want.length);
+      for (let j = 0; j < want.length; j++) {
+        components++;
+        if (!Object.is(got[j], want[j])) mismatches.push(`${id} ${dtype} class ${j}: oracle ${got[j]}, mpmath ${want[j]}`);
+      }
+      seen.add(dtype);
+    }
+    expect(mismatches).toEqual([]);
+    expect(seen.size).toBe(4);
+    expect(components).toBeGreaterThan(1000);
+  });
+
+  it('gives the issue-14 rows their mpmath values, masked classes exactly 0, tied classes exactly', () => {
+    expect(Array.from(oracleGrad([-431, 279, 427], 0, 'float64').rounded)).toEqual([-1, 5.301718666092324e-65, 1]);
+    expect(Array.from(oracleGrad([1, 2, -Infinity, 3], 0, 'float64').rounded)).toEqual([-0.9099694268296196, 0.24472847105479764, 0, 0.6652409557748219]);
+    expect(Array.from(oracleGrad([0, -20], 0, 'float32').rounded)).toEqual([Math.fround(-2.0611537e-9), Math.fround(2.0611537e-9)]);
+    // 4096 tied classes in float16: p = 2^−12 exactly and g_t = −(1 − 2^−12), a rounding midpoint (ties to even: −1).
+    const tied = oracleGrad(new Array<number>(4096).fill(0), 0, 'float16').rounded;
+    expect(tied[0]).toBe(-1);
+    expect(tied[1]).toBe(2 ** -12);
+    expect(Array.from(oracleGrad([-Infinity, 0], 0, 'float64').rounded)).toEqual([-1, 1]);
+    expect(Array.from(oracleGrad([5, -Infinity], 0, 'float32').rounded)).toEqual([0, 0]);
+  });
+
+  it('rounds components near the underflow line correctly: e^−103.5 ≈ 1.1e−45 to the smallest float32 subnormal, e^−104.5 ≈ 4.1e−46 to 0', () => {
+    expect(oracleGrad([0, -103.5], 0, 'float32').rounded[1]).toBe(formatOf('float32').minSubnormal);
+    expect(Object.is(oracleGrad([0, -104.5], 0, 'float32').rounded[1], 0)).toBe(true);
+    // float64: e^−745 ≈ 4.9e−324 rounds to the smallest subnormal, e^−746 ≈ 1.8e−324 to 0; so does the target's −Σ.
+    expect(Array.from(oracleGrad([0, -745, -Infinity], 0, 'float64').rounded)).toEqual([-Number.MIN_VALUE, Number.MIN_VALUE, 0]);
+    expect(Array.from(oracleGrad([0, -746], 0, 'float64').rounded)).toEqual([-0, 0]);
+    // A term negligible for the sums (below the largest other term by more than W ≈ 137) keeps its own component.
+    const far = oracleGrad([0, -10, -200], 1, 'float64').rounded;
+    expect(far[2]).toBe(roundDecimal(new ExactDecimal(-200).exp().div(new ExactDecimal(-10).exp().plus(1)), 'float64'));
+    expect(oracleGrad([0, -600, -745], 0, 'float64').rounded[2]).toBe(Number.MIN_VALUE);
+    // Ten terms each under half the smallest float16 subnormal: each rounds to 0, their sum in the target's component does not.
+    const row = [0, ...new Array<number>(10).fill(-17.5)];
+    const g = oracleGrad(row, 0, 'float16').rounded;
+    expect(g.slice(1).every((v) => Object.is(v, 0))).toBe(true);
+    expect(g[0]).toBe(-formatOf('float16').round(10 * Math.exp(-17.5)));
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * The correctly rounded gradient of the cross-entropy loss of one row with respect
+ * to its logits (SPEC section 2.2): the gradient oracle.
+ *
+ * Method. With k an index of the maximum m, e_j = exp(x_j − m) (e_k = 1) and
+ * S = Σ_j e_j ∈ [1, n],
+ *
+ *     g_j = p_j = e_j / S                      (j ≠ t),
+ *     g_t = p_t − 1 = −Q / S,  Q = Σ_{j≠t} e_j  (a sum of positive terms: no cancellation),
+ *     g_j = 0                                  (a masked class, x_j = −Infinity).
+ *
+ * Every input is taken at its exact binary value; the terms are computed in
+ * decimal.js at P significant digits. With u = 10^(1−P): the difference
+ * x_j − m is rounded (relative u/2), which exp turns into a relative error of
+ * |x_j − m|·u/2, and exp adds u/2; each of the at most n additions adds u/2, and
+ * the division u/2. So every computed term, sum and quotient lies within a
+ * relative δ = 4·u·(max|x_j − m| + n + 2) of its exact value (the factor 4 covers
+ * the second-order terms), as in the loss oracle (loss.ts). Terms too small to
+ * matter to the sums (below S·10^−(P+10) together) are left out of S and Q and
+ * bounded instead (`dropped`), but never out of their own component: a term far
+ * below the maximum still has a component that may be a normal number (e^−200 in
+ * float64). A component is known to lie in an interval [lo, hi]; when both ends
+ * round to the same value of the dtype, that value is the answer; otherwise P
+ * doubles for the row (Ziv's strategy, as in the loss oracle).
+ *
+ * A component whose term is below half the dtype's smallest subnormal, by a
+ * margin, rounds to +0 without an exp: e_j < minSubnormal/2 and S ≥ 1. Exact
+ * cases need no bound: a masked class is 0, a masked target −1, and a target whose
+ * every other class is masked 0 (p_t = 1).
+ */
+import { Decimal } from 'decimal.js';
+import type { AnyDtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
+import { exactDecimalString, roundDecimal } from './exact.js';
+import { workingDecimal } from './loss.js';
+
+export interface GradOracleResult {
+  /** g_j correctly rounded to the dtype (ties to even), one per class. */
+  readonly rounded: Float64Array;
+  /** Significant digits the last iteration worked at. */
+  readonly digits: number;
+}
+
+const FIRST_DIGITS = 48;
+const MAX_DIGITS = 6144;
+/** Arguments of exp below this are under decimal.js's exponent range (see loss.ts). */
+const EXP_FLOOR = -2e16;
+/** A bound for the terms under EXP_FLOOR, together (see loss.ts). */
+const NEGLIGIBLE = '1e-1000';
+
+/**
+ * The oracle gradient of one row. `row` holds values of `dtype` (held in
+ * doubles); `target` indexes it. At least one logit must be finite (a fully
+ * masked row has no gradient; SPEC section 6 gives it a convention).
+ */
+export function oracleGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype): GradOracleResult {
+  const n = row.length;
+  const fmt = formatOf(dtype);
+  const rounded = new Float64Array(n);
+  let k = -1;
+  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  if (k < 0) throw new RangeError('oracleGrad: every logit is −Infinity (a fully masked row)');
+  const m = row[k];
+
+  // The classes j ≠ k: a term below g − W (as in the loss oracle: together below
+  // 10^−(FIRST_DIGITS+10)·T, T = Σ_{j≠k} e_j) is `negligible` for the sums, which leave it out and
+  // carry a bound instead; it is still computed for its own component unless it is `tiny`
+  // (e_j < minSubnormal/(2e), so g_j < minSubnormal/2 rounds to +0 since S ≥ 1). Terms below
+  // EXP_FLOOR (under decimal.js's range) are bounded by 10^−1000 together, as in the loss oracle.
+  const zeroBelow = Math.log(fmt.minSubnormal) - Math.LN2 - 1; // ln(minSubnormal/2) − 1 (minSubnormal/2 itself is 0 in float64)
+  let g = -Infinity;
+  for (let j = 0; j < n; j++) if (j !== k && row[j] - m > g) g = row[j] - m;
+  const W = (FIRST_DIGITS + 10) * Math.LN10 + Math.log(n) + 1;
+  const summed: number[] = [];
+  const unsummed: number[] = [];
+  let negligibleCount = 0;
+  let floorCount = 0;
+  let maxAbsD = 0;
+  let allTied = true; // every finite logit equals m: every term is exactly 1
+  for (let j = 0; j < n; j++) {
+    if (j === k || row[j] === -Infinity) continue;
+    const d = row[j] - m;
+    if (d !== 0) allTied = false;
+    if (d < EXP_FLOOR) {
+      floorCount++;
+      continue;
+    }
+    const tiny = d + Math.abs(d) * 1e-15 < zeroBelow;
+    if (d < g - W - 4.5e-16 * (Math.abs(d) + Math.abs(g))) {
+      negligibleCount++;
+      if (!tiny) unsummed.push(j);
+    } else {
+      summed.push(j);
+    }
+    if (!tiny) maxAbsD = Math.max(maxAbsD, Math.abs(d));
+  }
+  for (const j of summed) maxAbsD = Math.max(maxAbsD, Math.abs(row[j] - m));
+  const exact = new Map<number, string>();
+  for (const j of [...summed, ...unsummed]) exact.set(j, exactDecimalString(row[j]));
+  const mExact = exactDecimalString(m);
+  // With every finite logit tied, S and Q are the integers c and c − 1 (or c − 0): 1/c is a dyadic
+  // rational, possibly a rounding midpoint, when c is a power of two, and decimal.js then divides
+  // exactly, so no error bound applies. Otherwise no quotient is exact and Ziv's bound is used.
+  const count = summed.length + 1;
+  const exactArithmetic = allTied && (count & (count - 1)) === 0;
+
+  for (let digits = FIRST_DIGITS; ; digits *= 2) {
+    const D = workingDecimal(digits);
+    const mD = new D(mExact);
+    const one = new D(1);
+    const delta = exactArithmetic ? new D(0) : new D(10).pow(1 - digits).times(4 * (maxAbsD + n + 2));
+    const e = new Map<number, Decimal>();
+    let T = new D(0); // Σ_{j≠k} e_j over the summed terms
+    for (const j of summed) {
+      const ej = new D(exact.get(j)!).minus(mD).exp();
+      e.set(j, ej);
+      T = T.plus(ej);
+    }
+    for (const j of unsummed) e.set(j, new D(exact.get(j)!).minus(mD).exp());
+    const S = T.plus(1);
+    // Q = Σ_{j≠t} e_j: S − e_t, computed as a sum (no cancellation).
+    let Q = target === k ? T : new D(1);
+    if (target !== k) for (const j of summed) if (j !== target) Q = Q.plus(e.get(j)!);
+    // What the sums leave out, as an absolute amount.
+    let dropped = new D(0);
+    if (negligibleCount > 0) dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10)));
+    if (floorCount > 0) dropped = dropped.plus(NEGLIGIBLE);
+    const sLo = S.times(one.minus(delta));
+    const sHi = S.times(one.plus(delta)).plus(dropped);
+
+    let decided = true;
+    for (let j = 0; j < n; j++) {
+      let lo: Decimal;
+      let hi: Decimal;
+      if (j === target) {
+        if (row[j] === -Infinity) {
+          rounded[j] = -1; // p_t = 0 exactly
+          continue;
+        }
+        if (Q.isZero() && dropped.isZero()) {
+          rounded[j] = 0; // every other class masked: p_t = 1 exactly
+          continue;
+        }
+        // g_t = −Q/S ∈ [−Q_hi/S_lo, −Q_lo/S_hi], the quotient's own rounding included.
+        lo = Q.times(one.plus(delta)).plus(dropped).div(sLo).times(one.plus(delta)).neg();
+        hi = Q.times(one.minus(delta)).div(sHi).times(one.minus(delta)).neg();
+      } else if (row[j] === -Infinity) {
+        rounded[j] = 0;
+        continue;
+      } else {
+        const ej = j === k ? one : e.get(j);
+        if (ej === undefined) {
+          rounded[j] = 0; // tiny: below minSubnormal/2
+          continue;
+        }
+        lo = ej.times(one.minus(delta)).div(sHi).times(one.minus(delta));
+        hi = ej.times(one.plus(delta)).div(sLo).times(one.plus(delta));
+      }
+      const rlo = roundDecimal(lo, dtype);
+      rounded[j] = rlo;
+      if (!Object.is(rlo, roundDecimal(hi, dtype))) decided = false;
+    }
+    if (decided || digits >= MAX_DIGITS) return { rounded, digits };
+  }
+}
