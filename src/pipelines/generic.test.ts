@@ -10,7 +10,9 @@ import { formatOf } from '../float/dtype.js';
 import { readFixtureCases } from '../testing/fixtures.js';
 import { mulberry32 } from '../util/random.js';
 import { roundBfloat16, roundFloat16 } from '../float/half.js';
-import { GENERIC_LOSS, widenedLoss } from './generic.js';
+import { nextUp } from '../float/ordinal.js';
+import { oracleGrad } from '../oracle/grad.js';
+import { GENERIC_GRAD, GENERIC_LOSS, widenedLoss } from './generic.js';
 import { BUILTIN_PIPELINES } from './registry.js';
 import { runKernel } from './types.js';
 
@@ -92,5 +94,65 @@ describe('half formats: the issue-13 rows (values from mpmath at 400 bits)', () 
     const loss = pure('unshifted-log-softmax', new Array<number>(30).fill(8), 0, roundFloat16);
     expect(loss).toBe(Infinity);
     expect(widened('unshifted-log-softmax', new Array<number>(30).fill(8), 0, roundFloat16)).toBe(roundFloat16(Math.log(30)));
+  });
+});
+
+describe('generic gradient kernels (SPEC 2.2) against the gradient oracle', () => {
+  const grad = (name: string, row: readonly number[], target: number, dtype: 'float32' | 'float64') => {
+    const out = new Float64Array(row.length);
+    GENERIC_GRAD[name](row, target, formatOf(dtype).round, out);
+    return Array.from(out);
+  };
+  /** max_j |g_j − g*_j| in units of the last place of max_j |g*_j| (SPEC 4.2's norm_ulp). */
+  const normUlp = (g: readonly number[], want: ArrayLike<number>, dtype: 'float32' | 'float64') => {
+    let big = 0;
+    let err = 0;
+    for (let j = 0; j < g.length; j++) {
+      big = Math.max(big, Math.abs(want[j]));
+      err = Math.max(err, Math.abs(g[j] - want[j]));
+    }
+    const ulp = nextUp(big, dtype) - big;
+    return err / ulp;
+  };
+  const shifted = Object.keys(GENERIC_GRAD).filter((n) => n !== 'naive-softmax' && n !== 'unshifted-log-softmax');
+
+  it('float64 [−431, 279, 427], target 0: autograd through naive-softmax gives NaN or ∞; the shifted pipelines give the oracle [−1, 5.3e−65, 1]', () => {
+    const row = [-431, 279, 427];
+    expect(grad('naive-softmax', row, 0, 'float64').some((v) => !Number.isFinite(v))).toBe(true);
+    const want = Array.from(oracleGrad(row, 0, 'float64').rounded);
+    for (const name of shifted) expect(grad(name, row, 0, 'float64'), name).toEqual(want);
+  });
+
+  it('float64 [1, 2, −∞, 3], target 0: the masked component is exactly 0 in every pipeline', () => {
+    for (const name of Object.keys(GENERIC_GRAD)) expect(Object.is(grad(name, [1, 2, -Infinity, 3], 0, 'float64')[2], 0), name).toBe(true);
+  });
+
+  it('float32 [0, −20], target 0: stable-log-softmax loses the target component (exp(0) − 1 = 0), log1p-log-softmax keeps it', () => {
+    const want = oracleGrad([0, -20], 0, 'float32').rounded;
+    expect(grad('stable-log-softmax', [0, -20], 0, 'float32')[0]).toBe(0);
+    expect(normUlp(grad('stable-log-softmax', [0, -20], 0, 'float32'), want, 'float32')).toBeGreaterThan(2 ** 22);
+    expect(grad('log1p-log-softmax', [0, -20], 0, 'float32')).toEqual(Array.from(want));
+  });
+
+  it.each<'float32' | 'float64'>(['float32', 'float64'])('%s: on 300 moderate rows the shifted pipelines stay within 2(n + 3) + 2 norm-ulps where g_t does not cancel (p_t ≤ 1/2), and log1p-log-softmax everywhere', (dtype) => {
+    // Each p_j carries about n + 3 roundings (the terms, the sum, the quotient). Where p_t is near 1,
+    // p_t − 1 cancels in every pipeline but the log1p form, which takes −Σ_{j≠t} p_j instead.
+    const rand = mulberry32(1130);
+    const round = formatOf(dtype).round;
+    let cancelling = 0;
+    for (let i = 0; i < 300; i++) {
+      const n = 2 + Math.floor(rand() * 30);
+      const row = Array.from({ length: n }, () => round((rand() * 2 - 1) * 6));
+      const target = Math.floor(rand() * n);
+      const want = oracleGrad(row, target, dtype).rounded;
+      const cancels = want[target] > -0.5;
+      if (cancels) cancelling++;
+      for (const name of shifted) {
+        if (cancels && name !== 'log1p-log-softmax') continue;
+        const u = normUlp(grad(name, row, target, dtype), want, dtype);
+        if (!(u <= 2 * (n + 3) + 2)) throw new Error(`${name} ${dtype}: norm_ulp ${u} on [${row.join(', ')}], target ${target}`);
+      }
+    }
+    expect(cancelling).toBeGreaterThan(10);
   });
 });

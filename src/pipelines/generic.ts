@@ -25,6 +25,7 @@
  * its row into the typed array its kernel takes.
  */
 import { accurateCrossEntropy } from './accurate.js';
+import { scratch64 } from './scratch.js';
 
 /** Rounds a double to a format (identity for float64). */
 export type RoundingFn = (x: number) => number;
@@ -150,3 +151,130 @@ export const GENERIC_LOSS: Readonly<Record<string, GenericLoss>> = {
 export function widenedLoss(loss: GenericLoss, row: ArrayLike<number>, target: number, storage: RoundingFn): number {
   return storage(loss(row, target, Math.fround));
 }
+
+/**
+ * The gradient of one row's loss with respect to its logits, computed the way
+ * the pipeline's framework computes it (SPEC section 2.2), every step rounded:
+ * writes g_j into `out[0 .. row.length)`.
+ */
+export type GenericGrad = (row: ArrayLike<number>, target: number, round: RoundingFn, out: Float64Array) => void;
+
+/**
+ * naive-softmax, reverse mode through its own steps as autograd records them:
+ * e = exp(x), s = Σ e, p = e / s, loss = −log p[t]. Backward, with PyTorch's
+ * formulas: ∂loss/∂p_t = −1 / p_t (neg, then log: grad / input); div:
+ * ∂/∂e_j = grad_p_j / s and ∂/∂s = Σ_j (−grad_p_j · e_j) / (s · s); sum:
+ * ∂/∂e_j += ∂/∂s; exp: ∂/∂x_j = grad_e_j · e_j. An underflowed p_t gives −∞
+ * and an overflowed e_j or s·s gives 0 · ∞ = NaN, as autograd does.
+ */
+const naiveGrad: GenericGrad = (row, target, round, out) => {
+  const n = row.length;
+  const e = scratch64(n);
+  let s = 0;
+  for (let j = 0; j < n; j++) {
+    e[j] = round(Math.exp(row[j]));
+    s = round(s + e[j]);
+  }
+  const pt = round(e[target] / s);
+  const gradP = round(-1 / pt); // ∂(−log p)/∂p at p_t
+  const ss = round(s * s);
+  let gradS = 0;
+  for (let j = 0; j < n; j++) {
+    const gp = j === target ? gradP : 0;
+    gradS = round(gradS + round(round(-gp * e[j]) / ss));
+  }
+  for (let j = 0; j < n; j++) {
+    const gp = j === target ? gradP : 0;
+    out[j] = round(round(round(gp / s) + gradS) * e[j]);
+  }
+};
+
+/**
+ * log_softmax backward after nll_loss backward (grad_output = −1 at t, 0 elsewhere,
+ * sum −1): g_j = grad_output_j − exp(z_j) · sum, i.e. exp(z_j) − [j = t], from the
+ * log-probabilities z the forward computed.
+ */
+function logSoftmaxBackward(z: (j: number) => number, n: number, target: number, round: RoundingFn, out: Float64Array): void {
+  for (let j = 0; j < n; j++) out[j] = round((j === target ? -1 : 0) - round(round(Math.exp(z(j))) * -1));
+}
+
+const unshiftedGrad: GenericGrad = (row, target, round, out) => {
+  let s = 0;
+  for (let j = 0; j < row.length; j++) s = round(s + round(Math.exp(row[j])));
+  const lse = round(Math.log(s));
+  logSoftmaxBackward((j) => round(row[j] - lse), row.length, target, round, out);
+};
+
+const stableGrad: GenericGrad = (row, target, round, out) => {
+  const m = max(row);
+  const ls = round(Math.log(shiftedSum(row, m, round)));
+  logSoftmaxBackward((j) => round(round(row[j] - m) - ls), row.length, target, round, out);
+};
+
+/** Fused softmax backward: g_j = exp(x_j − m) / s − [j = t], with the forward's m and s. */
+function fusedBackward(row: ArrayLike<number>, target: number, m: number, s: number, round: RoundingFn, out: Float64Array): void {
+  for (let j = 0; j < row.length; j++) {
+    const p = round(round(Math.exp(round(row[j] - m))) / s);
+    out[j] = j === target ? round(p - 1) : p;
+  }
+}
+
+const fusedGrad: GenericGrad = (row, target, round, out) => {
+  const m = max(row);
+  fusedBackward(row, target, m, shiftedSum(row, m, round), round, out);
+};
+
+const onlineGrad: GenericGrad = (row, target, round, out) => {
+  let m = -Infinity;
+  let d = 0;
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    if (v > m) {
+      d = round(round(d * round(Math.exp(round(m - v)))) + 1);
+      m = v;
+    } else if (v !== -Infinity) {
+      d = round(d + round(Math.exp(round(v - m))));
+    }
+  }
+  fusedBackward(row, target, m, d, round, out);
+};
+
+/** logsumexp backward: g_j = exp(x_j − lse) − [j = t], lse = m + log s as the forward rounded it. */
+const logsumexpMinusTargetGrad: GenericGrad = (row, target, round, out) => {
+  const m = max(row);
+  const lse = round(m + round(Math.log(shiftedSum(row, m, round))));
+  for (let j = 0; j < row.length; j++) {
+    const p = round(Math.exp(round(row[j] - lse)));
+    out[j] = j === target ? round(p - 1) : p;
+  }
+};
+
+/**
+ * log1p form: p_j = exp(x_j − m) / (1 + s), s = Σ_{j≠k} exp(x_j − m), and for the
+ * target −Σ_{j≠t} p_j, so no component cancels.
+ */
+const log1pGrad: GenericGrad = (row, target, round, out) => {
+  let k = 0;
+  for (let j = 1; j < row.length; j++) if (row[j] > row[k]) k = j;
+  const m = row[k];
+  let s = 0;
+  for (let j = 0; j < row.length; j++) if (j !== k) s = round(s + round(Math.exp(round(row[j] - m))));
+  const denom = round(1 + s);
+  let rest = 0;
+  for (let j = 0; j < row.length; j++) {
+    out[j] = round((j === k ? 1 : round(Math.exp(round(row[j] - m)))) / denom);
+    if (j !== target) rest = round(rest + out[j]);
+  }
+  out[target] = -rest;
+};
+
+/** The generic gradient kernels by pipeline name (accurate-cross-entropy's comes with issue 14). */
+export const GENERIC_GRAD: Readonly<Record<string, GenericGrad>> = {
+  'naive-softmax': naiveGrad,
+  'unshifted-log-softmax': unshiftedGrad,
+  'stable-log-softmax': stableGrad,
+  'fused-cross-entropy': fusedGrad,
+  'logsumexp-minus-target': logsumexpMinusTargetGrad,
+  'log1p-log-softmax': log1pGrad,
+  'online-softmax': onlineGrad,
+};
