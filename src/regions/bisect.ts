@@ -3,7 +3,7 @@
  * dtype is a candidate, so the result is a pair of adjacent values (SPEC
  * section 5, `last_value` / `first_value`).
  */
-import type { Dtype } from '../float/dtype.js';
+import type { AnyDtype, Dtype } from '../float/dtype.js';
 import { fromOrdinal, ordinal } from '../float/ordinal.js';
 import type { Outcome } from '../score/outcome.js';
 
@@ -12,7 +12,7 @@ import type { Outcome } from '../score/outcome.js';
  * last value before a change. Where pred changes more than once in between, one
  * of the changes (bisection keeps pred(lo) ∧ ¬pred(hi) at every step).
  */
-export function lastWhere(pred: (x: number) => boolean, lo: number, hi: number, dtype: Dtype): number {
+export function lastWhere(pred: (x: number) => boolean, lo: number, hi: number, dtype: AnyDtype): number {
   let a = ordinal(lo, dtype);
   let b = ordinal(hi, dtype);
   if (!(a < b)) throw new RangeError(`lastWhere: ${lo} is not below ${hi}`);

@@ -1,9 +1,11 @@
 /**
- * The analytic thresholds of exp in each dtype, and where the dtype's own exp
+ * The analytic thresholds of exp in each format of the format table, and where the dtype's own exp
  * (Math.exp, then rounded to the dtype as the kernels do) crosses them.
  *
  * - overflow: exp(x) > max + ulp(max)/2 rounds to Infinity; analytic x = ln(max)
- *   (float32 88.7228390…, float64 709.7827128…).
+ *   (float32 88.7228390…, float64 709.7827128…, float16 11.0903548…, bfloat16
+ *   88.7131…; the dtype's exp crosses at float16 11.0859375 → 11.09375, bfloat16
+ *   88.5 → 89).
  * - subnormal: exp(x) < minNormal; analytic x = ln(minNormal) (−87.336…, −708.396…).
  * - ln(minSubnormal) (−103.279…, −744.440…): below it exp(x) is under the
  *   smallest subnormal, but still rounds up to it down to:
@@ -12,7 +14,8 @@
  *   (−103.972…, −745.133…).
  *
  * - absorption: 1 + exp(−g) rounds to 1 once exp(−g) ≤ u = 2^−p (the tie goes to
- *   the even 1); analytic g = −ln(u) = p·ln 2 (16.635…, 36.737…). A confident
+ *   the even 1); analytic g = −ln(u) = p·ln 2 (16.635…, 36.737…; float16 7.624…,
+ *   bfloat16 5.545…). A confident
  *   row's loss log(1 + exp(−g)) vanishes there in every pipeline that forms
  *   Σ exp(x_j − m) with the 1 inside (not a threshold of exp: not on the grid).
  *
@@ -21,7 +24,7 @@
  * bisection over ordinals on the dtype's exp.
  */
 import { Decimal } from 'decimal.js';
-import type { Dtype } from '../float/dtype.js';
+import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { nextDown, nextUp } from '../float/ordinal.js';
 import { exactDecimalString } from '../oracle/exact.js';
@@ -50,10 +53,10 @@ function ln(x: number): Decimal {
   return new D(exactDecimalString(x)).ln();
 }
 
-const cache = new Map<Dtype, readonly Threshold[]>();
+const cache = new Map<AnyDtype, readonly Threshold[]>();
 
 /** The thresholds of `dtype`, in the order overflow, subnormal, minSubnormal, zero, absorption. */
-export function expThresholds(dtype: Dtype): readonly Threshold[] {
+export function expThresholds(dtype: AnyDtype): readonly Threshold[] {
   const hit = cache.get(dtype);
   if (hit !== undefined) return hit;
   const fmt = formatOf(dtype);
@@ -84,7 +87,7 @@ export function expThresholds(dtype: Dtype): readonly Threshold[] {
   return list;
 }
 
-export function threshold(dtype: Dtype, key: Threshold['key']): Threshold {
+export function threshold(dtype: AnyDtype, key: Threshold['key']): Threshold {
   const t = expThresholds(dtype).find((x) => x.key === key);
   if (t === undefined) throw new Error(`no threshold ${key}`);
   return t;
