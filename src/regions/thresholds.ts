@@ -3,8 +3,8 @@
  * (Math.exp, then rounded to the dtype as the kernels do) crosses them.
  *
  * - overflow: exp(x) > max + ulp(max)/2 rounds to Infinity; analytic x = ln(max)
- *   (float32 88.7228390…, float64 709.7827128…, float16 11.0903548…, bfloat16
- *   88.7131…; the dtype's exp crosses at float16 11.0859375 → 11.09375, bfloat16
+ *   (float32 88.7228390…, float64 709.7827128…, float16 11.0898664…, bfloat16
+ *   88.7189252…; the dtype's exp crosses at float16 11.0859375 → 11.09375, bfloat16
  *   88.5 → 89).
  * - subnormal: exp(x) < minNormal; analytic x = ln(minNormal) (−87.336…, −708.396…).
  * - ln(minSubnormal) (−103.279…, −744.440…): below it exp(x) is under the
