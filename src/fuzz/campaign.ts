@@ -208,12 +208,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const logits = unitCases.reduce((s, cs) => s + cs.reduce((t, c) => t + c.logits.length, 0), 0);
   gen.done(`${units.length} units (dtype x family), ${logits} logits`);
 
-  // (2) oracle
-  const oracleBar = startProgress('oracle', totalCases, 'cases', progress);
+  // (2) oracle: progress counted in logits, the oracle's cost (a vocab row is 32k-50k of them, a small row a few)
+  const oracleBar = startProgress('oracle', logits, 'logits', progress);
   const values = await oracleRows(
     pool,
     units.flatMap((u, k) => unitCases[k].map((c) => ({ dtype: u.dtype, logits: c.logits, target: c.target }))),
-    (k) => oracleBar.tick(k),
+    (_, n) => oracleBar.tick(n),
   );
   const oracle: Float64Array[] = [];
   let at = 0;
@@ -221,7 +221,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     oracle.push(values.subarray(at, at + cases.length));
     at += cases.length;
   }
-  oracleBar.done();
+  oracleBar.done(`${totalCases} cases`);
 
   // (3) score
   const scoreBar = startProgress('score', totalCases * suite.pipelines.length, 'scores', progress);

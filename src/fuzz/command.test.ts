@@ -134,7 +134,7 @@ describe('fuzz', () => {
     expect(existsSync(join(dir, 'm11'))).toBe(false);
   });
 
-  it('--seed changes the cases; --runs overrides every family', async () => {
+  it('--seed changes the cases; --runs overrides every family (the suite has no vocab)', async () => {
     const out = join(dir, 'other');
     const r = await runCli(['fuzz', '--suite', suite, '--out', out, '--seed', '100', '--runs', '3']);
     expect(r.status, r.stderr).toBe(0);
@@ -151,7 +151,10 @@ describe('a user pipeline in a suite file gets the built-ins treatment', () => {
     const r = await runCli(['fuzz', '--suite', 'example-user', '--runs', '3', '--workers', '1', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     const rows = table(out, 'fuzz.csv').filter((x) => x.pipeline === 'epsilon-softmax');
-    expect(rows).toHaveLength(2 * 8);
+    expect(rows).toHaveLength(2 * 9);
+    // --runs 3 (like `runs: 3` in a suite) sets every family but vocab, which keeps its small default.
+    expect(rows.filter((x) => x.family === 'vocab').map((x) => x.cases)).toEqual(['2', '2']);
+    expect(rows.filter((x) => x.family !== 'vocab').every((x) => x.cases === '3')).toBe(true);
     // −log(p + 1e−7) is off for every loss it does not dominate: the campaign sees it.
     expect(rows.reduce((s, x) => s + Number(x.inaccurate), 0)).toBeGreaterThan(rows.length);
     const failures = table(out, 'failures.csv').filter((x) => x.pipeline === 'epsilon-softmax');

@@ -9,7 +9,7 @@ import { WorkerPool } from '../pool/pool.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
 import type { Suite } from '../suite/load.js';
-import { loadSuite } from '../suite/load.js';
+import { loadSuite, runsPerFamily } from '../suite/load.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
 import type { CampaignResult, Shard } from './campaign.js';
@@ -41,12 +41,12 @@ function wholeNumber(text: string, field: string, min: number, what: string): nu
 
 export { parseShard } from '../util/shard.js';
 
-/** The suite with the command line's --seed and --runs applied. */
+/** The suite with the command line's --seed and --runs applied (--runs N as a suite's `runs: N`: every family but vocab, which keeps the suite's). */
 function withOverrides(suite: Suite, seed: number | undefined, runs: number | undefined): Suite {
   return {
     ...suite,
     seed: seed ?? suite.seed,
-    fuzz: runs === undefined ? suite.fuzz : { ...suite.fuzz, runs: Object.fromEntries(FAMILIES.map((f) => [f, runs])) as Record<Family, number> },
+    fuzz: runs === undefined ? suite.fuzz : { ...suite.fuzz, runs: { ...(runsPerFamily(runs) as Record<Family, number>), vocab: suite.fuzz.runs.vocab } },
   };
 }
 
@@ -117,7 +117,7 @@ export function registerFuzz(program: Command): void {
     .description('property-based fuzz campaign against the oracle: fuzz.csv and failures.csv (SPEC section 5); or --replay one failure')
     .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path of a suite file', 'default')
     .option('--seed <n>', "override the suite's seed")
-    .option('--runs <n>', "cases per family and dtype, overriding the suite's")
+    .option('--runs <n>', "cases per family and dtype, overriding the suite's (every family but vocab, whose 32k-50k-class rows cost seconds each: set fuzz.runs.vocab in the suite)")
     .option('--out <dir>', 'output folder (default: reports/<suite>/)')
     .option('--shard <i/n>', 'run the i-th of n shares of the dtype x family units (merge the folders with `merge`)')
     .option('--workers <n>', 'worker threads for the oracle and shrinking (default: all cores)')
