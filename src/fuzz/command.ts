@@ -17,6 +17,8 @@ import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
+import { fuzzManifest, writeFuzzManifest } from './manifest.js';
+import { writeSummary } from '../report/summary.js';
 
 export interface FuzzCommandOptions {
   suite?: string;
@@ -67,7 +69,10 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
-  await fuzzSuite(suite, resolve(opts.out ?? join('reports', suite.name)), (line) => process.stderr.write(`${line}\n`), { shard, threads });
+  const out = resolve(opts.out ?? join('reports', suite.name));
+  await fuzzSuite(suite, out, (line) => process.stderr.write(`${line}\n`), { shard, threads });
+  const summary = await writeSummary(out);
+  process.stderr.write(`fuzz: wrote ${summary} (of everything ${out} holds; each failing pipeline x dtype with the command that replays its worst case)\n`);
 }
 
 export interface FuzzSuiteOptions {
@@ -95,6 +100,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   }
   writeCsv(join(dir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
   writeCsv(join(dir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
+  writeFuzzManifest(dir, fuzzManifest(suite, shard));
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {

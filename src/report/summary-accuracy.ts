@@ -18,16 +18,21 @@ export interface AccuracyRow {
   readonly dtype: string;
   readonly cases: number;
   readonly counts: Record<string, number>;
-  readonly maxUlp: number;
+  /** Max ulps over every family; undefined when some case's ulp error is undefined (an empty max_ulp in fuzz.csv). */
+  readonly maxUlp: number | undefined;
   readonly meanBits: number;
   readonly maxBits: number;
 }
 
-/** fuzz.csv summed over families: counts add, max takes the max, mean bits weighted by cases. */
+/** Under the accuracy table when a max ulps is not defined. */
+export const NON_FINITE_NOTE =
+  '— in *max ulps*: some result is NaN, or infinite where the exact loss is finite (or finite where it is infinite), so no count of ulps covers every case (`max_ulp` is empty in `fuzz.csv`); *max bits* counts such a case as 32 bits (float32) or 64 (float64).';
+
+/** fuzz.csv summed over families: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
 export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
   const file = join(dir, 'fuzz.csv');
   if (!existsSync(file)) return undefined;
-  const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number; bitsSum: number; maxBits: number }>();
+  const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
   for (const r of readReport(file, FUZZ_COLUMNS)) {
     const v = r.values;
     const key = `${v.pipeline}|${v.dtype}`;
@@ -39,11 +44,17 @@ export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
     const cases = Number(v.cases);
     e.cases += cases;
     for (const o of OUTCOMES) e.counts[o] += Number(v[o]);
-    e.maxUlp = Math.max(e.maxUlp, Number(v.max_ulp));
+    e.maxUlp = v.max_ulp === '' || e.maxUlp === undefined ? undefined : Math.max(e.maxUlp, Number(v.max_ulp));
     e.bitsSum += Number(v.mean_bits) * cases;
     e.maxBits = Math.max(e.maxBits, Number(v.max_bits));
   }
   return [...byKey.values()].map((e) => ({ pipeline: e.pipeline, dtype: e.dtype, cases: e.cases, counts: e.counts, maxUlp: e.maxUlp, meanBits: e.cases ? e.bitsSum / e.cases : 0, maxBits: e.maxBits }));
+}
+
+/** 4 significant digits, no trailing zeros: 1.235e+9, 12, Infinity. */
+function formatUlps(u: number): string {
+  const t = u.toPrecision(4);
+  return t.includes('e') ? t.replace(/\.?0+e/, 'e') : t.replace(/\.0+$|(\.\d*?)0+$/, '$1');
 }
 
 const pct = (n: number, d: number) => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
@@ -53,7 +64,7 @@ export function renderAccuracyTable(rows: readonly AccuracyRow[]): string {
   const rule = `|---|---|---:|${OUTCOMES.map(() => '---:').join('|')}|---:|---:|---:|`;
   const body = rows.map(
     (r) =>
-      `| ${r.pipeline} | ${r.dtype} | ${r.cases} | ${OUTCOMES.map((o) => pct(r.counts[o], r.cases)).join(' | ')} | ${r.maxUlp.toPrecision(4).replace(/\.?0+$/, '')} | ${r.meanBits.toFixed(2)} | ${r.maxBits.toFixed(2)} |`,
+      `| ${r.pipeline} | ${r.dtype} | ${r.cases} | ${OUTCOMES.map((o) => pct(r.counts[o], r.cases)).join(' | ')} | ${r.maxUlp === undefined ? '—' : formatUlps(r.maxUlp)} | ${r.meanBits.toFixed(2)} | ${r.maxBits.toFixed(2)} |`,
   );
   return [head, rule, ...body].join('\n');
 }
