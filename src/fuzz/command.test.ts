@@ -150,7 +150,7 @@ describe('fuzz', () => {
 describe('a user pipeline in a suite file gets the built-ins treatment', () => {
   it('suites/example-user.suite.ts: epsilon-softmax is scored, shrunk in the workers and replayed', async () => {
     const out = join(tempDir(), 'user');
-    const r = await runCli(['fuzz', '--suite', 'example-user', '--runs', '3', '--workers', '1', '--out', out]);
+    const r = await runCli(['fuzz', '--suite', 'example-user', '--runs', '3', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     const rows = table(out, 'fuzz.csv').filter((x) => x.pipeline === 'epsilon-softmax');
     expect(rows).toHaveLength(2 * 9);
@@ -166,7 +166,7 @@ describe('a user pipeline in a suite file gets the built-ins treatment', () => {
     expect(replay.status, replay.stderr).toBe(0);
     expect(replay.stdout).toContain(`\nloss: ${f.loss}\n`);
     expect(replay.stdout).toContain(`\noutcome: ${f.outcome}\n`);
-  });
+  }, 300_000); // 2 vocab rows per dtype: seconds of oracle each
 });
 
 describe('a user pipeline that breaks', () => {
