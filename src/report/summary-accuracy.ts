@@ -85,6 +85,42 @@ export function throughputByPipeline(dir: string): Map<string, { elementsPerS: n
   return new Map([...best].map(([k, v]) => [k, { elementsPerS: v.elementsPerS, shape: v.shape }]));
 }
 
+/** One panel of the accuracy-versus-speed chart, px. */
+const CHART = { width: 330, height: 300 } as const;
+
+export interface SpeedPoint {
+  readonly pipeline: string;
+  readonly dtype: string;
+  readonly maxBits: number;
+  readonly meanBits: number;
+  readonly elementsPerS: number;
+  readonly shape: string;
+}
+
+/**
+ * Groups of points of one dtype that lie within `near` px of each other on the chart
+ * (log x, linear y from 0, the panel's size): markers there overlap, so the summary
+ * names them. Single-linkage: a point joins the first group with a member near it.
+ */
+export function coincidentGroups(points: readonly SpeedPoint[], near = 14): { dtype: string; pipelines: string[] }[] {
+  const out: { dtype: string; pipelines: string[] }[] = [];
+  for (const dtype of [...new Set(points.map((p) => p.dtype))]) {
+    const mine = points.filter((p) => p.dtype === dtype);
+    const lx = mine.map((p) => Math.log(p.elementsPerS));
+    const [x0, x1] = [Math.min(...lx), Math.max(...lx)];
+    const y1 = Math.max(1, ...mine.map((p) => p.maxBits));
+    const px = mine.map((p, i) => ({ x: x1 > x0 ? ((lx[i] - x0) / (x1 - x0)) * CHART.width : 0, y: (p.maxBits / y1) * CHART.height }));
+    const groups: number[][] = [];
+    mine.forEach((_, i) => {
+      const g = groups.find((members) => members.some((j) => Math.hypot(px[i].x - px[j].x, px[i].y - px[j].y) < near));
+      if (g) g.push(i);
+      else groups.push([i]);
+    });
+    for (const g of groups) if (g.length > 1) out.push({ dtype, pipelines: g.map((i) => mine[i].pipeline) });
+  }
+  return out;
+}
+
 /**
  * The accuracy-versus-speed chart: each pipeline × dtype a point, max bits of
  * error (lower is better) against elements per second (higher is better). Writes
@@ -101,22 +137,29 @@ export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<s
   if (points.length === 0) return undefined;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Accuracy against speed: down and right is better', subtitle: metaLine(meta), subtitleFontSize: 9 },
+    title: { text: 'Accuracy against speed: down and right is better', subtitle: [metaLine(meta), 'hollow markers of distinct shapes, so points that coincide stay visible; the summary names each group of them'], subtitleFontSize: 9 },
     background: 'white',
     data: { values: points },
     facet: { column: { field: 'dtype', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
     resolve: { scale: { y: 'independent', x: 'independent' } },
+    spacing: 60,
     spec: {
-      width: 330,
-      height: 300,
-      mark: { type: 'point', filled: true, size: 110, opacity: 0.85 },
+      width: CHART.width,
+      height: CHART.height,
       encoding: {
         x: { field: 'elementsPerS', type: 'quantitative', scale: { type: 'log', nice: false, padding: 14 }, axis: { format: '.2s' }, title: 'elements per second (inline, the largest shape each pipeline ran)' },
         y: { field: 'maxBits', type: 'quantitative', scale: { zero: true, nice: true }, title: 'max bits of error, log2(1 + ulps)' },
-        color: { field: 'pipeline', type: 'nominal', title: 'pipeline', scale: { scheme: 'tableau10' }, legend: { labelLimit: 260 } },
-        shape: { field: 'pipeline', type: 'nominal', title: 'pipeline' },
-        tooltip: [{ field: 'pipeline' }, { field: 'dtype' }, { field: 'maxBits' }, { field: 'meanBits' }, { field: 'elementsPerS' }],
       },
+      layer: [
+        {
+          mark: { type: 'point', filled: false, size: 150, strokeWidth: 2, opacity: 0.95 },
+          encoding: {
+            color: { field: 'pipeline', type: 'nominal', title: 'pipeline', scale: { scheme: 'tableau10' }, legend: { labelLimit: 260, symbolStrokeWidth: 2 } },
+            shape: { field: 'pipeline', type: 'nominal', title: 'pipeline' },
+            tooltip: [{ field: 'pipeline' }, { field: 'dtype' }, { field: 'maxBits' }, { field: 'meanBits' }, { field: 'elementsPerS' }],
+          },
+        },
+      ],
     },
   };
   writeFileAtomic(join(dir, 'accuracy-vs-speed.svg'), await renderSvg(spec));
@@ -124,9 +167,11 @@ export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<s
     .slice()
     .sort((a, b) => a.maxBits - b.maxBits || b.elementsPerS - a.elementsPerS)
     .map((p) => `| ${p.pipeline} | ${p.dtype} | ${p.maxBits.toFixed(2)} | ${p.meanBits.toFixed(3)} | ${p.elementsPerS.toPrecision(3)} | ${p.shape} |`);
+  const groups = coincidentGroups(points);
   return [
     '![Accuracy against speed](accuracy-vs-speed.svg)',
     '',
+    ...(groups.length > 0 ? [`Markers that overlap on the chart: ${groups.map((g) => `${g.pipelines.join(', ')} (${g.dtype})`).join('; ')}. Their figures are in the table.`, ''] : []),
     '| pipeline | dtype | max bits | mean bits | elements/s | at (rows x classes, inline) |',
     '|---|---|---:|---:|---:|---|',
     ...rows,
