@@ -120,7 +120,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
 export function registerFuzz(program: Command): void {
   program
     .command('fuzz')
-    .description('property-based fuzz campaign against the oracle: fuzz.csv and failures.csv (SPEC section 5); or --replay one failure')
+    .description('property-based fuzz campaign against the oracle: fuzz.csv, failures.csv and summary.md (docs/reference.md section 5); or --replay one failure')
     .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path of a suite file', 'default')
     .option('--seed <n>', "override the suite's seed")
     .option('--runs <n>', "cases per family and dtype, overriding the suite's (every family but vocab, whose 32k-50k-class rows cost seconds each: set fuzz.runs.vocab in the suite)")

@@ -97,7 +97,7 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
 export function registerMap(program: Command): void {
   program
     .command('map')
-    .description('overflow/underflow region map and exact boundaries (SPEC section 5: regions.csv, boundaries.csv, one SVG per dtype)')
+    .description('overflow/underflow region map and exact boundaries (docs/reference.md section 5: regions.csv, boundaries.csv, SVGs per dtype, summary.md)')
     .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path', 'default')
     .option('--out <dir>', 'output folder (default: reports/<suite>/)')
     .option('--shard <i/n>', 'compute only the i-th of n shares of the pipeline x dtype x panel units (combine the folders with `merge`)')
