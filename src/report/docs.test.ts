@@ -17,7 +17,7 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 /** `| \`file\` | \`a,b,c\` |` rows of the reference's tables. */
 function documentedColumns(): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const m of reference.matchAll(/^\| `([\w.-]+\.csv)`[^|]* | `([a-z0-9_,]+)` \|$/gm)) out.set(m[1], m[2].split(','));
+  for (const m of reference.matchAll(/^\| `([\w.-]+\.csv)`[^|]* \| `([a-z0-9_,]+)` \|$/gm)) out.set(m[1], m[2].split(','));
   return out;
 }
 
