@@ -90,6 +90,8 @@ export interface FuzzSuiteOptions {
  */
 export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) => void, options: FuzzSuiteOptions = {}): Promise<CampaignResult> {
   const { shard } = options;
+  // Provenance first: the commit is read before this run's files make the checkout look dirty.
+  const manifest = fuzzManifest(suite, shard);
   const pool = options.pool ?? new WorkerPool({ threads: options.threads });
   let result: CampaignResult;
   try {
@@ -100,7 +102,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   }
   writeCsv(join(dir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
   writeCsv(join(dir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
-  writeFuzzManifest(dir, fuzzManifest(suite, shard));
+  writeFuzzManifest(dir, manifest);
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
