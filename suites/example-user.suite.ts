@@ -4,8 +4,10 @@
  * float64 kernel over a row-major batch. It gets every analysis the built-ins
  * get (fuzz, map, bench, gate), in the main thread and in the worker pool.
  *
- *     softmax-stability fuzz --suite example-user
- *     softmax-stability fuzz --replay SEED:PATH --pipeline epsilon-softmax --dtype float32 --suite example-user
+ *     npx softmax-stability fuzz --suite example-user
+ *     npx softmax-stability fuzz --replay SEED:PATH --pipeline epsilon-softmax --dtype float32 --suite example-user
+ *
+ * summary.md (in reports/example-user/) prints the replay command of each failure, ready to paste.
  */
 import { defineSuite } from 'softmax-stability';
 import type { Pipeline } from 'softmax-stability';

@@ -178,3 +178,17 @@ describe('summary.md', () => {
     expect(runs.mixed.stderr).toMatch(/odd\/fuzz\.json, field seed: seed 6, but .*s1\/fuzz\.json has 5; merge the shards of one run/);
   });
 });
+
+describe('summary.md of a folder written by an earlier version', () => {
+  it('reads failures.csv without kind (SPEC columns only) as shrunk counterexamples', async () => {
+    const { writeSummary } = await import('./summary.js');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fuzz.csv'), 'pipeline,dtype,family,cases,ok,inaccurate,overflow,underflow,nan,max_ulp,mean_bits,max_bits,seed\np,float32,offset,10,9,1,0,0,0,7,1,3,2058063905\n');
+    writeFileSync(join(dir, 'failures.csv'), 'pipeline,dtype,family,outcome,cause,ulp_error,loss,oracle_loss,target,logits,seed,path\np,float32,offset,inaccurate,,7,1,1.0000008,0,1 2,2058063905,3:1\n');
+    const md = readFileSync(await writeSummary(dir, { suite: 'ci', seed: 1, commit: 'c', machine: 'm' }), 'utf8');
+    expect(markdownTable(md, '### The shrunk counterexample').map((r) => [r.pipeline, r.ulps, r.replay])).toEqual([
+      ['p', '7', '`npx softmax-stability fuzz --replay 2058063905:3:1 --pipeline p --dtype float32 --suite ci`'],
+    ]);
+    expect(md).not.toContain('### The worst case');
+  });
+});

@@ -60,10 +60,23 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
   return out;
 }
 
+/**
+ * failures.csv's rows. A file of an earlier version (SPEC's twelve columns, no `kind`) is still
+ * read, its rows taken as shrunk ones, so that `map` into an old folder still writes its summary.
+ */
+function readFailures(file: string): ReportRow[] {
+  const spec = FAILURES_COLUMNS.slice(0, FAILURES_COLUMNS.indexOf('path') + 1);
+  const header = readFileSync(file, 'utf8').split('\n', 1)[0].split(',');
+  if (header.length < FAILURES_COLUMNS.length && header.join(',') === spec.join(',')) {
+    return readReport(file, spec).map((r) => ({ ...r, values: { ...r.values, kind: 'shrunk' } }));
+  }
+  return readReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first');
+}
+
 function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | undefined): string | undefined {
   const file = join(dir, 'failures.csv');
   if (!existsSync(file)) return undefined;
-  const rows = readReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first');
+  const rows = readFailures(file);
   const suite = manifest === undefined ? meta.suite : suiteArgument(manifest.suite, manifest.suiteFile);
   const worst = worstPerPipeline(rows.filter((r) => r.values.kind === 'worst'));
   const shrunk = worstPerPipeline(rows.filter((r) => r.values.kind === 'shrunk'));
@@ -77,7 +90,7 @@ function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | un
       'Each command below replays its case from the folder the run was started in (it prints the logits, the loss, the oracle value, the outcome and a cases-file row for `score`).',
     '',
   );
-  out.push(`### The worst case of each pipeline × dtype (${worst.length}, worst first)`, '', ...failuresTable(worst, suite), '');
+  if (worst.length > 0) out.push(`### The worst case of each pipeline × dtype (${worst.length}, worst first)`, '', ...failuresTable(worst, suite), '');
   if (shrunk.length > 0) out.push(`### The shrunk counterexample with the largest error, per pipeline × dtype (${shrunk.length}, worst first)`, '', ...failuresTable(shrunk, suite), '');
   return out.join('\n');
 }
