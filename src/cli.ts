@@ -4,6 +4,7 @@
  * gate found a regression, 2 bad usage or bad input (one line on stderr).
  */
 import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerScore } from './score/command.js';
@@ -13,10 +14,11 @@ import { registerBench } from './bench/command.js';
 import { registerGate } from './gate/command.js';
 import { registerRun } from './run/command.js';
 import { InputError } from './util/errors.js';
+import { PACKAGE_ROOT } from './suite/load.js';
 
 export function buildProgram(): Command {
   const program = new Command('softmax-stability')
-    .description('numerical stability harness for softmax, log-softmax, NLL and cross-entropy')
+    .description(`numerical stability harness for softmax, log-softmax, NLL and cross-entropy\n\nReference (commands, options, file columns): ${join(PACKAGE_ROOT, 'docs', 'reference.md')}`)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerScore(program);

@@ -30,6 +30,7 @@ import type { WorkerPool } from '../pool/pool.js';
 import { compiledModule } from '../pool/pool.js';
 import type { Outcome } from '../score/outcome.js';
 import { classify, OUTCOMES } from '../score/outcome.js';
+import type { FailureKind } from '../report/columns.js';
 import { pipelineLoss } from '../score/score.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
@@ -40,6 +41,7 @@ import { startProgress } from '../util/progress.js';
 import { caseChecksum, generateCases } from './cases.js';
 import type { FuzzCase } from './families.js';
 import type { FailureSeed, ShrunkFailure } from './shrink.js';
+import { replayCommand, suiteArgument } from './replay.js';
 import { unitSeed } from './seed.js';
 import type { ShrinkTask } from './worker.js';
 
@@ -76,9 +78,13 @@ export interface UnitStats {
   readonly counts: Record<Outcome, number>;
   /** Exact max ulps over cases where ulps is defined ('Infinity' for a +Infinity/−Infinity pair). */
   maxUlps: bigint | 'Infinity' | undefined;
+  /** Cases whose ulp error is undefined: a NaN loss, or exactly one of loss and oracle infinite. */
+  nonFinite: number;
   sumBits: number;
   maxBits: number;
   readonly failures: FailureSeed[];
+  /** The failure with the largest error (an undefined ulp error first, then the most ulps; the first in run order on a tie). */
+  worst: (FailureSeed & { readonly ulps: bigint | 'Infinity' | undefined }) | undefined;
 }
 
 function exactUlps(loss: number, oracle: number, dtype: Dtype): bigint | 'Infinity' | undefined {
@@ -86,6 +92,14 @@ function exactUlps(loss: number, oracle: number, dtype: Dtype): bigint | 'Infini
   if (d === undefined) return undefined;
   if (d === Infinity) return 'Infinity';
   return BigInt(ulpDistanceText(loss, oracle, dtype));
+}
+
+/** Whether error `a` is worse than `b`: an undefined ulp error (NaN, one side infinite) is the worst, then the most ulps. */
+export function worseUlps(a: bigint | 'Infinity' | undefined, b: bigint | 'Infinity' | undefined): boolean {
+  if (b === undefined) return false;
+  if (a === undefined) return true;
+  if (b === 'Infinity') return false;
+  return a === 'Infinity' || a > b;
 }
 
 function larger(a: bigint | 'Infinity' | undefined, b: bigint | 'Infinity' | undefined): bigint | 'Infinity' | undefined {
@@ -104,7 +118,7 @@ export class PipelineThrew extends Error {
     readonly index: number,
     cause: unknown,
   ) {
-    super(`pipeline ${pipeline} threw on run ${index} of ${unit.family} ${unit.dtype} (--replay ${unit.seed}:${index}): ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`pipeline ${pipeline} threw on run ${index} of ${unit.family} ${unit.dtype}: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
 
@@ -115,9 +129,11 @@ export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], o
     unit,
     counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
     maxUlps: undefined,
+    nonFinite: 0,
     sumBits: 0,
     maxBits: 0,
     failures: [],
+    worst: undefined,
   };
   cases.forEach((c, i) => {
     let loss: number;
@@ -128,14 +144,21 @@ export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], o
     }
     const v = classify(loss, oracle[i], unit.dtype, budget);
     stats.counts[v.outcome]++;
-    stats.maxUlps = larger(stats.maxUlps, exactUlps(loss, oracle[i], unit.dtype));
+    const ulps = exactUlps(loss, oracle[i], unit.dtype);
+    if (ulps === undefined) stats.nonFinite++;
+    stats.maxUlps = larger(stats.maxUlps, ulps);
     stats.sumBits += v.bits;
     if (v.bits > stats.maxBits) stats.maxBits = v.bits;
-    if (v.outcome !== 'ok') stats.failures.push({ index: i, outcome: v.outcome, checksum: caseChecksum(c), loss, oracle: oracle[i] });
+    if (v.outcome !== 'ok') {
+      const failure = { index: i, outcome: v.outcome, checksum: caseChecksum(c), loss, oracle: oracle[i] };
+      stats.failures.push(failure);
+      if (stats.worst === undefined || worseUlps(ulps, stats.worst.ulps)) stats.worst = { ...failure, ulps };
+    }
   });
   return stats;
 }
 
+/** A fuzz.csv row. `max_ulp` is empty when a case's ulp error is undefined (NaN, or one side infinite): no ulp count covers the unit, and max_bits counts such a case as 32 or 64 bits. */
 export function fuzzCsvRow(s: UnitStats): string[] {
   const n = s.unit.runs;
   return [
@@ -144,14 +167,15 @@ export function fuzzCsvRow(s: UnitStats): string[] {
     s.unit.family,
     String(n),
     ...OUTCOMES.map((o) => String(s.counts[o])),
-    s.maxUlps === undefined ? '' : String(s.maxUlps),
+    s.maxUlps === undefined || s.nonFinite > 0 ? '' : String(s.maxUlps),
     String(s.sumBits / n),
     String(s.maxBits),
     String(s.unit.seed),
   ];
 }
 
-export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure): string[] {
+/** A failures.csv row (FAILURES_COLUMNS): compute is the dtype, quantity `loss`, class empty. */
+export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure, kind: FailureKind): string[] {
   const d = unit.dtype;
   return [
     pipeline,
@@ -166,7 +190,28 @@ export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure): s
     Array.from(f.logits, (x) => formatValue(x, d)).join(' '),
     String(unit.seed),
     f.path,
+    d,
+    'loss',
+    '',
+    kind,
   ];
+}
+
+/** The worst failure of a unit as a failure record: the case as generated (path = its run index), so it replays as is. */
+function worstFailure(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], s: UnitStats): ShrunkFailure | undefined {
+  const w = s.worst;
+  if (w === undefined) return undefined;
+  const c = cases[w.index];
+  return {
+    path: String(w.index),
+    logits: c.logits,
+    target: c.target,
+    loss: w.loss,
+    oracle: w.oracle,
+    ulps: w.ulps === undefined ? undefined : Number(w.ulps),
+    outcome: w.outcome,
+    cause: p.diagnose?.(c.logits, c.target, unit.dtype) ?? '',
+  };
 }
 
 export interface CampaignOptions {
@@ -208,12 +253,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const logits = unitCases.reduce((s, cs) => s + cs.reduce((t, c) => t + c.logits.length, 0), 0);
   gen.done(`${units.length} units (dtype x family), ${logits} logits`);
 
-  // (2) oracle
-  const oracleBar = startProgress('oracle', totalCases, 'cases', progress);
+  // (2) oracle: progress counted in logits, the oracle's cost (a vocab row is 32k-50k of them, a small row a few)
+  const oracleBar = startProgress('oracle', logits, 'logits', progress);
   const values = await oracleRows(
     pool,
     units.flatMap((u, k) => unitCases[k].map((c) => ({ dtype: u.dtype, logits: c.logits, target: c.target }))),
-    (k) => oracleBar.tick(k),
+    (_, n) => oracleBar.tick(n),
   );
   const oracle: Float64Array[] = [];
   let at = 0;
@@ -221,7 +266,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     oracle.push(values.subarray(at, at + cases.length));
     at += cases.length;
   }
-  oracleBar.done();
+  oracleBar.done(`${totalCases} cases`);
 
   // (3) score
   const scoreBar = startProgress('score', totalCases * suite.pipelines.length, 'scores', progress);
@@ -231,7 +276,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       try {
         stats.push(scoreUnit(p, u, unitCases[k], oracle[k], suite.budgets[p.name]));
       } catch (err) {
-        if (err instanceof PipelineThrew) throw new InputError(`${err.message}; fix the pipeline or remove it from the suite`, suite.file, undefined, `pipelines[${suite.pipelines.indexOf(p)}]`);
+        if (err instanceof PipelineThrew) {
+          const again = replayCommand({ seed: u.seed, path: String(err.index), pipeline: p.name, dtype: u.dtype, suite: suiteArgument(suite.name, suite.file) });
+          throw new InputError(`${err.message}; replay it with \`${again}\`; fix the pipeline or remove it from the suite`, suite.file, undefined, `pipelines[${suite.pipelines.indexOf(p)}]`);
+        }
         throw err;
       }
       scoreBar.tick(u.runs);
@@ -266,10 +314,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const recorded = shrunk.reduce((n, f) => n + f.length, 0);
   shrinkBar.done(`one job per pipeline x dtype x family with failures; ${recorded} failures recorded`);
 
+  // Per pipeline × unit: the worst failure found, then the shrunk ones (one equal to the worst, a vocab row kept as generated, is not repeated).
   const failureRows: string[][] = [];
-  jobs.forEach((s, j) => {
-    for (const f of shrunk[j]) failureRows.push(failureCsvRow(s.pipeline, s.unit, f));
-  });
+  const shrunkOf = new Map(jobs.map((s, j) => [s, shrunk[j]]));
+  for (const s of stats) {
+    const worst = worstFailure(byPipeline.get(s.pipeline) as Pipeline, s.unit, unitCases[units.indexOf(s.unit)], s);
+    if (worst !== undefined) failureRows.push(failureCsvRow(s.pipeline, s.unit, worst, 'worst'));
+    for (const f of shrunkOf.get(s) ?? []) if (f.path !== worst?.path) failureRows.push(failureCsvRow(s.pipeline, s.unit, f, 'shrunk'));
+  }
   return {
     fuzzRows: stats.map(fuzzCsvRow),
     failureRows,

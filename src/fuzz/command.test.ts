@@ -86,7 +86,7 @@ describe('fuzz', () => {
     expect(Number(log1pOffset.nan) + Number(log1pOffset.overflow)).toBe(0);
   });
 
-  it('failures.csv: the SPEC columns, non-ok outcomes only, at most fuzz.failures = 2 per pipeline x dtype x family, seeds from fuzz.csv', () => {
+  it('failures.csv: the SPEC columns then kind, non-ok outcomes only, at most fuzz.failures = 2 shrunk per pipeline x dtype x family, seeds from fuzz.csv', () => {
     expect(read(outA, 'failures.csv').split('\n')[0]).toBe(FAILURE_COLUMNS.join(','));
     const seeds = new Map(table(outA, 'fuzz.csv').map((r) => [`${r.dtype}/${r.family}`, r.seed]));
     const perUnit = new Map<string, number>();
@@ -95,16 +95,18 @@ describe('fuzz', () => {
       expect(f.seed).toBe(seeds.get(`${f.dtype}/${f.family}`));
       expect(f.path).toMatch(/^\d+(:\d+)*$/);
       expect(Number(f.target)).toBeLessThan(f.logits.split(' ').length);
+      expect([f.compute, f.quantity, f.class]).toEqual([f.dtype, 'loss', '']);
+      expect(['worst', 'shrunk']).toContain(f.kind);
       const k = `${f.pipeline}/${f.dtype}/${f.family}`;
-      perUnit.set(k, (perUnit.get(k) ?? 0) + 1);
+      if (f.kind === 'shrunk') perUnit.set(k, (perUnit.get(k) ?? 0) + 1);
     }
     expect(Math.max(...perUnit.values())).toBe(2);
-    // Shrinking made small counterexamples: most failures have ≤ 4 classes.
-    const small = table(outA, 'failures.csv').filter((f) => f.logits.split(' ').length <= 4).length;
-    expect(small / table(outA, 'failures.csv').length).toBeGreaterThan(0.5);
+    // Shrinking made small counterexamples: most shrunk failures have ≤ 4 classes.
+    const shrunk = table(outA, 'failures.csv').filter((f) => f.kind === 'shrunk');
+    expect(shrunk.filter((f) => f.logits.split(' ').length <= 4).length / shrunk.length).toBeGreaterThan(0.5);
   });
 
-  it('prints one plain line per phase when stderr is not a terminal', () => {
+  it('prints a plain line as each phase ends when stderr is not a terminal (and progress lines every 10 s: util/progress.test.ts)', () => {
     for (const phase of ['generate', 'oracle', 'score', 'shrink']) expect(stderrA).toMatch(new RegExp(`^fuzz: ${phase}: \\d+ .* in [\\d.]+ s \\(`, 'm'));
     expect(stderrA).toMatch(/cases\/s; wrote /);
   });
@@ -134,7 +136,7 @@ describe('fuzz', () => {
     expect(existsSync(join(dir, 'm11'))).toBe(false);
   });
 
-  it('--seed changes the cases; --runs overrides every family', async () => {
+  it('--seed changes the cases; --runs overrides every family (the suite has no vocab)', async () => {
     const out = join(dir, 'other');
     const r = await runCli(['fuzz', '--suite', suite, '--out', out, '--seed', '100', '--runs', '3']);
     expect(r.status, r.stderr).toBe(0);
@@ -148,10 +150,13 @@ describe('fuzz', () => {
 describe('a user pipeline in a suite file gets the built-ins treatment', () => {
   it('suites/example-user.suite.ts: epsilon-softmax is scored, shrunk in the workers and replayed', async () => {
     const out = join(tempDir(), 'user');
-    const r = await runCli(['fuzz', '--suite', 'example-user', '--runs', '3', '--workers', '1', '--out', out]);
+    const r = await runCli(['fuzz', '--suite', 'example-user', '--runs', '3', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     const rows = table(out, 'fuzz.csv').filter((x) => x.pipeline === 'epsilon-softmax');
-    expect(rows).toHaveLength(2 * 8);
+    expect(rows).toHaveLength(2 * 9);
+    // --runs 3 (like `runs: 3` in a suite) sets every family but vocab, which keeps its small default.
+    expect(rows.filter((x) => x.family === 'vocab').map((x) => x.cases)).toEqual(['2', '2']);
+    expect(rows.filter((x) => x.family !== 'vocab').every((x) => x.cases === '3')).toBe(true);
     // −log(p + 1e−7) is off for every loss it does not dominate: the campaign sees it.
     expect(rows.reduce((s, x) => s + Number(x.inaccurate), 0)).toBeGreaterThan(rows.length);
     const failures = table(out, 'failures.csv').filter((x) => x.pipeline === 'epsilon-softmax');
@@ -161,7 +166,7 @@ describe('a user pipeline in a suite file gets the built-ins treatment', () => {
     expect(replay.status, replay.stderr).toBe(0);
     expect(replay.stdout).toContain(`\nloss: ${f.loss}\n`);
     expect(replay.stdout).toContain(`\noutcome: ${f.outcome}\n`);
-  });
+  }, 300_000); // 2 vocab rows per dtype: seconds of oracle each
 });
 
 describe('a user pipeline that breaks', () => {
@@ -177,7 +182,7 @@ describe('a user pipeline that breaks', () => {
     const out = join(dir, 'throws');
     const r = await runCli(['fuzz', '--suite', suiteWith('throws', "throw new Error('not implemented');"), '--out', out]);
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/throws\.suite\.ts, field pipelines\[1\]: pipeline throws threw on run 0 of offset float32 \(--replay \d+:0\): not implemented; fix the pipeline/);
+    expect(r.stderr).toMatch(/throws\.suite\.ts, field pipelines\[1\]: pipeline throws threw on run 0 of offset float32: not implemented; replay it with `npx softmax-stability fuzz --replay \d+:0 --pipeline throws --dtype float32 --suite \S+throws\.suite\.ts`; fix the pipeline/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -9,7 +9,7 @@ import { WorkerPool } from '../pool/pool.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
 import type { Suite } from '../suite/load.js';
-import { loadSuite } from '../suite/load.js';
+import { loadSuite, runsPerFamily } from '../suite/load.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
 import type { CampaignResult, Shard } from './campaign.js';
@@ -17,6 +17,8 @@ import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
+import { fuzzManifest, writeFuzzManifest } from './manifest.js';
+import { writeSummary } from '../report/summary.js';
 
 export interface FuzzCommandOptions {
   suite?: string;
@@ -41,12 +43,12 @@ function wholeNumber(text: string, field: string, min: number, what: string): nu
 
 export { parseShard } from '../util/shard.js';
 
-/** The suite with the command line's --seed and --runs applied. */
+/** The suite with the command line's --seed and --runs applied (--runs N as a suite's `runs: N`: every family but vocab, which keeps the suite's). */
 function withOverrides(suite: Suite, seed: number | undefined, runs: number | undefined): Suite {
   return {
     ...suite,
     seed: seed ?? suite.seed,
-    fuzz: runs === undefined ? suite.fuzz : { ...suite.fuzz, runs: Object.fromEntries(FAMILIES.map((f) => [f, runs])) as Record<Family, number> },
+    fuzz: runs === undefined ? suite.fuzz : { ...suite.fuzz, runs: { ...(runsPerFamily(runs) as Record<Family, number>), vocab: suite.fuzz.runs.vocab } },
   };
 }
 
@@ -67,7 +69,10 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
-  await fuzzSuite(suite, resolve(opts.out ?? join('reports', suite.name)), (line) => process.stderr.write(`${line}\n`), { shard, threads });
+  const out = resolve(opts.out ?? join('reports', suite.name));
+  await fuzzSuite(suite, out, (line) => process.stderr.write(`${line}\n`), { shard, threads });
+  const summary = await writeSummary(out);
+  process.stderr.write(`fuzz: wrote ${summary} (of everything ${out} holds; each failing pipeline x dtype with the command that replays its worst case)\n`);
 }
 
 export interface FuzzSuiteOptions {
@@ -85,6 +90,8 @@ export interface FuzzSuiteOptions {
  */
 export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) => void, options: FuzzSuiteOptions = {}): Promise<CampaignResult> {
   const { shard } = options;
+  // Provenance first: the commit is read before this run's files make the checkout look dirty.
+  const manifest = fuzzManifest(suite, shard);
   const pool = options.pool ?? new WorkerPool({ threads: options.threads });
   let result: CampaignResult;
   try {
@@ -95,6 +102,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   }
   writeCsv(join(dir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
   writeCsv(join(dir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
+  writeFuzzManifest(dir, manifest);
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
@@ -114,10 +122,10 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
 export function registerFuzz(program: Command): void {
   program
     .command('fuzz')
-    .description('property-based fuzz campaign against the oracle: fuzz.csv and failures.csv (SPEC section 5); or --replay one failure')
+    .description('property-based fuzz campaign against the oracle: fuzz.csv, failures.csv and summary.md (docs/reference.md section 5); or --replay one failure')
     .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path of a suite file', 'default')
     .option('--seed <n>', "override the suite's seed")
-    .option('--runs <n>', "cases per family and dtype, overriding the suite's")
+    .option('--runs <n>', "cases per family and dtype, overriding the suite's (every family but vocab, whose 32k-50k-class rows cost seconds each: set fuzz.runs.vocab in the suite)")
     .option('--out <dir>', 'output folder (default: reports/<suite>/)')
     .option('--shard <i/n>', 'run the i-th of n shares of the dtype x family units (merge the folders with `merge`)')
     .option('--workers <n>', 'worker threads for the oracle and shrinking (default: all cores)')

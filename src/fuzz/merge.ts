@@ -1,6 +1,7 @@
 /**
  * Merging the fuzz.csv and failures.csv of sharded runs (`fuzz --shard i/n`)
- * into the files one unsharded run writes, byte for byte.
+ * into the files one unsharded run writes, byte for byte, and their fuzz.json
+ * into one that names the same suite and seed (refused if the shards differ).
  *
  * A shard holds every pipeline for its units, so the pipeline order is the
  * order in which pipelines first appear in the shards' fuzz.csv; dtypes and
@@ -15,6 +16,7 @@ import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS } from './campaign.js';
+import { mergeFuzzManifests, writeFuzzManifest } from './manifest.js';
 
 export const FUZZ_FILE = 'fuzz.csv';
 export const FAILURES_FILE = 'failures.csv';
@@ -62,9 +64,11 @@ export function mergeFuzzOutputs(dirs: readonly string[]): MergedFuzz {
   return { fuzz: toCsv(FUZZ_COLUMNS, [...fuzzRows].sort(byKey)), failures: toCsv(FAILURE_COLUMNS, [...failureRows].sort(byKey)) };
 }
 
-/** Writes the merged fuzz.csv and failures.csv into `outDir` (both made before either is written). */
+/** Writes the merged fuzz.csv, failures.csv and fuzz.json (the shards' suite and seed) into `outDir`; all are made before any is written. */
 export function mergeFuzzDirs(dirs: readonly string[], outDir: string): void {
   const merged = mergeFuzzOutputs(dirs);
+  const manifest = mergeFuzzManifests(dirs);
   writeFileAtomic(join(outDir, FUZZ_FILE), merged.fuzz);
   writeFileAtomic(join(outDir, FAILURES_FILE), merged.failures);
+  if (manifest !== undefined) writeFuzzManifest(outDir, manifest);
 }

@@ -17,7 +17,9 @@ import { classify, DEFAULT_BUDGET } from '../score/outcome.js';
 import { pipelineLoss } from '../score/score.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
+import { isAbsolute, relative, sep } from 'node:path';
 import type { Suite } from '../suite/load.js';
+import { resolveSuitePath } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
 import { caseAt } from './cases.js';
 import type { FuzzCase } from './families.js';
@@ -40,6 +42,41 @@ export interface ReplayResult extends Verdict {
   readonly loss: number;
   readonly oracle: OracleResult;
   readonly cause: string;
+}
+
+/** A word for a POSIX shell: as is when safe, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * How `--suite` names a suite file from `cwd`: its name when that name finds the
+ * same file from there (suites/NAME.suite.ts in cwd or in this package), else
+ * its path relative to cwd ("./" added so that it reads as a path).
+ */
+export function suiteArgument(name: string, file: string, cwd: string = process.cwd()): string {
+  try {
+    if (resolveSuitePath(name, cwd) === file) return name;
+  } catch {
+    // not a name that resolves: a path
+  }
+  const rel = relative(cwd, file);
+  if (isAbsolute(rel)) return file; // another drive
+  return rel.startsWith('..') ? rel : `.${sep}${rel}`;
+}
+
+export interface ReplayCommand {
+  readonly seed: string | number;
+  readonly path: string;
+  readonly pipeline: string;
+  readonly dtype: string;
+  /** `--suite` as suiteArgument gives it. */
+  readonly suite: string;
+}
+
+/** The command that replays one case, to paste in the folder the campaign ran in. */
+export function replayCommand(r: ReplayCommand): string {
+  return `npx softmax-stability fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype} --suite ${shellWord(r.suite)}`;
 }
 
 /** Runs past this index are refused: fast-check would step through every run before it. */

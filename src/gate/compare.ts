@@ -93,8 +93,9 @@ function compareFuzz(out: GateRow[], baseDir: string, curDir: string, tol: Requi
     const p = b.values.pipeline;
     const d = b.values.dtype;
     const fam = b.values.family;
-    const bu = numberField(files.base, b, 'max_ulp', { special: true }) ?? 0;
-    const cu = numberField(files.cur, c, 'max_ulp', { special: true }) ?? 0;
+    // An empty max_ulp means some case's ulp error is undefined (NaN, or one side infinite): the worst there is.
+    const bu = numberField(files.base, b, 'max_ulp', { special: true, empty: true }) ?? Infinity;
+    const cu = numberField(files.cur, c, 'max_ulp', { special: true, empty: true }) ?? Infinity;
     const ulpLimit = bu + tol.ulpTolerance;
     out.push({ check: 'accuracy', pipeline: p, dtype: d, metric: `max_ulp[${fam}]`, baseline: b.values.max_ulp, current: c.values.max_ulp, limit: String(ulpLimit), status: cu > ulpLimit ? 'regression' : 'pass' });
     const bb = numberField(files.base, b, 'max_bits') ?? 0;

@@ -63,9 +63,9 @@ function pack(rows: readonly OracleRow[], indices: readonly number[]): OracleBat
 
 /**
  * The rounded oracle loss of every row, computed on the pool, in the order of
- * `rows`. `onDone(k)` is called as each task's k rows finish (for a progress bar).
+ * `rows`. `onDone(k, n)` is called as each task's k rows of n logits in all finish (for a progress bar).
  */
-export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], onDone?: (rows: number) => void): Promise<Float64Array> {
+export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], onDone?: (rows: number, logits: number) => void): Promise<Float64Array> {
   const groups: number[][] = [];
   let current: number[] = [];
   let logits = 0;
@@ -87,12 +87,12 @@ export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], o
   const file = compiledModule('pool/oracle-task.js');
   const out = new Float64Array(rows.length);
   await Promise.all(
-    order.map(async ({ g }) => {
+    order.map(async ({ g, w }) => {
       const result = await pool.run<Float64Array>(file, 'oracleBatch', pack(rows, g));
       g.forEach((i, r) => {
         out[i] = result[r];
       });
-      onDone?.(g.length);
+      onDone?.(g.length, w);
     }),
   );
   return out;

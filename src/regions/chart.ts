@@ -5,11 +5,14 @@
  *
  * Axes: each grid value gets one equal step (the grid index is the position),
  * so the thresholds and the dense band of the grid (grid.ts) get as much room
- * as the decades near max; the ticks are labelled with the grid values they sit
- * on (0, ±1, the exp thresholds, every 10 or 100 decades), so read the axes as
- * signed log axes that are stretched around the thresholds. A region's edge
- * lies between the last grid value inside and the first outside; the exact
- * edge is in boundaries.csv. Equal neighbouring cells are drawn as one
+ * as the decades near max. Ticks are labelled with values: 0, the exp thresholds
+ * (on the gap axis −ln(u), 16.6 in float32 and 36.7 in float64, even where no grid
+ * value equals it: placed by log interpolation between the neighbouring grid
+ * values), ±max, ±1 and every 10 or 100 decades, as many as fit without two labels
+ * overlapping (axisTicks). Read the axes as signed log axes stretched around the
+ * thresholds. A region's edge lies between the last grid value inside and the
+ * first outside; the exact edge is in boundaries.csv. Equal neighbouring cells
+ * are drawn as one
  * rectangle. Built from the rows of regions.csv, so a merged map draws the
  * same picture as an unsharded one.
  */
@@ -31,9 +34,13 @@ export const OUTCOME_COLOURS: Readonly<Record<Outcome, string>> = {
   nan: '#262626',
 };
 
-/** Colour per cause (and for ok cells, and failing cells of a pipeline without `diagnose`), fixed across files. */
+/**
+ * Colour per cause (and for ok cells, and failing cells of a pipeline without `diagnose`),
+ * fixed across files. ok is a pale green, so the grey of `peer` (a framework's
+ * kernel, not traced) cannot be taken for it, and `not diagnosed` is pink, far from both.
+ */
 export const CAUSE_COLOURS: Readonly<Record<string, string>> = {
-  ok: '#e8e8e8',
+  ok: '#d9f0d3',
   'exp-overflow': '#d73027',
   'sum-overflow': '#a50026',
   'inf-minus-inf': '#8c510a',
@@ -43,8 +50,8 @@ export const CAUSE_COLOURS: Readonly<Record<string, string>> = {
   absorption: '#fdae61',
   cancellation: '#fee08b',
   rounding: '#abd9e9',
-  peer: '#999999',
-  'not diagnosed': '#bdbdbd',
+  peer: '#8c8c8c',
+  'not diagnosed': '#de77ae',
 };
 
 export type ChartKind = 'outcome' | 'cause';
@@ -65,33 +72,60 @@ function label(v: number): string {
   return sign + text;
 }
 
-/** Indices of the grid values nearest (in log) to 0, the exp threshold, every `step` decades and max. */
-function tickIndices(values: readonly number[], dtype: Dtype, signed: boolean): number[] {
-  const fmt = formatOf(dtype);
-  const step = dtype === 'float32' ? 10 : 100;
-  const targets = [signed ? threshold(dtype, 'overflow').rounded : -threshold(dtype, 'zero').rounded];
-  for (let k = step; k < Math.log10(fmt.max) - step / 2; k += step) targets.push(10 ** k);
-  targets.push(fmt.max);
-  const all = signed ? [...targets.map((v) => -v), 0, ...targets] : [0, ...targets];
-  const picked = new Set<number>();
-  for (const t of all) {
-    let best = -1;
-    let dist = Infinity;
-    values.forEach((v, i) => {
-      if (Math.sign(v) !== Math.sign(t)) return;
-      const d = t === 0 ? 0 : Math.abs(Math.log(Math.abs(v)) - Math.log(Math.abs(t)));
-      if (d < dist) {
-        dist = d;
-        best = i;
-      }
-    });
-    if (best >= 0) picked.add(best);
-  }
-  return [...picked].sort((a, b) => a - b);
+/** Panel size, px, and the smallest distance between two tick labels along each axis, px (x labels are at −45°). */
+const PANEL = { width: 360, height: 190 } as const;
+const LABEL_GAP = { x: 15, y: 12 } as const;
+
+/**
+ * Where value `t` sits on an axis with one step per grid value (cell i spans [i, i + 1],
+ * its value at i + 0.5): between two grid values, interpolated in log|value| (linearly
+ * across 0), so a threshold that is not a grid value still gets its place.
+ */
+export function axisPosition(values: readonly number[], t: number): number | undefined {
+  const exact = values.indexOf(t);
+  if (exact >= 0) return exact + 0.5;
+  const i = values.findIndex((v, k) => k + 1 < values.length && v < t && t < values[k + 1]);
+  if (i < 0) return undefined;
+  const a = values[i];
+  const b = values[i + 1];
+  const frac = a !== 0 && b !== 0 && Math.sign(a) === Math.sign(b) ? (Math.log(Math.abs(t)) - Math.log(Math.abs(a))) / (Math.log(Math.abs(b)) - Math.log(Math.abs(a))) : (t - a) / (b - a);
+  return i + 0.5 + frac;
 }
 
-function labelExpr(values: readonly number[], indices: readonly number[]): string {
-  return indices.reduceRight((rest, i) => `datum.value === ${i + 0.5} ? '${label(values[i])}' : ${rest}`, "''");
+export interface Tick {
+  readonly position: number;
+  readonly text: string;
+}
+
+/**
+ * Tick labels of one axis: the candidates in priority order, each kept when it lies at
+ * least `minSteps` grid steps from every tick kept before it (so labels never overlap).
+ * Offsets: 0, the exp thresholds ln(max) and ln(minSubnormal/2) (where exp(a) overflows
+ * and rounds to 0: 88.7 and −104 in float32), ±max, ±1, their negations, then every 10
+ * (float32) or 100 (float64) decades.
+ * Gaps: 0, −ln(u) (where 1 + e^−g rounds to 1), ln(minSubnormal/2) (where e^−g rounds
+ * to 0), max, 1, ln(max), 10, then the decades.
+ */
+export function axisTicks(values: readonly number[], dtype: Dtype, signed: boolean, minSteps: number): Tick[] {
+  const fmt = formatOf(dtype);
+  const at = (k: Parameters<typeof threshold>[1]) => threshold(dtype, k).rounded;
+  const step = dtype === 'float32' ? 10 : 100;
+  const decades: number[] = [];
+  for (let k = step; k < Math.log10(fmt.max) - step / 2; k += step) decades.push(10 ** k);
+  const candidates = signed
+    ? [0, at('overflow'), at('zero'), fmt.max, -fmt.max, 1, -1, -at('overflow'), -at('zero'), ...decades.flatMap((d) => [d, -d])]
+    : [0, at('absorption'), -at('zero'), fmt.max, 1, at('overflow'), 10, ...decades];
+  const kept: Tick[] = [];
+  for (const t of candidates) {
+    const position = axisPosition(values, t);
+    if (position === undefined || kept.some((k) => Math.abs(k.position - position) < minSteps)) continue;
+    kept.push({ position, text: label(t) });
+  }
+  return kept.sort((a, b) => a.position - b.position);
+}
+
+function labelExpr(ticks: readonly Tick[]): string {
+  return ticks.reduceRight((rest, t) => `datum.value === ${t.position} ? '${t.text}' : ${rest}`, "''");
 }
 
 export interface ChartInput {
@@ -155,8 +189,8 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
     });
   }
 
-  const xTicks = tickIndices(offsets, dtype, true);
-  const yTicks = tickIndices(gaps, dtype, false);
+  const xTicks = axisTicks(offsets, dtype, true, Math.ceil(LABEL_GAP.x / (PANEL.width / offsets.length)));
+  const yTicks = axisTicks(gaps, dtype, false, Math.ceil(LABEL_GAP.y / (PANEL.height / gaps.length)));
   const legend = { orient: 'top', direction: 'horizontal', columns: 6, labelLimit: 220, labelFontSize: 12, titleFontSize: 12, symbolType: 'square', symbolSize: 200 } as const;
   const palette: Readonly<Record<string, string>> = kind === 'outcome' ? OUTCOME_COLOURS : CAUSE_COLOURS;
   const domain = kind === 'outcome' ? [...OUTCOMES] : Object.keys(CAUSE_COLOURS);
@@ -179,9 +213,11 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
       row: { field: 'pipeline', type: 'nominal', sort: [...pipelines], header: { title: null, labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold' } },
       column: { field: 'panel', type: 'nominal', sort: [...PANELS], header: { title: null, labelFontSize: 13, labelFontWeight: 'bold' } },
     },
+    // Room between the panels for the rotated labels at either end of the offset axis.
+    spacing: { column: 48, row: 16 },
     spec: {
-      width: 360,
-      height: 170,
+      width: PANEL.width,
+      height: PANEL.height,
       // A stroke of the fill's colour closes the anti-aliasing seams between rectangles.
       mark: { type: 'rect', strokeWidth: 0.6 },
       encoding: {
@@ -190,7 +226,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
           type: 'quantitative',
           title: 'offset a, the largest logit (one step per grid value)',
           scale: { domain: [0, offsets.length], nice: false, zero: false },
-          axis: { values: xTicks.map((i) => i + 0.5), labelExpr: labelExpr(offsets, xTicks), labelAngle: -45, labelOverlap: false, labelFontSize: 10, grid: false },
+          axis: { values: xTicks.map((t) => t.position), labelExpr: labelExpr(xTicks), labelAngle: -45, labelOverlap: false, labelFontSize: 10, grid: false },
         },
         x2: { field: 'x2' },
         y: {
@@ -198,7 +234,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
           type: 'quantitative',
           title: 'gap g',
           scale: { domain: [0, gaps.length], nice: false, zero: false },
-          axis: { values: yTicks.map((i) => i + 0.5), labelExpr: labelExpr(gaps, yTicks), labelOverlap: false, labelFontSize: 10, grid: false },
+          axis: { values: yTicks.map((t) => t.position), labelExpr: labelExpr(yTicks), labelOverlap: false, labelFontSize: 10, grid: false },
         },
         y2: { field: 'y2' },
         color: { ...colour, title: kind, legend },

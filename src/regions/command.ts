@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Dtype } from '../float/dtype.js';
 import { runMeta } from '../report/meta.js';
+import { writeSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import type { MapFolder, MapManifest } from './files.js';
@@ -89,12 +90,14 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
   const files = await writeMapFolder(out, run.folder);
   process.stdout.write(mapDigest(run.folder));
   process.stderr.write(`map: ${run.folder.regions.length} cells, ${run.folder.boundaries.length} boundaries, ${run.oracleCalls} oracle calls (${run.boundedOutcomes} outcomes bounded without it) in ${run.seconds.toFixed(1)} s; wrote ${files.join(', ')}\n`);
+  const summary = await writeSummary(out);
+  process.stderr.write(`map: wrote ${summary} (of everything ${out} holds)\n`);
 }
 
 export function registerMap(program: Command): void {
   program
     .command('map')
-    .description('overflow/underflow region map and exact boundaries (SPEC section 5: regions.csv, boundaries.csv, one SVG per dtype)')
+    .description('overflow/underflow region map and exact boundaries (docs/reference.md section 5: regions.csv, boundaries.csv, SVGs per dtype, summary.md)')
     .option('--suite <suite>', 'suite name (suites/NAME.suite.ts) or path', 'default')
     .option('--out <dir>', 'output folder (default: reports/<suite>/)')
     .option('--shard <i/n>', 'compute only the i-th of n shares of the pipeline x dtype x panel units (combine the folders with `merge`)')

@@ -18,16 +18,21 @@ export interface AccuracyRow {
   readonly dtype: string;
   readonly cases: number;
   readonly counts: Record<string, number>;
-  readonly maxUlp: number;
+  /** Max ulps over every family; undefined when some case's ulp error is undefined (an empty max_ulp in fuzz.csv). */
+  readonly maxUlp: number | undefined;
   readonly meanBits: number;
   readonly maxBits: number;
 }
 
-/** fuzz.csv summed over families: counts add, max takes the max, mean bits weighted by cases. */
+/** Under the accuracy table when a max ulps is not defined. */
+export const NON_FINITE_NOTE =
+  '— in *max ulps*: some result is NaN, or infinite where the exact loss is finite (or finite where it is infinite), so no count of ulps covers every case (`max_ulp` is empty in `fuzz.csv`); *max bits* counts such a case as 32 bits (float32) or 64 (float64).';
+
+/** fuzz.csv summed over families: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
 export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
   const file = join(dir, 'fuzz.csv');
   if (!existsSync(file)) return undefined;
-  const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number; bitsSum: number; maxBits: number }>();
+  const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
   for (const r of readReport(file, FUZZ_COLUMNS)) {
     const v = r.values;
     const key = `${v.pipeline}|${v.dtype}`;
@@ -39,11 +44,17 @@ export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
     const cases = Number(v.cases);
     e.cases += cases;
     for (const o of OUTCOMES) e.counts[o] += Number(v[o]);
-    e.maxUlp = Math.max(e.maxUlp, Number(v.max_ulp));
+    e.maxUlp = v.max_ulp === '' || e.maxUlp === undefined ? undefined : Math.max(e.maxUlp, Number(v.max_ulp));
     e.bitsSum += Number(v.mean_bits) * cases;
     e.maxBits = Math.max(e.maxBits, Number(v.max_bits));
   }
   return [...byKey.values()].map((e) => ({ pipeline: e.pipeline, dtype: e.dtype, cases: e.cases, counts: e.counts, maxUlp: e.maxUlp, meanBits: e.cases ? e.bitsSum / e.cases : 0, maxBits: e.maxBits }));
+}
+
+/** 4 significant digits, no trailing zeros: 1.235e+9, 12, Infinity. */
+function formatUlps(u: number): string {
+  const t = u.toPrecision(4);
+  return t.includes('e') ? t.replace(/\.?0+e/, 'e') : t.replace(/\.0+$|(\.\d*?)0+$/, '$1');
 }
 
 const pct = (n: number, d: number) => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)}%`);
@@ -53,7 +64,7 @@ export function renderAccuracyTable(rows: readonly AccuracyRow[]): string {
   const rule = `|---|---|---:|${OUTCOMES.map(() => '---:').join('|')}|---:|---:|---:|`;
   const body = rows.map(
     (r) =>
-      `| ${r.pipeline} | ${r.dtype} | ${r.cases} | ${OUTCOMES.map((o) => pct(r.counts[o], r.cases)).join(' | ')} | ${r.maxUlp.toPrecision(4).replace(/\.?0+$/, '')} | ${r.meanBits.toFixed(2)} | ${r.maxBits.toFixed(2)} |`,
+      `| ${r.pipeline} | ${r.dtype} | ${r.cases} | ${OUTCOMES.map((o) => pct(r.counts[o], r.cases)).join(' | ')} | ${r.maxUlp === undefined ? '—' : formatUlps(r.maxUlp)} | ${r.meanBits.toFixed(2)} | ${r.maxBits.toFixed(2)} |`,
   );
   return [head, rule, ...body].join('\n');
 }
@@ -74,6 +85,42 @@ export function throughputByPipeline(dir: string): Map<string, { elementsPerS: n
   return new Map([...best].map(([k, v]) => [k, { elementsPerS: v.elementsPerS, shape: v.shape }]));
 }
 
+/** One panel of the accuracy-versus-speed chart, px. */
+const CHART = { width: 330, height: 300 } as const;
+
+export interface SpeedPoint {
+  readonly pipeline: string;
+  readonly dtype: string;
+  readonly maxBits: number;
+  readonly meanBits: number;
+  readonly elementsPerS: number;
+  readonly shape: string;
+}
+
+/**
+ * Groups of points of one dtype that lie within `near` px of each other on the chart
+ * (log x, linear y from 0, the panel's size): markers there overlap, so the summary
+ * names them. Single-linkage: a point joins the first group with a member near it.
+ */
+export function coincidentGroups(points: readonly SpeedPoint[], near = 14): { dtype: string; pipelines: string[] }[] {
+  const out: { dtype: string; pipelines: string[] }[] = [];
+  for (const dtype of [...new Set(points.map((p) => p.dtype))]) {
+    const mine = points.filter((p) => p.dtype === dtype);
+    const lx = mine.map((p) => Math.log(p.elementsPerS));
+    const [x0, x1] = [Math.min(...lx), Math.max(...lx)];
+    const y1 = Math.max(1, ...mine.map((p) => p.maxBits));
+    const px = mine.map((p, i) => ({ x: x1 > x0 ? ((lx[i] - x0) / (x1 - x0)) * CHART.width : 0, y: (p.maxBits / y1) * CHART.height }));
+    const groups: number[][] = [];
+    mine.forEach((_, i) => {
+      const g = groups.find((members) => members.some((j) => Math.hypot(px[i].x - px[j].x, px[i].y - px[j].y) < near));
+      if (g) g.push(i);
+      else groups.push([i]);
+    });
+    for (const g of groups) if (g.length > 1) out.push({ dtype, pipelines: g.map((i) => mine[i].pipeline) });
+  }
+  return out;
+}
+
 /**
  * The accuracy-versus-speed chart: each pipeline × dtype a point, max bits of
  * error (lower is better) against elements per second (higher is better). Writes
@@ -90,22 +137,29 @@ export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<s
   if (points.length === 0) return undefined;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Accuracy against speed: down and right is better', subtitle: metaLine(meta), subtitleFontSize: 9 },
+    title: { text: 'Accuracy against speed: down and right is better', subtitle: [metaLine(meta), 'hollow markers of distinct shapes, so points that coincide stay visible; the summary names each group of them'], subtitleFontSize: 9 },
     background: 'white',
     data: { values: points },
     facet: { column: { field: 'dtype', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
     resolve: { scale: { y: 'independent', x: 'independent' } },
+    spacing: 60,
     spec: {
-      width: 330,
-      height: 300,
-      mark: { type: 'point', filled: true, size: 110, opacity: 0.85 },
+      width: CHART.width,
+      height: CHART.height,
       encoding: {
         x: { field: 'elementsPerS', type: 'quantitative', scale: { type: 'log', nice: false, padding: 14 }, axis: { format: '.2s' }, title: 'elements per second (inline, the largest shape each pipeline ran)' },
         y: { field: 'maxBits', type: 'quantitative', scale: { zero: true, nice: true }, title: 'max bits of error, log2(1 + ulps)' },
-        color: { field: 'pipeline', type: 'nominal', title: 'pipeline', scale: { scheme: 'tableau10' }, legend: { labelLimit: 260 } },
-        shape: { field: 'pipeline', type: 'nominal', title: 'pipeline' },
-        tooltip: [{ field: 'pipeline' }, { field: 'dtype' }, { field: 'maxBits' }, { field: 'meanBits' }, { field: 'elementsPerS' }],
       },
+      layer: [
+        {
+          mark: { type: 'point', filled: false, size: 150, strokeWidth: 2, opacity: 0.95 },
+          encoding: {
+            color: { field: 'pipeline', type: 'nominal', title: 'pipeline', scale: { scheme: 'tableau10' }, legend: { labelLimit: 260, symbolStrokeWidth: 2 } },
+            shape: { field: 'pipeline', type: 'nominal', title: 'pipeline' },
+            tooltip: [{ field: 'pipeline' }, { field: 'dtype' }, { field: 'maxBits' }, { field: 'meanBits' }, { field: 'elementsPerS' }],
+          },
+        },
+      ],
     },
   };
   writeFileAtomic(join(dir, 'accuracy-vs-speed.svg'), await renderSvg(spec));
@@ -113,9 +167,11 @@ export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<s
     .slice()
     .sort((a, b) => a.maxBits - b.maxBits || b.elementsPerS - a.elementsPerS)
     .map((p) => `| ${p.pipeline} | ${p.dtype} | ${p.maxBits.toFixed(2)} | ${p.meanBits.toFixed(3)} | ${p.elementsPerS.toPrecision(3)} | ${p.shape} |`);
+  const groups = coincidentGroups(points);
   return [
     '![Accuracy against speed](accuracy-vs-speed.svg)',
     '',
+    ...(groups.length > 0 ? [`Markers that overlap on the chart: ${groups.map((g) => `${g.pipelines.join(', ')} (${g.dtype})`).join('; ')}. Their figures are in the table.`, ''] : []),
     '| pipeline | dtype | max bits | mean bits | elements/s | at (rows x classes, inline) |',
     '|---|---|---:|---:|---:|---|',
     ...rows,

@@ -1,65 +1,133 @@
 /**
- * summary.md: the run in tables and pictures, readable on its own (SPEC section 5),
- * assembled from whatever the folder holds: fuzz.csv, failures.csv, the map
- * folder, bench.csv. Each part names the seed, suite, commit and machine it came
- * from. Nothing in it depends on the time of day, so a rerun of the same commit
- * with the same seed on the same machine rewrites the same accuracy sections.
+ * summary.md: the run in tables and pictures, readable on its own (docs/reference.md
+ * section 5), assembled from whatever the folder holds: fuzz.csv, failures.csv and
+ * fuzz.json, the map folder, bench.csv. `run` and `merge` write it, and so do `fuzz`
+ * and `map` alone (of what the folder then holds). Each part names the seed, suite,
+ * commit and machine it came from (its own manifest: fuzz.json, map.json,
+ * bench.json). Nothing in it depends on the time of day, so a rerun of the same
+ * commit with the same seed on the same machine rewrites the same accuracy sections.
+ *
+ * Every command it prints runs as printed from the working directory of the
+ * process that writes it: `npx softmax-stability …`, and `--suite` as the suite's
+ * name when that finds the same file from there, else its relative path.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderBenchSection } from '../bench/section.js';
-import { hasMapOutput } from '../regions/files.js';
+import type { FuzzManifest } from '../fuzz/manifest.js';
+import { readFuzzManifest } from '../fuzz/manifest.js';
+import { replayCommand, suiteArgument } from '../fuzz/replay.js';
+import { hasMapOutput, readManifest } from '../regions/files.js';
 import { renderMapSection } from '../regions/section.js';
 import { writeFileAtomic } from '../util/write.js';
+import type { ReportRow } from './read.js';
 import { FAILURES_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
 import { readReport } from './read.js';
-import { accuracyByPipeline, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
+import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
 
 export const SUMMARY_FILE = 'summary.md';
 
-/** Up to this many counterexamples are quoted, one per pipeline × dtype, the worst first. */
-const QUOTED_FAILURES = 12;
+/** Error of a failures.csv row for ranking: undefined (empty ulp_error: NaN or one side infinite) ranks above any count. */
+function errorRank(r: ReportRow): bigint {
+  const u = r.values.ulp_error;
+  if (u === '' || u === 'Infinity') return 1n << 1100n;
+  return BigInt(u);
+}
 
-function failuresSection(dir: string, meta: RunMeta): string | undefined {
-  const file = join(dir, 'failures.csv');
-  if (!existsSync(file)) return undefined;
-  const rows = readReport(file, FAILURES_COLUMNS);
-  const byUnit = new Map<string, (typeof rows)[number]>();
+/** The worst row per pipeline × dtype (the first in file order on a tie), worst first, then in file order. */
+export function worstPerPipeline(rows: readonly ReportRow[]): ReportRow[] {
+  const byUnit = new Map<string, ReportRow>();
   for (const r of rows) {
     const key = `${r.values.pipeline}|${r.values.dtype}`;
     const before = byUnit.get(key);
-    if (before === undefined || Number(r.values.ulp_error || Infinity) > Number(before.values.ulp_error || Infinity)) byUnit.set(key, r);
+    if (before === undefined || errorRank(r) > errorRank(before)) byUnit.set(key, r);
   }
-  const out = ['## Counterexamples', '', `*${metaLine(meta)}.* ${rows.length} shrunk counterexamples in \`failures.csv\`; the worst of each pipeline × dtype:`, ''];
-  out.push('| pipeline | dtype | family | outcome | cause | ulps | loss | oracle | target | logits | replay |', '|---|---|---|---|---|--:|---|---|--:|---|---|');
+  const order = [...byUnit.values()];
+  return order.map((r, i) => ({ r, i })).sort((a, b) => (errorRank(b.r) > errorRank(a.r) ? 1 : errorRank(b.r) < errorRank(a.r) ? -1 : a.i - b.i)).map((x) => x.r);
+}
+
+function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
   const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}…` : s);
-  for (const r of [...byUnit.values()].slice(0, QUOTED_FAILURES)) {
+  const out = ['| pipeline | dtype | family | outcome | cause | ulps | loss | oracle | target | classes | logits | replay |', '|---|---|---|---|---|--:|---|---|--:|--:|---|---|'];
+  for (const r of rows) {
     const v = r.values;
-    out.push(
-      `| ${v.pipeline} | ${v.dtype} | ${v.family} | ${v.outcome} | ${v.cause} | ${v.ulp_error} | ${v.loss} | ${v.oracle_loss} | ${v.target} | \`${clip(v.logits)}\` | \`fuzz --replay ${v.seed}:${v.path} --pipeline ${v.pipeline} --dtype ${v.dtype} --suite ${meta.suite}\` |`,
-    );
+    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, suite });
+    const ulps = v.ulp_error === '' ? '— (not finite)' : v.ulp_error;
+    out.push(`| ${v.pipeline} | ${v.dtype} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
   }
+  return out;
+}
+
+/**
+ * failures.csv's rows. A file of an earlier version (SPEC's twelve columns, no `kind`) is still
+ * read, its rows taken as shrunk ones, so that `map` into an old folder still writes its summary.
+ */
+function readFailures(file: string): ReportRow[] {
+  const spec = FAILURES_COLUMNS.slice(0, FAILURES_COLUMNS.indexOf('path') + 1);
+  const header = readFileSync(file, 'utf8').split('\n', 1)[0].split(',');
+  if (header.length < FAILURES_COLUMNS.length && header.join(',') === spec.join(',')) {
+    return readReport(file, spec).map((r) => ({ ...r, values: { ...r.values, kind: 'shrunk' } }));
+  }
+  return readReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first');
+}
+
+function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | undefined): string | undefined {
+  const file = join(dir, 'failures.csv');
+  if (!existsSync(file)) return undefined;
+  const rows = readFailures(file);
+  const suite = manifest === undefined ? meta.suite : suiteArgument(manifest.suite, manifest.suiteFile);
+  const worst = worstPerPipeline(rows.filter((r) => r.values.kind === 'worst'));
+  const shrunk = worstPerPipeline(rows.filter((r) => r.values.kind === 'shrunk'));
+  const out = ['## Counterexamples', '', `*${metaLine(meta)}.*`, ''];
+  if (rows.length === 0) {
+    out.push('No failure: every case of every pipeline was `ok`.');
+    return out.join('\n');
+  }
+  out.push(
+    `\`failures.csv\` holds ${rows.length} failures: for each pipeline × dtype × family that failed, the worst case found (\`kind\` = \`worst\`, as generated) and up to \`fuzz.failures\` counterexamples shrunk to small cases with the same outcome (\`kind\` = \`shrunk\`). ` +
+      'Each command below replays its case from the folder the run was started in (it prints the logits, the loss, the oracle value, the outcome and a cases-file row for `score`).',
+    '',
+  );
+  if (worst.length > 0) out.push(`### The worst case of each pipeline × dtype (${worst.length}, worst first)`, '', ...failuresTable(worst, suite), '');
+  if (shrunk.length > 0) out.push(`### The shrunk counterexample with the largest error, per pipeline × dtype (${shrunk.length}, worst first)`, '', ...failuresTable(shrunk, suite), '');
   return out.join('\n');
 }
 
-export async function writeSummary(dir: string, meta: RunMeta): Promise<string> {
+/** The provenance of the folder's header: the caller's, else fuzz.json's, map.json's or bench.json's. */
+function folderMeta(dir: string, fuzz: FuzzManifest | undefined): RunMeta | undefined {
+  if (fuzz !== undefined) return fuzz;
+  if (hasMapOutput(dir)) return readManifest(dir);
+  const bench = join(dir, 'bench.json');
+  if (existsSync(bench)) return (JSON.parse(readFileSync(bench, 'utf8')) as { meta?: RunMeta }).meta;
+  return undefined;
+}
+
+/**
+ * Writes `dir`/summary.md from the files in `dir`. `meta` names the run (default:
+ * the folder's own manifests). Returns the file's path.
+ */
+export async function writeSummary(dir: string, meta?: RunMeta): Promise<string> {
+  const fuzz = readFuzzManifest(dir);
+  const head = meta ?? folderMeta(dir, fuzz) ?? { suite: 'unknown', seed: 0, commit: 'unknown', machine: 'unknown' };
+  const fuzzMeta: RunMeta = fuzz ?? head;
   const parts: string[] = [];
-  parts.push(`# softmax-stability: suite \`${meta.suite}\``, '');
-  parts.push(`Seed ${meta.seed}, commit ${meta.commit}, machine: ${meta.machine}.`, '');
+  parts.push(`# softmax-stability: suite \`${head.suite}\``, '');
+  parts.push(`Seed ${head.seed}, commit ${head.commit}, machine: ${head.machine}.`, '');
   parts.push(
     'Every loss is compared with the exact loss of its inputs correctly rounded to the dtype (a decimal.js oracle); `ulps` counts the values of the dtype between them, bits of error are log2(1 + ulps) (Herbie\'s measure). Outcomes: `ok` within the pipeline\'s ulp budget, `inaccurate` beyond it, `overflow` ±Infinity for a finite loss, `underflow` 0 for a non-zero loss, `nan`.',
     '',
   );
   const acc = accuracyByPipeline(dir);
   if (acc !== undefined) {
-    parts.push('## Accuracy', '', `*${metaLine(meta)}.* Fuzz campaign over every family (\`fuzz.csv\` has them one by one); share of each outcome and the error, per pipeline × dtype:`, '');
+    parts.push('## Accuracy', '', `*${metaLine(fuzzMeta)}.* Fuzz campaign over every family (\`fuzz.csv\` has them one by one); share of each outcome and the error, per pipeline × dtype:`, '');
     parts.push(renderAccuracyTable(acc), '');
+    if (acc.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE, '');
   }
-  const speed = await renderAccuracySpeed(dir, meta);
-  if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(meta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
-  const failures = failuresSection(dir, meta);
+  const speed = await renderAccuracySpeed(dir, fuzzMeta);
+  if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
+  const failures = failuresSection(dir, fuzzMeta, fuzz);
   if (failures !== undefined) parts.push(failures, '');
   if (hasMapOutput(dir)) parts.push(renderMapSection(dir), '');
   if (existsSync(join(dir, 'bench.csv')) && existsSync(join(dir, 'bench.json'))) parts.push(renderBenchSection(dir), '');

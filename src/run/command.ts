@@ -2,14 +2,12 @@
  * `softmax-stability run [--suite S] [--out DIR] [--shard i/n]` and
  * `softmax-stability merge DIR... --out DIR`.
  */
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { mergeFuzzDirs } from '../fuzz/merge.js';
 import { parseShard } from '../util/shard.js';
 import { mergeMapDirs } from '../regions/merge.js';
-import { readManifest } from '../regions/files.js';
-import { runMeta } from '../report/meta.js';
 import { writeSummary } from '../report/summary.js';
 import { loadSuite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
@@ -42,11 +40,8 @@ export async function runMergeCommand(dirs: string[], opts: { out?: string }): P
     const benches = has('bench.csv');
     if (benches.length > 1) throw new InputError(`bench.csv is in ${benches.length} folders (${benches.join(', ')}); throughput is measured by one shard, keep one`);
     for (const d of benches) for (const f of ['bench.csv', 'bench.json', 'bench.svg']) if (existsSync(join(d, f))) copyFileSync(join(d, f), join(stage, f));
-    const manifest = existsSync(join(stage, 'map.json')) ? readManifest(stage) : undefined;
-    const fuzzHeader = existsSync(join(stage, 'fuzz.csv')) ? readFileSync(join(stage, 'fuzz.csv'), 'utf8').split('\n')[1]?.split(',') : undefined;
-    const suiteName = manifest?.suite ?? 'merged';
-    const seed = manifest?.seed ?? Number(fuzzHeader?.[12] ?? 0);
-    await writeSummary(stage, { ...runMeta(suiteName, seed), ...(manifest ? { commit: manifest.commit, machine: manifest.machine } : {}) });
+    // The shards' own suite, seed, commit and machine (fuzz.json, map.json), not this process's.
+    await writeSummary(stage);
     publish(stage, out);
     process.stderr.write(`merge: combined ${folders.length} folders into ${out}/\n`);
   } finally {

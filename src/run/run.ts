@@ -99,4 +99,4 @@ export function publish(stage: string, outDir: string): void {
 }
 
 /** What a run writes: a stale one of these from an earlier run is not carried over. */
-const REPORT_FILE = /^(fuzz|failures|regions|boundaries|bench|gate)\.csv$|^(bench|map)\.json$|^summary\.md$|\.svg$/;
+const REPORT_FILE = /^(fuzz|failures|regions|boundaries|bench|gate)\.csv$|^(bench|map|fuzz)\.json$|^summary\.md$|\.svg$/;

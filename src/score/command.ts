@@ -67,7 +67,7 @@ export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
 export function registerScore(program: Command): void {
   program
     .command('score')
-    .description('run the oracle and the pipelines on a cases file (SPEC sections 3-4)')
+    .description('run the oracle and the pipelines on a cases file (docs/reference.md sections 3-4)')
     .argument('<cases>', 'cases CSV: id,dtype,target,logits')
     .option('--out <file>', 'write the scored CSV here (default: stdout)')
     .option('--pipelines <list>', 'comma-separated pipeline names, built-ins or peers (default: every built-in; "none" for only --external)')

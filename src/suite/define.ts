@@ -18,7 +18,7 @@ export type Family = (typeof FAMILIES)[number];
 export interface FuzzSettings {
   /** Families to run (default: all). */
   readonly families?: readonly Family[];
-  /** Cases per family and dtype: one number, or per family. */
+  /** Cases per family and dtype: one number (every family but vocab, which keeps its default of 2 rows unless `runs.vocab` is given), or per family (default 100; vocab 2). */
   readonly runs?: number | Partial<Record<Family, number>>;
   /** Distinct shrunk failures recorded per pipeline × dtype × family in failures.csv: one number, or per family (default 3; vocab 1). */
   readonly failures?: number | Partial<Record<Family, number>>;

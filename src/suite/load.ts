@@ -40,7 +40,18 @@ export interface Suite {
 }
 
 export const DEFAULT_SEED = 42;
-const DEFAULT_RUNS = 100;
+/**
+ * Cases per family and dtype when the suite does not say. A vocab row is 32,000 to
+ * 50,257 classes, about 4.5 s of oracle each, so vocab keeps its own small default:
+ * a number `fuzz.runs` (and `fuzz --runs N`) applies to every family but vocab, which
+ * changes only through `fuzz.runs.vocab`.
+ */
+export const DEFAULT_RUNS: Readonly<Record<Family, number>> = { ordinal: 100, offset: 100, dominant: 100, underdog: 100, spread: 100, ties: 100, subnormal: 100, vocab: 2, moderate: 100 };
+
+/** Runs per family from a suite's `fuzz.runs`: a number sets every family but vocab (DEFAULT_RUNS). */
+export function runsPerFamily(runs: number | Partial<Record<Family, number>> | undefined): Record<Family, unknown> {
+  return Object.fromEntries(FAMILIES.map((f) => [f, runs === undefined ? DEFAULT_RUNS[f] : typeof runs === 'number' ? (f === 'vocab' ? DEFAULT_RUNS.vocab : runs) : (runs[f] ?? DEFAULT_RUNS[f])])) as Record<Family, unknown>;
+}
 /** failures.csv keeps this many distinct shrunk failures per pipeline × dtype × family; a vocab row is 32k-50k logits, so 1. */
 export const DEFAULT_FAILURES: Readonly<Record<Family, number>> = { ordinal: 3, offset: 3, dominant: 3, underdog: 3, spread: 3, ties: 3, subnormal: 3, vocab: 1, moderate: 3 };
 export const DEFAULT_SHRINK: Required<ShrinkSettings> = { steps: 200, logits: 20000, attempts: 6 };
@@ -143,10 +154,11 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
   for (const [i, f] of families.entries()) {
     if (!(FAMILIES as readonly string[]).includes(f)) throw bad(`fuzz.families[${i}]`, `unknown family ${JSON.stringify(f)}; use one of ${FAMILIES.join(', ')}`);
   }
-  const runsInput = input.fuzz?.runs ?? DEFAULT_RUNS;
+  const runsInput = input.fuzz?.runs ?? {};
   const runs = {} as Record<Family, number>;
+  const given = runsPerFamily(runsInput);
   for (const f of FAMILIES) {
-    const v = typeof runsInput === 'number' ? runsInput : (runsInput[f] ?? DEFAULT_RUNS);
+    const v = given[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
       throw bad(typeof runsInput === 'number' ? 'fuzz.runs' : `fuzz.runs.${f}`, `runs ${JSON.stringify(v)} must be a whole number ≥ 1`);
     }
