@@ -5,6 +5,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeCsv } from '../report/csv.js';
+import { withOutputFolder } from '../util/publish.js';
+import { writeFileAtomic } from '../util/write.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
@@ -15,7 +17,7 @@ import { InputError } from '../util/errors.js';
 import type { CampaignResult, Shard } from './campaign.js';
 import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
-import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
+import { FAILURES_FILE, FUZZ_FILE, FUZZ_MANIFEST_FILE, fuzzManifest, fuzzManifestText } from './merge.js';
 import { formatReplay, replay } from './replay.js';
 
 export interface FuzzCommandOptions {
@@ -67,7 +69,9 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
-  await fuzzSuite(suite, resolve(opts.out ?? join('reports', suite.name)), (line) => process.stderr.write(`${line}\n`), { shard, threads });
+  const out = resolve(opts.out ?? join('reports', suite.name));
+  await withOutputFolder(out, { command: 'fuzz', parts: ['fuzz'] }, (stage) => fuzzSuite(suite, stage, (line) => process.stderr.write(`${line}\n`), { shard, threads }));
+  process.stderr.write(`fuzz: wrote ${join(out, FUZZ_FILE)}, ${FAILURES_FILE} and ${FUZZ_MANIFEST_FILE}\n`);
 }
 
 export interface FuzzSuiteOptions {
@@ -79,9 +83,9 @@ export interface FuzzSuiteOptions {
 }
 
 /**
- * Runs a loaded suite's fuzz campaign and writes fuzz.csv and failures.csv into
- * `dir` (for `run`, which shares one suite across its steps). Nothing is
- * written unless the whole campaign finished.
+ * Runs a loaded suite's fuzz campaign and writes fuzz.csv, failures.csv and
+ * fuzz.json (the manifest `merge` checks shards with) into `dir`, a staging
+ * folder (util/publish.ts). Nothing is written unless the whole campaign finished.
  */
 export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) => void, options: FuzzSuiteOptions = {}): Promise<CampaignResult> {
   const { shard } = options;
@@ -95,6 +99,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   }
   writeCsv(join(dir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
   writeCsv(join(dir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
+  writeFileAtomic(join(dir, FUZZ_MANIFEST_FILE), fuzzManifestText(fuzzManifest(suite, shard)));
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
@@ -106,7 +111,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   const width = Math.max(0, ...[...totals.keys()].map((k) => k.length));
   for (const [k, t] of totals) log(`  ${k.padEnd(width)}  ${OUTCOMES.map((o, i) => `${o} ${t[i]}`).join('  ')}`);
   log(
-    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; wrote ${join(dir, FUZZ_FILE)} (${result.fuzzRows.length} rows) and ${join(dir, FAILURES_FILE)} (${result.failureRows.length} rows)`,
+    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; ${FUZZ_FILE} ${result.fuzzRows.length} rows, ${FAILURES_FILE} ${result.failureRows.length} rows`,
   );
   return result;
 }

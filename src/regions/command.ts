@@ -1,10 +1,13 @@
 /** `softmax-stability map [--suite S] [--out DIR] [--shard i/n]` (SPEC sections 1 and 5). */
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { OUTPUT_FILES } from '../report/outputs.js';
 import type { Command } from 'commander';
 import type { Dtype } from '../float/dtype.js';
 import { runMeta } from '../report/meta.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
+import { withOutputFolder } from '../util/publish.js';
 import type { MapFolder, MapManifest } from './files.js';
 import { writeMapFolder } from './files.js';
 import { boundaryLines, straightLines, thresholdRows } from './digest.js';
@@ -85,10 +88,14 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
   process.stderr.write(
     `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
   );
-  const run = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
-  const files = await writeMapFolder(out, run.folder);
+  const run = await withOutputFolder(out, { command: 'map', parts: ['map'] }, async (stage) => {
+    const computed = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
+    await writeMapFolder(stage, computed.folder);
+    return computed;
+  });
+  const files = readdirSync(out).filter((f) => OUTPUT_FILES.map.includes(f));
   process.stdout.write(mapDigest(run.folder));
-  process.stderr.write(`map: ${run.folder.regions.length} cells, ${run.folder.boundaries.length} boundaries, ${run.oracleCalls} oracle calls (${run.boundedOutcomes} outcomes bounded without it) in ${run.seconds.toFixed(1)} s; wrote ${files.join(', ')}\n`);
+  process.stderr.write(`map: ${run.folder.regions.length} cells, ${run.folder.boundaries.length} boundaries, ${run.oracleCalls} oracle calls (${run.boundedOutcomes} outcomes bounded without it) in ${run.seconds.toFixed(1)} s; wrote ${out}/: ${files.join(', ')}\n`);
 }
 
 export function registerMap(program: Command): void {
