@@ -85,10 +85,10 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const suite = await loadSuite(opts.suite ?? 'default');
   const out = resolve(opts.out ?? `reports/${suite.name}`);
-  process.stderr.write(
-    `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
-  );
   const run = await withOutputFolder(out, { command: 'map', parts: ['map'] }, async (stage) => {
+    process.stderr.write(
+      `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
+    );
     const computed = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
     await writeMapFolder(stage, computed.folder);
     return computed;
