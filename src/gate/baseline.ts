@@ -9,10 +9,11 @@
  * for, and is only noted.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Suite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
+import { realPath } from '../util/publish.js';
 
 export const BASELINE_FILE = 'baseline.json';
 
@@ -59,14 +60,6 @@ export function baselineRecord(suite: Suite): BaselineRecord {
 
 export function baselineText(suite: Suite): string {
   return `${JSON.stringify(baselineRecord(suite), null, 2)}\n`;
-}
-
-/** The path with every existing ancestor's symlinks resolved (the path need not exist). */
-export function realPath(path: string): string {
-  const abs = resolve(path);
-  if (existsSync(abs)) return realpathSync(abs);
-  const parent = dirname(abs);
-  return parent === abs ? abs : join(realPath(parent), basename(abs));
 }
 
 /** The differences between two records' identities, as "key: baseline → current". */

@@ -17,9 +17,9 @@ import { metaLine, runMeta } from '../report/meta.js';
 import { runSuite } from '../run/run.js';
 import { loadSuite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
-import { fsReason } from '../util/publish.js';
+import { checkOutputFolder, fsReason, realPath } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
-import { BASELINE_FILE, baselineText, checkBaseline, realPath } from './baseline.js';
+import { BASELINE_FILE, baselineText, checkBaseline } from './baseline.js';
 import type { GateRow } from './compare.js';
 import { compareRuns, isFailure } from './compare.js';
 
@@ -62,6 +62,7 @@ export async function runGateCommand(opts: GateCommandOptions): Promise<number> 
   const suite = await loadSuite(opts.suite ?? 'ci');
   const base = resolve(opts.baseline ?? baselineDir(suite.name));
   const out = resolve(opts.out ?? join('reports', suite.name));
+  checkOutputFolder(out);
   if (realPath(base) === realPath(out)) {
     throw new InputError(`--out is the baseline folder (${realPath(out)}): the run would overwrite what it is compared with; give another --out`, undefined, undefined, '--out');
   }

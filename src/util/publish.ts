@@ -18,8 +18,8 @@
  * folder the user named. A staging folder left by a killed run is removed by the
  * next run that takes the lock (holding it, no other run can be using one).
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { OutputPart } from '../report/outputs.js';
 import { outputFiles } from '../report/outputs.js';
 import { InputError } from './errors.js';
@@ -45,20 +45,47 @@ export function fsReason(err: unknown): string {
   return e.code !== undefined && what[e.code] !== undefined ? `${what[e.code]} (${e.code})` : (e.message ?? String(err));
 }
 
+/** The path with every existing ancestor's symlinks resolved (the path need not exist): two names of one place compare equal. */
+export function realPath(path: string): string {
+  const abs = resolve(path);
+  if (existsSync(abs)) return realpathSync(abs);
+  const parent = dirname(abs);
+  return parent === abs ? abs : join(realPath(parent), basename(abs));
+}
+
+/**
+ * Checks, without creating anything, that `dir` is a folder or could be one: not
+ * a file, not under a file. InputError naming `dir` and the option otherwise.
+ * Returns whether it exists.
+ */
+export function checkOutputFolder(dir: string, option = '--out'): boolean {
+  let at = resolve(dir);
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        const up = dirname(at);
+        if (up === at) return false;
+        at = up;
+        continue;
+      }
+      throw new InputError(`cannot use as the output folder: ${fsReason(err)}`, dir, undefined, option);
+    }
+    if (isDir) return at === resolve(dir);
+    if (at === resolve(dir)) throw new InputError('is a file, not a folder; give a folder to write the reports into', dir, undefined, option);
+    throw new InputError(`cannot use as the output folder: a part of the path is a file, not a folder (${at})`, dir, undefined, option);
+  }
+}
+
 /**
  * Makes sure `dir` is (or can be made) a writable folder: InputError otherwise,
  * naming `dir` and the option. Returns whether it had to be created.
  */
 export function prepareOutputFolder(dir: string, option = '--out'): boolean {
-  let existed = false;
-  try {
-    existed = statSync(dir).isDirectory();
-    if (!existed) throw new InputError('is a file, not a folder; give a folder to write the reports into', dir, undefined, option);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new InputError(`cannot use as the output folder: ${fsReason(err)}`, dir, undefined, option);
-  }
+  const existed = checkOutputFolder(dir, option);
   if (!existed) {
     try {
       makeFolders(dir);
@@ -67,6 +94,31 @@ export function prepareOutputFolder(dir: string, option = '--out'): boolean {
     }
   }
   return !existed;
+}
+
+/**
+ * Checks an output FILE before any work: not a folder, not one of `inputs` (after
+ * resolving symlinks), not under a file, and a file can be created in its nearest
+ * existing folder (tried, then removed: root ignores mode bits, so asking
+ * access(2) is not enough). Creates nothing.
+ */
+export function prepareOutputFile(file: string, option = '--out', inputs: readonly string[] = []): void {
+  const abs = resolve(file);
+  for (const input of inputs) {
+    if (realPath(input) === realPath(abs)) throw new InputError(`is also the input ${input}: writing it would destroy what is being read; give another ${option}`, file, undefined, option);
+  }
+  if (existsSync(abs) && statSync(abs).isDirectory()) throw new InputError(`is a folder; give a file name for ${option}`, file, undefined, option);
+  checkOutputFolder(dirname(abs), option);
+  // Probe the nearest existing folder: nothing is created before the work is done.
+  let at = dirname(abs);
+  while (!existsSync(at)) at = dirname(at);
+  const probe = join(at, `.${basename(abs)}.${process.pid}.probe`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    rmSync(probe, { force: true });
+  } catch (err) {
+    throw new InputError(`cannot write here: ${fsReason(err)}`, file, undefined, option);
+  }
 }
 
 /**
