@@ -108,10 +108,10 @@ export function prepareOutputFile(file: string, option = '--out', inputs: readon
     if (realPath(input) === realPath(abs)) throw new InputError(`is also the input ${input}: writing it would destroy what is being read; give another ${option}`, file, undefined, option);
   }
   if (existsSync(abs) && statSync(abs).isDirectory()) throw new InputError(`is a folder; give a file name for ${option}`, file, undefined, option);
-  checkOutputFolder(dirname(abs), option);
   // Probe the nearest existing folder: nothing is created before the work is done.
   let at = dirname(abs);
-  while (!existsSync(at)) at = dirname(at);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  if (!statSync(at).isDirectory()) throw new InputError(`cannot write here: a part of the path is a file, not a folder (${at})`, file, undefined, option);
   const probe = join(at, `.${basename(abs)}.${process.pid}.probe`);
   try {
     closeSync(openSync(probe, 'wx'));
