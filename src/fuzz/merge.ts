@@ -7,11 +7,10 @@
  * families sort in their fixed order (DTYPES, FAMILIES), as campaign.ts writes
  * them. Rows of one unit keep their order (failures in run order).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DTYPES } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
-import { readReportTable } from '../report/read.js';
+import { readManifestFile, readReportTable } from '../report/read.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -60,18 +59,8 @@ export function fuzzManifestText(m: FuzzManifest): string {
 }
 
 export function readFuzzManifest(dir: string): FuzzManifest {
-  const file = join(dir, FUZZ_MANIFEST_FILE);
-  if (!existsSync(file)) throw new InputError('missing; give the output folder of a `fuzz` or `run` (made by this version; rerun it if it is older)', file);
-  let m: FuzzManifest;
-  try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as FuzzManifest;
-  } catch (err) {
-    throw new InputError(`not JSON (${(err as Error).message})`, file);
-  }
-  for (const k of ['suite', 'seed', 'shard', 'pipelines', 'units', 'runs', 'done'] as const) {
-    if (m?.[k] === undefined) throw new InputError(`no "${k}"; give a fuzz.json written by \`fuzz\``, file, undefined, k);
-  }
-  return m;
+  const required = ['suite', 'seed', 'shard', 'pipelines', 'units', 'runs', 'done'];
+  return readManifestFile<FuzzManifest>(join(dir, FUZZ_MANIFEST_FILE), required, 'give the output folder of a `fuzz` or `run` (made by this version; rerun it if it is older)', 'fuzz');
 }
 
 /** The run's identity: shards of one run agree on all of it. */
