@@ -1,11 +1,14 @@
 /**
  * `softmax-stability baseline [--suite S] [--out DIR]`: runs the suite (default `ci`)
- * into reports/baseline/<suite>/, the folder `gate` compares to; commit it.
+ * into reports/baseline/<suite>/ with baseline.json (the suite, seed and settings
+ * the rows come from: gate/baseline.ts), the folder `gate` compares to; commit it.
  *
- * `softmax-stability gate [--suite S] [--baseline DIR] [--out DIR]`: checks the
- * baseline first (a missing or corrupt one is exit 2 naming the file and line,
- * before any work), runs the suite into reports/<suite>/, compares, writes
- * gate.csv there, prints the table, appends it to $GITHUB_STEP_SUMMARY when set,
+ * `softmax-stability gate [--suite S] [--baseline DIR] [--out DIR]`: checks first,
+ * before any work, that --out is not the baseline folder, that the baseline was
+ * made from this suite's settings, and that every baseline file reads (exit 2
+ * naming the file and line otherwise); runs the suite into reports/<suite>/,
+ * compares (gate/compare.ts), publishes gate.csv with the run's reports, prints
+ * the table, appends it to $GITHUB_STEP_SUMMARY when set (a warning if it cannot),
  * and exits 1 on any regression.
  */
 import { appendFileSync } from 'node:fs';

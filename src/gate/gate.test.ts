@@ -123,12 +123,12 @@ describe('gate', () => {
       return file;
     };
     const out = join(dir, 'current');
-    const seed = runCli(['gate', '--suite', variant('seed.suite.ts', 'seed: 12'), '--baseline', baseline, '--out', out]);
+    const seed = runCli(['gate', '--suite', variant('seed.suite.mts', 'seed: 12'), '--baseline', baseline, '--out', out]);
     expect(seed.status, seed.stderr).toBe(2);
     expect(seed.stderr.trim().split('\n')).toHaveLength(1);
     expect(seed.stderr).toContain('seed 11 in the baseline, 12 now');
     expect(seed.stderr).toContain('npx softmax-stability baseline --suite');
-    const more = runCli(['gate', '--suite', variant('more.suite.ts', "pipelines: [...good.pipelines, 'stable-log-softmax']"), '--baseline', baseline, '--out', out]);
+    const more = runCli(['gate', '--suite', variant('more.suite.mts', "pipelines: [...good.pipelines, 'stable-log-softmax']"), '--baseline', baseline, '--out', out]);
     expect(more.status, more.stderr).toBe(2);
     expect(more.stderr).toContain('settings.pipelines');
     expect(existsSync(out)).toBe(false);

@@ -15,7 +15,7 @@ import { runMeta } from '../report/meta.js';
 import { writeSummary } from '../report/summary.js';
 import { loadSuite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
-import { withOutputFolder } from '../util/publish.js';
+import { realPath, withOutputFolder } from '../util/publish.js';
 import { runSuite } from './run.js';
 
 export async function runRunCommand(opts: { suite?: string; out?: string; shard?: string }): Promise<void> {
@@ -38,6 +38,7 @@ export async function runMergeCommand(dirs: string[], opts: { out?: string }): P
   const out = resolve(opts.out);
   const folders = dirs.map((d) => resolve(d));
   for (const d of folders) if (!existsSync(d)) throw new InputError('no such folder; give the output folders of the shards', d);
+  for (const d of folders) if (realPath(d) === realPath(out)) throw new InputError(`is also --out: merging into a shard's own folder would replace what is being merged; give another --out`, d, undefined, '--out');
   const has = (file: string) => folders.filter((d) => existsSync(join(d, file)));
   for (const d of folders) {
     if (!['fuzz.csv', MANIFEST_FILE, 'bench.csv'].some((f) => existsSync(join(d, f)))) {

@@ -43,7 +43,7 @@ describe('merge checks fuzz shards', () => {
     cpSync(s[0], copy, { recursive: true });
     const r = merge(s[0], copy, s[1], s[2]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`${join(copy, 'fuzz.json')}: unit float64/moderate is also in ${s[0]}`);
+    expect(r.stderr).toContain(`${join(copy, 'fuzz.json')}, field done: unit float64/offset is also in ${s[0]} (shard 1/3 given twice?)`);
   });
 
   it('shards of another seed or another suite are refused, naming the folder', () => {
@@ -52,7 +52,7 @@ describe('merge checks fuzz shards', () => {
     expect(bySeed.status).toBe(2);
     expect(bySeed.stderr).toContain(`${join(seeded, 'fuzz.json')}: another run than ${join(s[0], 'fuzz.json')} (seed 4, not 3)`);
     const dir = tempDir();
-    const renamed = join(dir, 'renamed.suite.ts');
+    const renamed = join(dir, 'renamed.suite.mts'); // .mts: ESM outside the package (a .ts there loads as CommonJS)
     writeFileSync(renamed, `import t from ${JSON.stringify(TINY3)};\nexport default { ...t, name: 'renamed' };\n`);
     const other = shard(2, [], renamed);
     const bySuite = merge(s[0], other, s[2]);
