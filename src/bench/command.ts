@@ -42,7 +42,7 @@ export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> 
   const suite = await loadSuite(opts.suite ?? 'default');
   const out = resolve(opts.out ?? `reports/${suite.name}`);
   await withOutputFolder(out, { command: 'bench', parts: ['bench'] }, (stage) => benchSuite(suite, stage, (line) => process.stderr.write(`${line}\n`)));
-  process.stderr.write(`bench: wrote ${out}/bench.csv, bench.svg, bench.json\n`);
+  process.stderr.write(`bench: wrote ${out}/: bench.csv, bench.svg, bench.json\n`);
 }
 
 export function registerBench(program: Command): void {

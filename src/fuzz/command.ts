@@ -71,7 +71,7 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
   const out = resolve(opts.out ?? join('reports', suite.name));
   await withOutputFolder(out, { command: 'fuzz', parts: ['fuzz'] }, (stage) => fuzzSuite(suite, stage, (line) => process.stderr.write(`${line}\n`), { shard, threads }));
-  process.stderr.write(`fuzz: wrote ${join(out, FUZZ_FILE)}, ${FAILURES_FILE} and ${FUZZ_MANIFEST_FILE}\n`);
+  process.stderr.write(`fuzz: published into ${out}/\n`);
 }
 
 export interface FuzzSuiteOptions {
@@ -111,7 +111,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   const width = Math.max(0, ...[...totals.keys()].map((k) => k.length));
   for (const [k, t] of totals) log(`  ${k.padEnd(width)}  ${OUTCOMES.map((o, i) => `${o} ${t[i]}`).join('  ')}`);
   log(
-    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; ${FUZZ_FILE} ${result.fuzzRows.length} rows, ${FAILURES_FILE} ${result.failureRows.length} rows`,
+    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; wrote ${FUZZ_FILE} (${result.fuzzRows.length} rows), ${FAILURES_FILE} (${result.failureRows.length} rows) and ${FUZZ_MANIFEST_FILE}`,
   );
   return result;
 }
