@@ -92,6 +92,10 @@ export function checkBaseline(dir: string, suite: Suite, defaultDir: string): st
   const cur = baselineRecord(suite);
   const diff: string[] = [];
   differences({ suite: rec.suite, seed: rec.seed, settings: rec.settings }, { suite: cur.suite, seed: cur.seed, settings: cur.settings }, '', diff);
+  if (diff.length > 0 && rec.suite !== cur.suite) {
+    const fresh = `\`npx softmax-stability baseline --suite ${suiteArg}\` writes one to ${relative(process.cwd(), defaultDir) || '.'}`;
+    throw new InputError(`a baseline of suite ${JSON.stringify(rec.suite)}, and this run is of suite ${JSON.stringify(cur.suite)}: give --baseline a baseline of ${JSON.stringify(cur.suite)} (${fresh}), or --suite the baseline's suite`, file);
+  }
   if (diff.length > 0) {
     throw new InputError(`the baseline was made from another suite or settings (${diff.slice(0, 3).join('; ')}${diff.length > 3 ? `; and ${diff.length - 3} more` : ''}); its rows are not this run's: ${refresh}`, file);
   }

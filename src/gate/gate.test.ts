@@ -131,6 +131,11 @@ describe('gate', () => {
     const more = runCli(['gate', '--suite', variant('more.suite.mts', "pipelines: [...good.pipelines, 'stable-log-softmax']"), '--baseline', baseline, '--out', out]);
     expect(more.status, more.stderr).toBe(2);
     expect(more.stderr).toContain('settings.pipelines');
+    // Another suite: the advice is to give its own baseline, never to overwrite this one.
+    const other = runCli(['gate', '--suite', variant('other.suite.mts', "name: 'other'"), '--baseline', baseline, '--out', out]);
+    expect(other.status, other.stderr).toBe(2);
+    expect(other.stderr).toContain('a baseline of suite "gate-test", and this run is of suite "other"');
+    expect(other.stderr).toContain(`writes one to ${join('reports', 'baseline', 'other')}`);
     expect(existsSync(out)).toBe(false);
   });
 
