@@ -119,13 +119,16 @@ describe('the output folder is the user\'s', () => {
 
   it('two real runs into one folder: the second is refused while the first runs, and the first still publishes', async () => {
     const dir = tempDir();
-    const first = spawn(process.execPath, [CLI, 'run', '--suite', TINY, '--out', dir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // The first run benches for at least 5 x 3 s, long after the second has loaded its suite and asked for the lock.
+    const slow = join(tempDir(), 'slow.suite.mts');
+    writeFileSync(slow, `import t from ${JSON.stringify(TINY)};\nexport default { ...t, bench: { ...t.bench, time: 3000 } };\n`);
+    const first = spawn(process.execPath, [CLI, 'run', '--suite', slow, '--out', dir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let second: ReturnType<typeof runCli> | undefined;
     const status = await new Promise<number | null>((done) => {
       first.stderr.on('data', (d: Buffer) => {
         stderr += d.toString();
-        if (second === undefined && stderr.includes('[1/3 fuzz]')) second = runCli(['fuzz', '--suite', TINY, '--out', dir]);
+        if (second === undefined && stderr.includes('[3/3 bench]')) second = runCli(['fuzz', '--suite', TINY, '--out', dir]);
       });
       first.on('exit', (code) => done(code));
     });
