@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
+import { withOutputFolder } from '../util/publish.js';
 import { InputError } from '../util/errors.js';
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
@@ -33,13 +34,15 @@ export async function benchSuite(suite: Suite, dir: string, log: (line: string) 
   }
   await writeBenchReport(dir, run);
   for (const line of benchHighlights(run.rows)) log(line);
-  log(`bench: ${run.rows.length} rows in ${run.seconds.toFixed(1)} s, load average ${run.loadBefore[0].toFixed(2)} before, ${run.loadAfter[0].toFixed(2)} after; wrote ${dir}/bench.csv, bench.svg, bench.json`);
+  log(`bench: ${run.rows.length} rows in ${run.seconds.toFixed(1)} s, load average ${run.loadBefore[0].toFixed(2)} before, ${run.loadAfter[0].toFixed(2)} after`);
   return run;
 }
 
 export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> {
   const suite = await loadSuite(opts.suite ?? 'default');
-  await benchSuite(suite, resolve(opts.out ?? `reports/${suite.name}`), (line) => process.stderr.write(`${line}\n`));
+  const out = resolve(opts.out ?? `reports/${suite.name}`);
+  await withOutputFolder(out, { command: 'bench', parts: ['bench'] }, (stage) => benchSuite(suite, stage, (line) => process.stderr.write(`${line}\n`)));
+  process.stderr.write(`bench: wrote ${out}/: bench.csv, bench.svg, bench.json\n`);
 }
 
 export function registerBench(program: Command): void {

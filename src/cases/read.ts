@@ -4,8 +4,11 @@
  * Logits are read with `parseFloat` (then `Math.fround` for float32) after a
  * strict check of the token, so "1.5abc", which parseFloat would read as 1.5, is
  * refused. `-Infinity` is a masked class; NaN, +Infinity, and a row with no
- * finite logit are refused. Rows are numbered as lines of the file: the header
- * is row 1, the first case row 2.
+ * finite logit are refused, and so is a finite logit that rounds to -Infinity
+ * (`-1e400`; float32 `-1e39`) unless written `-Infinity`. Extra fields and
+ * duplicate ids are refused. Rows are numbered by the line of the file they
+ * begin on (the header is line 1), blank lines and multi-line quoted fields
+ * counted.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -44,6 +47,8 @@ export function parseLogits(text: string, dtype: Dtype, where: (msg: string) => 
     const v = round(parseFloat(tok));
     if (Number.isNaN(v)) throw where(`logit ${i + 1} is NaN; logits must be numbers`);
     if (v === Infinity) throw where(`logit ${i + 1} is ${tok}, which is +Infinity in ${dtype}; only -Infinity (a masked class) is allowed`);
+    // SPEC 3: a finite logit that rounds to infinity is refused, negative ones too: a masked class is written -Infinity.
+    if (v === -Infinity && tok !== '-Infinity') throw where(`logit ${i + 1} is ${tok}, which rounds to -Infinity in ${dtype}; write -Infinity for a masked class, or a value within the format's range`);
     if (v !== -Infinity) finite++;
     out[i] = v;
   }
@@ -51,14 +56,24 @@ export function parseLogits(text: string, dtype: Dtype, where: (msg: string) => 
   return out;
 }
 
-export function parseCases(text: string, file: string): Case[] {
-  let records: string[][];
+/**
+ * A CSV file's records with the line each begins on (1-based): right after
+ * blank lines and for quoted fields that span lines (csv-parse's `info.lines`
+ * is the line a record ends on).
+ */
+export function parseCsvLines(text: string, file: string): { record: string[]; line: number }[] {
   try {
-    records = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+    const out = parse(text, { relax_column_count: true, skip_empty_lines: true, info: true, raw: true }) as unknown as { record: string[]; info: { lines: number }; raw: string }[];
+    return out.map((r) => ({ record: r.record, line: r.info.lines - (r.raw.replace(/^(?:\r?\n)+/, '').replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0) }));
   } catch (err) {
     const e = err as { lines?: number; message: string };
     throw new InputError(`not a valid CSV file (${e.message})`, file, e.lines);
   }
+}
+
+export function parseCases(text: string, file: string): Case[] {
+  const parsed = parseCsvLines(text, file);
+  const records = parsed.map((p) => p.record);
   if (records.length === 0) throw new InputError(`empty file; expected the header ${CASE_COLUMNS.join(',')}`, file, 1);
   const header = records[0].map((h) => h.trim());
   const index: Record<string, number> = {};
@@ -68,14 +83,21 @@ export function parseCases(text: string, file: string): Case[] {
     index[col] = i;
   }
   const cases: Case[] = [];
+  const idLine = new Map<string, number>();
   for (let r = 1; r < records.length; r++) {
     const rec = records[r];
-    const line = r + 1;
+    const line = parsed[r].line;
     const err = (field: string) => (msg: string) => new InputError(msg, file, line, field);
     for (const col of CASE_COLUMNS) {
       if (rec[index[col]] === undefined) throw err(col)(`missing column "${col}"`);
     }
+    if (rec.length > header.length) {
+      throw err(header[header.length - 1] ?? 'logits')(`${rec.length} fields, the header has ${header.length} (${header.join(',')}); separate logits by single spaces, not commas, or quote the field`);
+    }
     const id = rec[index.id];
+    const before = idLine.get(id);
+    if (before !== undefined) throw err('id')(`id ${JSON.stringify(id)} is also on line ${before}; give each case its own id (--external rows are paired by id)`);
+    idLine.set(id, line);
     const dtype = rec[index.dtype].trim();
     if (!isDtype(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; use float32 or float64`);
     const logits = parseLogits(rec[index.logits], dtype, err('logits'));

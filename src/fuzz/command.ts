@@ -5,6 +5,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeCsv } from '../report/csv.js';
+import { withOutputFolder } from '../util/publish.js';
+import { writeFileAtomic } from '../util/write.js';
 import { WorkerPool } from '../pool/pool.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
@@ -17,8 +19,8 @@ import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
-import { fuzzManifest, writeFuzzManifest } from './manifest.js';
-import { writeSummary } from '../report/summary.js';
+import { FUZZ_MANIFEST_FILE, fuzzManifest, fuzzManifestText } from './manifest.js';
+import { publishSummary } from '../report/summary.js';
 
 export interface FuzzCommandOptions {
   suite?: string;
@@ -70,9 +72,9 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
   const out = resolve(opts.out ?? join('reports', suite.name));
-  await fuzzSuite(suite, out, (line) => process.stderr.write(`${line}\n`), { shard, threads });
-  const summary = await writeSummary(out);
-  process.stderr.write(`fuzz: wrote ${summary} (of everything ${out} holds; each failing pipeline x dtype with the command that replays its worst case)\n`);
+  await withOutputFolder(out, { command: 'fuzz', parts: ['fuzz'] }, (stage) => fuzzSuite(suite, stage, (line) => process.stderr.write(`${line}\n`), { shard, threads }));
+  const summary = await publishSummary(out, 'fuzz');
+  process.stderr.write(`fuzz: published into ${out}/; wrote ${summary} (of everything ${out} holds; each failing pipeline x dtype with the command that replays its worst case)\n`);
 }
 
 export interface FuzzSuiteOptions {
@@ -84,9 +86,9 @@ export interface FuzzSuiteOptions {
 }
 
 /**
- * Runs a loaded suite's fuzz campaign and writes fuzz.csv and failures.csv into
- * `dir` (for `run`, which shares one suite across its steps). Nothing is
- * written unless the whole campaign finished.
+ * Runs a loaded suite's fuzz campaign and writes fuzz.csv, failures.csv and
+ * fuzz.json (the manifest `merge` checks shards with) into `dir`, a staging
+ * folder (util/publish.ts). Nothing is written unless the whole campaign finished.
  */
 export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) => void, options: FuzzSuiteOptions = {}): Promise<CampaignResult> {
   const { shard } = options;
@@ -102,7 +104,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   }
   writeCsv(join(dir, FUZZ_FILE), FUZZ_COLUMNS, result.fuzzRows);
   writeCsv(join(dir, FAILURES_FILE), FAILURE_COLUMNS, result.failureRows);
-  writeFuzzManifest(dir, manifest);
+  writeFileAtomic(join(dir, FUZZ_MANIFEST_FILE), fuzzManifestText(manifest));
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
@@ -114,7 +116,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   const width = Math.max(0, ...[...totals.keys()].map((k) => k.length));
   for (const [k, t] of totals) log(`  ${k.padEnd(width)}  ${OUTCOMES.map((o, i) => `${o} ${t[i]}`).join('  ')}`);
   log(
-    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; wrote ${join(dir, FUZZ_FILE)} (${result.fuzzRows.length} rows) and ${join(dir, FAILURES_FILE)} (${result.failureRows.length} rows)`,
+    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; wrote ${FUZZ_FILE} (${result.fuzzRows.length} rows), ${FAILURES_FILE} (${result.failureRows.length} rows) and ${FUZZ_MANIFEST_FILE}`,
   );
   return result;
 }

@@ -11,16 +11,16 @@
 import { join } from 'node:path';
 import { DTYPES } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
-import { readReportTable } from '../report/read.js';
+import { readManifestFile, readReportTable } from '../report/read.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS } from './campaign.js';
-import { mergeFuzzManifests, writeFuzzManifest } from './manifest.js';
+import type { FuzzManifest } from './manifest.js';
+import { checkFuzzShards, FUZZ_MANIFEST_FILE, fuzzManifestText } from './manifest.js';
 
 export const FUZZ_FILE = 'fuzz.csv';
 export const FAILURES_FILE = 'failures.csv';
-
 function readTable(file: string, columns: readonly string[]): string[][] {
   return readReportTable(file, columns, 'give the output folders of fuzz runs made with --shard');
 }
@@ -64,11 +64,12 @@ export function mergeFuzzOutputs(dirs: readonly string[]): MergedFuzz {
   return { fuzz: toCsv(FUZZ_COLUMNS, [...fuzzRows].sort(byKey)), failures: toCsv(FAILURE_COLUMNS, [...failureRows].sort(byKey)) };
 }
 
-/** Writes the merged fuzz.csv, failures.csv and fuzz.json (the shards' suite and seed) into `outDir`; all are made before any is written. */
-export function mergeFuzzDirs(dirs: readonly string[], outDir: string): void {
+/** Checks the shards, then writes the merged fuzz.csv, failures.csv and fuzz.json into `outDir`. Returns the manifest. */
+export function mergeFuzzDirs(dirs: readonly string[], outDir: string): FuzzManifest {
+  const manifest = checkFuzzShards(dirs);
   const merged = mergeFuzzOutputs(dirs);
-  const manifest = mergeFuzzManifests(dirs);
   writeFileAtomic(join(outDir, FUZZ_FILE), merged.fuzz);
   writeFileAtomic(join(outDir, FAILURES_FILE), merged.failures);
-  if (manifest !== undefined) writeFuzzManifest(outDir, manifest);
+  writeFileAtomic(join(outDir, FUZZ_MANIFEST_FILE), fuzzManifestText(manifest));
+  return manifest;
 }

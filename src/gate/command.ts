@@ -1,11 +1,14 @@
 /**
  * `softmax-stability baseline [--suite S] [--out DIR]`: runs the suite (default `ci`)
- * into reports/baseline/<suite>/, the folder `gate` compares to; commit it.
+ * into reports/baseline/<suite>/ with baseline.json (the suite, seed and settings
+ * the rows come from: gate/baseline.ts), the folder `gate` compares to; commit it.
  *
- * `softmax-stability gate [--suite S] [--baseline DIR] [--out DIR]`: checks the
- * baseline first (a missing or corrupt one is exit 2 naming the file and line,
- * before any work), runs the suite into reports/<suite>/, compares, writes
- * gate.csv there, prints the table, appends it to $GITHUB_STEP_SUMMARY when set,
+ * `softmax-stability gate [--suite S] [--baseline DIR] [--out DIR]`: checks first,
+ * before any work, that --out is not the baseline folder, that the baseline was
+ * made from this suite's settings, and that every baseline file reads (exit 2
+ * naming the file and line otherwise); runs the suite into reports/<suite>/,
+ * compares (gate/compare.ts), publishes gate.csv with the run's reports, prints
+ * the table, appends it to $GITHUB_STEP_SUMMARY when set (a warning if it cannot),
  * and exits 1 on any regression.
  */
 import { appendFileSync } from 'node:fs';
@@ -16,7 +19,10 @@ import { GATE_COLUMNS } from '../report/columns.js';
 import { metaLine, runMeta } from '../report/meta.js';
 import { runSuite } from '../run/run.js';
 import { loadSuite } from '../suite/load.js';
+import { InputError } from '../util/errors.js';
+import { checkOutputFolder, fsReason, realPath } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
+import { BASELINE_FILE, baselineText, checkBaseline } from './baseline.js';
 import type { GateRow } from './compare.js';
 import { compareRuns, isFailure } from './compare.js';
 
@@ -33,36 +39,61 @@ export function baselineDir(suiteName: string): string {
 export async function runBaselineCommand(opts: { suite?: string; out?: string }): Promise<void> {
   const suite = await loadSuite(opts.suite ?? 'ci');
   const out = resolve(opts.out ?? baselineDir(suite.name));
-  await runSuite(suite, out);
-  process.stderr.write(`baseline: wrote ${out}/; commit it so that \`gate\` compares against it\n`);
+  await runSuite(suite, out, { command: 'baseline', extraParts: ['baseline'], finish: (stage) => writeFileAtomic(join(stage, BASELINE_FILE), baselineText(suite)) });
+  process.stderr.write(`baseline: wrote ${out}/ (${BASELINE_FILE} records the suite and its settings); commit it so that \`gate\` compares against it\n`);
 }
 
-/** The gate's table: every regression and missing row, then a count of the rest. */
+/** The gate's table: every regression, missing and new row, then the counts. */
 export function gateTable(rows: readonly GateRow[]): string {
-  const bad = rows.filter(isFailure);
+  const shown = rows.filter((r) => r.status !== 'pass');
   const lines = ['| check | pipeline | dtype | metric | baseline | current | limit | status |', '|---|---|---|---|--:|--:|---|---|'];
-  for (const r of bad) lines.push(`| ${r.check} | ${r.pipeline} | ${r.dtype} | ${r.metric} | ${r.baseline} | ${r.current} | ${r.limit} | **${r.status}** |`);
-  const passed = rows.filter((r) => r.status === 'pass').length;
-  const fresh = rows.filter((r) => r.status === 'new').length;
-  lines.push('', `${bad.length} regression${bad.length === 1 ? '' : 's'}, ${passed} checks passed${fresh ? `, ${fresh} new (not in the baseline)` : ''}.`);
+  for (const r of shown) {
+    const status = isFailure(r) ? `**${r.status}**` : r.status;
+    lines.push(`| ${r.check} | ${r.pipeline} | ${r.dtype} | ${r.metric} | ${r.baseline} | ${r.current} | ${r.limit} | ${status} |`);
+  }
+  const count = (s: GateRow['status']) => rows.filter((r) => r.status === s).length;
+  const regressions = rows.filter(isFailure).length;
+  const fresh = count('new');
+  lines.push(
+    '',
+    `${regressions} regression${regressions === 1 ? '' : 's'} (${count('missing')} missing), ${count('pass')} checks passed, ${fresh} new (not in the baseline, not checked${fresh ? ': refresh the baseline to check them' : ''}).`,
+  );
   return lines.join('\n');
 }
 
 export async function runGateCommand(opts: GateCommandOptions): Promise<number> {
   const suite = await loadSuite(opts.suite ?? 'ci');
   const base = resolve(opts.baseline ?? baselineDir(suite.name));
-  // Validate the baseline before spending a minute on the run: compare it with itself.
-  compareRuns(base, base, suite.gate);
   const out = resolve(opts.out ?? join('reports', suite.name));
-  await runSuite(suite, out);
-  const rows = compareRuns(base, out, suite.gate);
-  writeFileAtomic(join(out, 'gate.csv'), toCsv(GATE_COLUMNS, rows.map((r) => [r.check, r.pipeline, r.dtype, r.metric, r.baseline, r.current, r.limit, r.status])));
+  checkOutputFolder(out);
+  if (realPath(base) === realPath(out)) {
+    throw new InputError(`--out is the baseline folder (${realPath(out)}): the run would overwrite what it is compared with; give another --out`, undefined, undefined, '--out');
+  }
+  // Check the baseline before spending a minute on the run: its settings, then every file (compared with itself).
+  const note = checkBaseline(base, suite, baselineDir(suite.name));
+  if (note !== undefined) process.stderr.write(`gate: ${note}\n`);
+  compareRuns(base, base, suite.gate);
+  let rows: GateRow[] = [];
+  await runSuite(suite, out, {
+    command: 'gate',
+    extraParts: ['gate'],
+    finish: (stage) => {
+      rows = compareRuns(base, stage, suite.gate);
+      writeFileAtomic(join(stage, 'gate.csv'), toCsv(GATE_COLUMNS, rows.map((r) => [r.check, r.pipeline, r.dtype, r.metric, r.baseline, r.current, r.limit, r.status])));
+    },
+  });
   const failed = rows.some(isFailure);
   const heading = `## softmax-stability gate: ${failed ? 'REGRESSION' : 'pass'}\n\n*${metaLine(runMeta(suite.name, suite.seed))}; baseline ${base}.*\n\n`;
   const table = `${heading}${gateTable(rows)}\n`;
   process.stdout.write(table);
   const summary = process.env.GITHUB_STEP_SUMMARY;
-  if (summary) appendFileSync(summary, `${table}\n`);
+  if (summary) {
+    try {
+      appendFileSync(summary, `${table}\n`);
+    } catch (err) {
+      process.stderr.write(`gate: warning: cannot append to GITHUB_STEP_SUMMARY ${summary}: ${fsReason(err)}; the verdict stands\n`);
+    }
+  }
   process.stderr.write(`gate: wrote ${join(out, 'gate.csv')}; ${failed ? 'regressions found (exit 1)' : 'no regression'}\n`);
   return failed ? 1 : 0;
 }

@@ -36,21 +36,60 @@ export interface GateRow {
   readonly status: GateStatus;
 }
 
-/** `repeats`: a key may recur (a boundary line can cross the same change twice); the n-th occurrence gets key#n. */
-function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[], repeats = false): Map<string, ReportRow> {
+function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[]): Map<string, ReportRow> {
   const map = new Map<string, ReportRow>();
-  const seen = new Map<string, number>();
   for (const r of rows) {
-    let key = keyColumns.map((c) => r.values[c]).join('|');
-    if (repeats) {
-      const n = (seen.get(key) ?? 0) + 1;
-      seen.set(key, n);
-      if (n > 1) key += `#${n}`;
-    }
+    const key = keyColumns.map((c) => r.values[c]).join('|');
     if (map.has(key)) throw new InputError(`duplicate row for ${keyColumns.map((c) => `${c}=${r.values[c]}`).join(', ')}`, file, r.line);
     map.set(key, r);
   }
   return map;
+}
+
+/**
+ * Pairs boundary rows by what they are: the same pipeline, dtype, panel, axis,
+ * fixed coordinate and change of outcome. A line can cross the same change more
+ * than once (ok and inaccurate alternating); such rows pair by nearness, the
+ * closest values first (distance in values of the dtype between the `last_value`s),
+ * so one edge that moved, appeared or vanished is one change, not a shift of
+ * every later occurrence. Returns both sides under shared keys: a paired row has
+ * the same key on both, an unpaired one a key of its own.
+ */
+export function pairBoundaryRows(files: { base: string; cur: string }, baseRows: ReportRow[], curRows: ReportRow[], keyColumns: readonly string[]): [Map<string, ReportRow>, Map<string, ReportRow>] {
+  const group = (rows: ReportRow[]) => {
+    const g = new Map<string, ReportRow[]>();
+    for (const r of rows) {
+      const k = keyColumns.map((c) => r.values[c]).join('|');
+      g.set(k, [...(g.get(k) ?? []), r]);
+    }
+    return g;
+  };
+  const bg = group(baseRows);
+  const cg = group(curRows);
+  const base = new Map<string, ReportRow>();
+  const cur = new Map<string, ReportRow>();
+  const position = (file: string, r: ReportRow) => ordinal(numberField(file, r, 'last_value', { special: true }) ?? 0, dtypeOf(file, r));
+  for (const k of new Set([...bg.keys(), ...cg.keys()])) {
+    const bs = bg.get(k) ?? [];
+    const cs = cg.get(k) ?? [];
+    const bp = bs.map((r) => position(files.base, r));
+    const cp = cs.map((r) => position(files.cur, r));
+    const candidates: [bigint, number, number][] = [];
+    bs.forEach((_, i) => cs.forEach((__, j) => candidates.push([bp[i] > cp[j] ? bp[i] - cp[j] : cp[j] - bp[i], i, j])));
+    candidates.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1] || x[2] - y[2]));
+    const bUsed = new Set<number>();
+    const cUsed = new Set<number>();
+    for (const [, i, j] of candidates) {
+      if (bUsed.has(i) || cUsed.has(j)) continue;
+      bUsed.add(i);
+      cUsed.add(j);
+      base.set(`${k}#${i}`, bs[i]);
+      cur.set(`${k}#${i}`, cs[j]);
+    }
+    bs.forEach((r, i) => (bUsed.has(i) ? undefined : base.set(`${k}#${i}`, r)));
+    cs.forEach((r, j) => (cUsed.has(j) ? undefined : cur.set(`${k}#new${j}`, r)));
+  }
+  return [base, cur];
 }
 
 function dtypeOf(file: string, r: ReportRow): Dtype {
@@ -153,9 +192,7 @@ function compareRegions(out: GateRow[], baseDir: string, curDir: string): void {
 function compareBoundaries(out: GateRow[], baseDir: string, curDir: string): void {
   const files = { base: join(baseDir, 'boundaries.csv'), cur: join(curDir, 'boundaries.csv') };
   const key = ['pipeline', 'dtype', 'panel', 'axis', 'fixed', 'from_outcome', 'to_outcome'];
-  // Rows run along the axis, so the n-th occurrence of a change on a line pairs with the n-th.
-  const base = keyed(files.base, readReport(files.base, BOUNDARIES_COLUMNS), key, true);
-  const cur = keyed(files.cur, readReport(files.cur, BOUNDARIES_COLUMNS), key, true);
+  const [base, cur] = pairBoundaryRows(files, readReport(files.base, BOUNDARIES_COLUMNS), readReport(files.cur, BOUNDARIES_COLUMNS), key);
   const metricOf = (r: ReportRow) => `${r.values.panel} ${r.values.axis} ${r.values.from_outcome}->${r.values.to_outcome} at ${r.values.axis === 'offset' ? 'gap' : 'offset'}=${r.values.fixed}`;
   const moved: GateRow[] = [];
   pair(moved, 'boundary', files, base, cur, metricOf, (b, c) => {

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GATE_COLUMNS } from '../report/columns.js';
@@ -81,7 +81,14 @@ describe('gate', () => {
     const missing = runCli(['gate', '--suite', GOOD, '--baseline', empty, '--out', out]);
     expect(missing.status).toBe(2);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toContain(join(empty, 'fuzz.csv'));
+    expect(missing.stderr).toContain(`${join(empty, 'baseline.json')}: missing`);
+    expect(missing.stderr).toContain(`refresh it with \`npx softmax-stability baseline --suite ${GOOD} --out `);
+    expect(existsSync(out)).toBe(false);
+    // A baseline.json alone: the first report file missing is named.
+    copyFileSync(join(baseline, 'baseline.json'), join(empty, 'baseline.json'));
+    const noFuzz = runCli(['gate', '--suite', GOOD, '--baseline', empty, '--out', out]);
+    expect(noFuzz.status).toBe(2);
+    expect(noFuzz.stderr).toContain(join(empty, 'fuzz.csv'));
     expect(existsSync(out)).toBe(false);
 
     const corrupt = join(tempDir(), 'corrupt');
@@ -92,5 +99,81 @@ describe('gate', () => {
     expect(bad.stderr).toContain(`${join(corrupt, 'fuzz.csv')}, row ${line}, field max_bits: "lots" is not a number`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(corrupt)).not.toContain('gate.csv');
+  });
+
+  it('refuses --out that is the baseline folder, by any name (a symlink too): exit 2 before any work, baseline untouched', () => {
+    const before = readFileSync(join(baseline, 'fuzz.csv'), 'utf8');
+    const link = join(tempDir(), 'link');
+    symlinkSync(baseline, link);
+    for (const out of [baseline, link, `${baseline}/.`]) {
+      const r = runCli(['gate', '--suite', GOOD, '--baseline', baseline, '--out', out]);
+      expect(r.status, out).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('--out is the baseline folder');
+    }
+    expect(readFileSync(join(baseline, 'fuzz.csv'), 'utf8')).toBe(before);
+    expect(readdirSync(baseline)).not.toContain('gate.csv');
+  });
+
+  it('refuses a baseline of another seed or with other pipelines: exit 2 naming the difference and how to refresh, before any work', () => {
+    const dir = tempDir();
+    const variant = (name: string, body: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, `import good from ${JSON.stringify(resolve(GOOD))};\nexport default { ...good, ${body} };\n`);
+      return file;
+    };
+    const out = join(dir, 'current');
+    const seed = runCli(['gate', '--suite', variant('seed.suite.mts', 'seed: 12'), '--baseline', baseline, '--out', out]);
+    expect(seed.status, seed.stderr).toBe(2);
+    expect(seed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(seed.stderr).toContain('seed 11 in the baseline, 12 now');
+    expect(seed.stderr).toContain('npx softmax-stability baseline --suite');
+    const more = runCli(['gate', '--suite', variant('more.suite.mts', "pipelines: [...good.pipelines, 'stable-log-softmax']"), '--baseline', baseline, '--out', out]);
+    expect(more.status, more.stderr).toBe(2);
+    expect(more.stderr).toContain('settings.pipelines');
+    // Another suite: the advice is to give its own baseline, never to overwrite this one.
+    const other = runCli(['gate', '--suite', variant('other.suite.mts', "name: 'other'"), '--baseline', baseline, '--out', out]);
+    expect(other.status, other.stderr).toBe(2);
+    expect(other.stderr).toContain('a baseline of suite "gate-test", and this run is of suite "other"');
+    expect(other.stderr).toContain(`writes one to ${join('reports', 'baseline', 'other')}`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rows the baseline lacks are shown as `new` (table and count); an unwritable GITHUB_STEP_SUMMARY warns and keeps the verdict', () => {
+    const edited = join(tempDir(), 'edited');
+    for (const f of readdirSync(baseline)) copyFileSync(join(baseline, f), join(mkdirp(edited), f));
+    const fuzz = join(edited, 'fuzz.csv');
+    const lines = readFileSync(fuzz, 'utf8').split('\n');
+    const dropped = lines.findIndex((l) => l.startsWith('candidate,float64,moderate,'));
+    expect(dropped).toBeGreaterThan(0);
+    writeFileSync(fuzz, lines.filter((_, i) => i !== dropped).join('\n'));
+    const blocker = join(tempDir(), 'a-file');
+    writeFileSync(blocker, '');
+    const out = join(tempDir(), 'current');
+    const r = runCli(['gate', '--suite', GOOD, '--baseline', edited, '--out', out], { env: { GITHUB_STEP_SUMMARY: join(blocker, 'summary.md') } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('softmax-stability gate: pass');
+    expect(r.stdout).toMatch(/\| accuracy \| candidate \| float64 \| fuzz\[moderate\] \| absent \| present \| {2}\| new \|/);
+    expect(r.stdout).toContain('1 new (not in the baseline, not checked: refresh the baseline to check them)');
+    expect(r.stderr).toContain('gate: warning: cannot append to GITHUB_STEP_SUMMARY');
+  });
+});
+
+function mkdirp(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+describe('gate reads back everything baseline writes', () => {
+  it('a unit with no defined ulp distance (every case NaN: max_ulp empty) passes baseline then gate', () => {
+    const NAN = 'src/gate/fixtures/nan-unit.suite.ts';
+    const base = join(tempDir(), 'baseline');
+    const b = runCli(['baseline', '--suite', NAN, '--out', base]);
+    expect(b.status, b.stderr).toBe(0);
+    const rows = parse(readFileSync(join(base, 'fuzz.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.find((x) => x.family === 'spread')).toMatchObject({ nan: '6', max_ulp: '' });
+    const g = runCli(['gate', '--suite', NAN, '--baseline', base, '--out', join(tempDir(), 'current')]);
+    expect(g.status, g.stderr).toBe(0);
+    expect(g.stdout).toContain('0 regressions');
   });
 });

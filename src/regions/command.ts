@@ -1,11 +1,14 @@
 /** `softmax-stability map [--suite S] [--out DIR] [--shard i/n]` (SPEC sections 1 and 5). */
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { OUTPUT_FILES } from '../report/outputs.js';
 import type { Command } from 'commander';
 import type { Dtype } from '../float/dtype.js';
 import { runMeta } from '../report/meta.js';
-import { writeSummary } from '../report/summary.js';
+import { publishSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
+import { withOutputFolder } from '../util/publish.js';
 import type { MapFolder, MapManifest } from './files.js';
 import { writeMapFolder } from './files.js';
 import { boundaryLines, straightLines, thresholdRows } from './digest.js';
@@ -83,14 +86,18 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const suite = await loadSuite(opts.suite ?? 'default');
   const out = resolve(opts.out ?? `reports/${suite.name}`);
-  process.stderr.write(
-    `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
-  );
-  const run = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
-  const files = await writeMapFolder(out, run.folder);
+  const run = await withOutputFolder(out, { command: 'map', parts: ['map'] }, async (stage) => {
+    process.stderr.write(
+      `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
+    );
+    const computed = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
+    await writeMapFolder(stage, computed.folder);
+    return computed;
+  });
+  const files = readdirSync(out).filter((f) => OUTPUT_FILES.map.includes(f));
   process.stdout.write(mapDigest(run.folder));
-  process.stderr.write(`map: ${run.folder.regions.length} cells, ${run.folder.boundaries.length} boundaries, ${run.oracleCalls} oracle calls (${run.boundedOutcomes} outcomes bounded without it) in ${run.seconds.toFixed(1)} s; wrote ${files.join(', ')}\n`);
-  const summary = await writeSummary(out);
+  process.stderr.write(`map: ${run.folder.regions.length} cells, ${run.folder.boundaries.length} boundaries, ${run.oracleCalls} oracle calls (${run.boundedOutcomes} outcomes bounded without it) in ${run.seconds.toFixed(1)} s; wrote ${out}/: ${files.join(', ')}\n`);
+  const summary = await publishSummary(out, 'map');
   process.stderr.write(`map: wrote ${summary} (of everything ${out} holds)\n`);
 }
 

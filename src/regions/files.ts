@@ -4,13 +4,12 @@
  * units the CSVs hold, so that shards can be merged and the summary section
  * written from the folder alone.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
-import { readReportTable } from '../report/read.js';
+import { readManifestFile, readReportTable } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
-import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
 import { chartFileName, renderMapChart } from './chart.js';
 import type { Panel } from './grid.js';
@@ -73,18 +72,8 @@ function readCsvRows(file: string, columns: readonly string[]): string[][] {
 }
 
 export function readManifest(dir: string): MapManifest {
-  const file = join(dir, MANIFEST_FILE);
-  if (!existsSync(file)) throw new InputError('missing; give the output folder of a `map` run', file);
-  let m: MapManifest;
-  try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as MapManifest;
-  } catch (err) {
-    throw new InputError(`not JSON (${(err as Error).message})`, file);
-  }
-  for (const k of ['suite', 'shard', 'units', 'done', 'dtypes', 'pipelines', 'grid'] as const) {
-    if (m[k] === undefined) throw new InputError(`no "${k}"; give a map.json written by \`map\``, file, undefined, k);
-  }
-  return m;
+  const required = ['suite', 'shard', 'units', 'done', 'dtypes', 'pipelines', 'grid'];
+  return readManifestFile<MapManifest>(join(dir, MANIFEST_FILE), required, 'give the output folder of a `map` run', 'map');
 }
 
 export function readMapFolder(dir: string): MapFolder {

@@ -3,7 +3,7 @@
  * header must hold the SPEC columns in order; every complaint names the file,
  * the line and the column.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
 
@@ -63,4 +63,23 @@ export function numberField(file: string, row: ReportRow, column: string, opts: 
     throw new InputError(`${JSON.stringify(text)} is not a number`, file, row.line, column);
   }
   return v;
+}
+
+/**
+ * A JSON manifest the harness wrote (map.json, fuzz.json): InputError naming the
+ * file when it is missing (`missing` says what to give instead), not JSON, or
+ * lacks one of the `required` keys (`writer` names the command that writes it).
+ */
+export function readManifestFile<T>(file: string, required: readonly string[], missing: string, writer: string): T {
+  if (!existsSync(file)) throw new InputError(`missing; ${missing}`, file);
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new InputError(`not JSON (${(err as Error).message})`, file);
+  }
+  for (const k of required) {
+    if (m === null || typeof m !== 'object' || m[k] === undefined) throw new InputError(`no "${k}"; give a ${file.replace(/^.*[\\/]/, '')} written by \`${writer}\``, file, undefined, k);
+  }
+  return m as T;
 }

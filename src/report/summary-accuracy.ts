@@ -126,7 +126,7 @@ export function coincidentGroups(points: readonly SpeedPoint[], near = 14): { dt
  * error (lower is better) against elements per second (higher is better). Writes
  * `accuracy-vs-speed.svg` and returns its markdown, or undefined without both inputs.
  */
-export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<string | undefined> {
+export async function renderAccuracySpeed(dir: string, meta: RunMeta, into: string = dir): Promise<string | undefined> {
   const acc = accuracyByPipeline(dir);
   const speed = throughputByPipeline(dir);
   if (acc === undefined || speed === undefined) return undefined;
@@ -162,7 +162,7 @@ export async function renderAccuracySpeed(dir: string, meta: RunMeta): Promise<s
       ],
     },
   };
-  writeFileAtomic(join(dir, 'accuracy-vs-speed.svg'), await renderSvg(spec));
+  writeFileAtomic(join(into, 'accuracy-vs-speed.svg'), await renderSvg(spec));
   const rows = points
     .slice()
     .sort((a, b) => a.maxBits - b.maxBits || b.elementsPerS - a.elementsPerS)

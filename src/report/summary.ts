@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { renderBenchSection } from '../bench/section.js';
 import type { FuzzManifest } from '../fuzz/manifest.js';
 import { readFuzzManifest } from '../fuzz/manifest.js';
+import { withOutputFolder } from '../util/publish.js';
 import { replayCommand, suiteArgument } from '../fuzz/replay.js';
 import { hasMapOutput, readManifest } from '../regions/files.js';
 import { renderMapSection } from '../regions/section.js';
@@ -108,7 +109,7 @@ function folderMeta(dir: string, fuzz: FuzzManifest | undefined): RunMeta | unde
  * Writes `dir`/summary.md from the files in `dir`. `meta` names the run (default:
  * the folder's own manifests). Returns the file's path.
  */
-export async function writeSummary(dir: string, meta?: RunMeta): Promise<string> {
+export async function writeSummary(dir: string, meta?: RunMeta, into: string = dir): Promise<string> {
   const fuzz = readFuzzManifest(dir);
   const head = meta ?? folderMeta(dir, fuzz) ?? { suite: 'unknown', seed: 0, commit: 'unknown', machine: 'unknown' };
   const fuzzMeta: RunMeta = fuzz ?? head;
@@ -125,14 +126,23 @@ export async function writeSummary(dir: string, meta?: RunMeta): Promise<string>
     parts.push(renderAccuracyTable(acc), '');
     if (acc.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE, '');
   }
-  const speed = await renderAccuracySpeed(dir, fuzzMeta);
+  const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
   const failures = failuresSection(dir, fuzzMeta, fuzz);
   if (failures !== undefined) parts.push(failures, '');
   if (hasMapOutput(dir)) parts.push(renderMapSection(dir), '');
   if (existsSync(join(dir, 'bench.csv')) && existsSync(join(dir, 'bench.json'))) parts.push(renderBenchSection(dir), '');
   const text = `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
-  const file = join(dir, SUMMARY_FILE);
-  writeFileAtomic(file, text);
-  return file;
+  writeFileAtomic(join(into, SUMMARY_FILE), text);
+  return join(dir, SUMMARY_FILE);
+}
+
+/**
+ * Rewrites summary.md (and its picture) of the folder `dir` from everything it
+ * holds, published like any report (staged, then renamed in, under the folder's
+ * lock). `fuzz` and `map` call it after publishing their own files: the summary
+ * is a view of the folder, so it follows them.
+ */
+export async function publishSummary(dir: string, command: string): Promise<string> {
+  return withOutputFolder(dir, { command, parts: ['summary'] }, (stage) => writeSummary(dir, undefined, stage));
 }

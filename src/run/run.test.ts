@@ -24,7 +24,8 @@ describe('run', () => {
     expect(summary).toMatch(/Seed 11, commit [0-9a-f]{7,}/);
     for (const section of ['## Accuracy', '## Which pipeline to pick', '## Region maps', '## Throughput']) expect(summary).toContain(section);
     for (const svg of summary.matchAll(/!\[[^\]]*\]\(([^)]+\.svg)\)/g)) expect(files).toContain(svg[1]);
-    expect(readdirSync(join(out, '..')).filter((f) => f.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(join(out, '..'))).toEqual(['run']);
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('merging --shard 1/2 and --shard 2/2 gives the files of one unsharded run', () => {
@@ -62,6 +63,7 @@ describe('run', () => {
     expect(status).toBe(130);
     expect(stderr).toContain('keeps the previous reports');
     expect(digest(out)).toEqual(before);
-    expect(readdirSync(join(out, '..')).filter((f) => f.includes('.partial-'))).toEqual([]);
+    // digest lists hidden files too: no staging folder or lock is left behind.
+    expect(readdirSync(join(out, '..'))).toEqual(['run']);
   });
 });

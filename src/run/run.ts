@@ -1,22 +1,23 @@
 /**
  * `run`: fuzz, map and bench of one suite into one folder, then summary.md.
  *
- * Everything is written into a staging folder beside the output folder, and the
- * output folder is replaced by it only when every phase has finished: an
- * interrupted run (Ctrl-C, a crash, a refused input) leaves the previous reports
- * as they were. A worker that dies ends its phase with an error, not a hang
- * (the pools report crashes).
+ * Everything is written into a staging folder and published only when every
+ * phase has finished (util/publish.ts): an interrupted run (Ctrl-C, a crash, a
+ * refused input) leaves the previous reports as they were, and the folder and
+ * the user's other files in it are never touched. A worker that dies ends its
+ * phase with an error, not a hang (the pools report crashes).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { benchSuite } from '../bench/command.js';
 import type { Shard } from '../util/shard.js';
 import { fuzzSuite } from '../fuzz/command.js';
 import { computeMap } from '../regions/command.js';
 import { writeMapFolder } from '../regions/files.js';
 import { runMeta } from '../report/meta.js';
+import type { OutputPart } from '../report/outputs.js';
+import { RUN_PARTS } from '../report/outputs.js';
 import { writeSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
+import { withOutputFolder } from '../util/publish.js';
 
 export type Phase = 'fuzz' | 'map' | 'bench';
 export const PHASES: readonly Phase[] = ['fuzz', 'map', 'bench'];
@@ -24,24 +25,22 @@ export const PHASES: readonly Phase[] = ['fuzz', 'map', 'bench'];
 export interface RunSuiteOptions {
   readonly shard?: Shard;
   readonly log?: (line: string) => void;
+  /** The command, for the lock (default "run"). */
+  readonly command?: string;
+  /** Further parts published with the run's (gate.csv, baseline.json), written by `finish`. */
+  readonly extraParts?: readonly OutputPart[];
+  /** Called with the staging folder once the run's reports are in it, before publication. */
+  readonly finish?: (stage: string) => Promise<void> | void;
 }
 
-/** Runs every phase of `suite` and publishes the folder `outDir` whole. Returns the seconds per phase. */
+/** Runs every phase of `suite` and publishes its reports into `outDir` together. Returns the seconds per phase. */
 export async function runSuite(suite: Suite, outDir: string, options: RunSuiteOptions = {}): Promise<Record<Phase, number>> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { shard } = options;
-  mkdirSync(dirname(outDir), { recursive: true });
-  const stage = stagingDir(outDir);
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(stage, { recursive: true, force: true });
-    process.stderr.write(`softmax-stability: interrupted (${signal}); ${outDir} keeps the previous reports\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const parts = [...RUN_PARTS, ...(options.extraParts ?? [])];
   const seconds: Record<Phase, number> = { fuzz: 0, map: 0, bench: 0 };
   const phaseLog = (i: number, phase: Phase) => (line: string) => log(`[${i + 1}/${PHASES.length} ${phase}] ${line}`);
-  try {
+  await withOutputFolder(outDir, { command: options.command ?? 'run', parts }, async (stage) => {
     let t = performance.now();
     await fuzzSuite(suite, stage, phaseLog(0, 'fuzz'), { shard });
     seconds.fuzz = (performance.now() - t) / 1000;
@@ -61,42 +60,8 @@ export async function runSuite(suite: Suite, outDir: string, options: RunSuiteOp
     seconds.bench = (performance.now() - t) / 1000;
 
     await writeSummary(stage, runMeta(suite.name, suite.seed));
-    publish(stage, outDir);
-    log(`run: fuzz ${seconds.fuzz.toFixed(1)} s, map ${seconds.map.toFixed(1)} s, bench ${seconds.bench.toFixed(1)} s; wrote ${outDir}/ (summary.md)`);
-    return seconds;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    rmSync(stage, { recursive: true, force: true });
-  }
+    await options.finish?.(stage);
+  });
+  log(`run: fuzz ${seconds.fuzz.toFixed(1)} s, map ${seconds.map.toFixed(1)} s, bench ${seconds.bench.toFixed(1)} s; wrote ${outDir}/ (summary.md)`);
+  return seconds;
 }
-
-/** A new empty folder beside `outDir`, with the permissions of an ordinary folder (mkdtemp gives 0700). */
-export function stagingDir(outDir: string): string {
-  const stage = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
-  chmodSync(stage, 0o777 & ~process.umask());
-  return stage;
-}
-
-/**
- * Replaces `outDir` by `stage`: the old folder is renamed aside, the new one
- * renamed in, the old one removed. Each rename is atomic; files in the old folder
- * that are not reports of a run (anything else a user keeps there) move over.
- */
-export function publish(stage: string, outDir: string): void {
-  if (!existsSync(outDir)) {
-    renameSync(stage, outDir);
-    return;
-  }
-  const fresh = new Set(readdirSync(stage));
-  for (const name of readdirSync(outDir)) {
-    if (!fresh.has(name) && !REPORT_FILE.test(name)) renameSync(join(outDir, name), join(stage, name));
-  }
-  const old = `${stage}.old`;
-  renameSync(outDir, old);
-  renameSync(stage, outDir);
-  rmSync(old, { recursive: true, force: true });
-}
-
-/** What a run writes: a stale one of these from an earlier run is not carried over. */
-const REPORT_FILE = /^(fuzz|failures|regions|boundaries|bench|gate)\.csv$|^(bench|map|fuzz)\.json$|^summary\.md$|\.svg$/;

@@ -6,6 +6,7 @@ import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { toCsv } from '../report/csv.js';
 import { InputError } from '../util/errors.js';
+import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
 import { readExternal } from './external.js';
 import { DEFAULT_BUDGET } from './outcome.js';
@@ -49,6 +50,7 @@ export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
   // Every built-in by default; the peers (tfjs, onnxruntime when installed) by name.
   const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
   const budget = parseBudget(opts.budget);
+  if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.external !== undefined ? [opts.external] : [])]);
   const cases = readCases(casesFile);
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
   const started = performance.now();

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,10 @@ describe('bad input is refused: exit 2, one line naming the row and field, nothi
     ['float32 overflow on reading', 'x,float32,0,1e39 1\n', /row 2, field logits: logit 1 is 1e39, which is \+Infinity in float32/],
     ['all masked', 'x,float64,0,-Infinity -Infinity\n', /row 2, field logits: every logit is -Infinity/],
     ['negative target', 'x,float32,-1,1 2\n', /row 2, field target/],
+    ['extra field (a comma between logits)', 'x,float64,0,1.5,2.5\n', /row 2, field logits: 5 fields, the header has 4/],
+    ['duplicate id', 'ok,float64,0,1 2\n', /row 2, field id: id "ok" is also on line 2; give each case its own id/],
+    ['float64 logit rounding to -Infinity', 'x,float64,0,-1e400 1\n', /row 2, field logits: logit 1 is -1e400, which rounds to -Infinity in float64; write -Infinity/],
+    ['float32 logit rounding to -Infinity', 'x,float32,0,1 -1e39\n', /row 2, field logits: logit 2 is -1e39, which rounds to -Infinity in float32/],
   ];
   for (const [name, row, message] of bad) {
     it(name, () => {
@@ -105,5 +109,34 @@ describe('bad input is refused: exit 2, one line naming the row and field, nothi
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/field --pipelines: unknown pipeline "softmax-ish"; choose from naive-softmax/);
     expect(runCli(['score', 'fixtures/mpmath/cases.csv', '--budget', 'four']).status).toBe(2);
+  });
+
+  it('names the line a bad row begins on: after blank lines and quoted fields that span lines', () => {
+    const head = 'id,dtype,target,logits\n\n\na,float64,0,1 2\n"b\nmulti",float64,0,1\n\n';
+    expect(() => parseCases(`${head}c,float64,0,abc\n`, 'f.csv')).toThrow(/^f\.csv, row 8, field logits: logit 1 is "abc"/);
+    expect(() => parseCases(`${head}"d\ne",float64,3,1\n`, 'f.csv')).toThrow(/^f\.csv, row 8, field target/);
+    expect(parseCases(`${head}c,float64,0,-Infinity 1\n`, 'f.csv').map((c) => c.line)).toEqual([4, 5, 8]);
+  });
+
+  it('--out is checked before any work: a folder, a path under a file, or the cases file itself (by any name) is exit 2 with one line', () => {
+    const dir = tempDir();
+    const cases = join(dir, 'cases.csv');
+    const text = 'id,dtype,target,logits\na,float64,0,1 2\n';
+    writeFileSync(cases, text);
+    symlinkSync(cases, join(dir, 'link.csv'));
+    for (const [out, message] of [
+      [dir, `${dir}, field --out: is a folder`],
+      [join(cases, 'scored.csv'), 'field --out: cannot write here: a part of the path is a file'],
+      [cases, 'is also the input'],
+      [join(dir, 'link.csv'), 'is also the input'],
+      ['/proc/softmax-stability-test/scored.csv', 'field --out: cannot write here'],
+    ]) {
+      const r = runCli(['score', cases, '--out', out]);
+      expect(r.status, out).toBe(2);
+      expect(r.stderr.trim().split('\n'), out).toHaveLength(1);
+      expect(r.stderr, out).toContain(message);
+    }
+    expect(readFileSync(cases, 'utf8')).toBe(text);
+    expect(readdirSync(dir).sort()).toEqual(['cases.csv', 'link.csv']);
   });
 });
