@@ -6,6 +6,7 @@
  * suite and seed and prints replay commands that find the suite; `merge`
  * checks that its folders are the shards of one run, each unit in exactly one.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunMeta } from '../report/meta.js';
 import { runMeta } from '../report/meta.js';
@@ -55,6 +56,11 @@ export function fuzzManifestText(m: FuzzManifest): string {
 export function readFuzzManifest(dir: string): FuzzManifest {
   const required = ['suite', 'suiteFile', 'seed', 'commit', 'machine', 'shard', 'pipelines', 'units', 'runs', 'done'];
   return readManifestFile<FuzzManifest>(join(dir, FUZZ_MANIFEST_FILE), required, 'give the output folder of a `fuzz` or `run` (made by this version; rerun it if it is older)', 'fuzz');
+}
+
+/** The folder's fuzz.json, or undefined where it has none (no fuzz run, or one written before fuzz.json existed). */
+export function readFuzzManifestIfAny(dir: string): FuzzManifest | undefined {
+  return existsSync(join(dir, FUZZ_MANIFEST_FILE)) ? readFuzzManifest(dir) : undefined;
 }
 
 /** The run's identity: shards of one run agree on all of it. */

@@ -31,7 +31,7 @@ const SPECIAL: Files = {
     ['p', 'float64', 'offset', '6', '1', '0', '5', '0', '0', 'Infinity', '64', '64', '925575553'],
     ['p', 'float32', 'ordinal', '6', '1', '5', '0', '0', '0', '18014398509481985', '20.1', '32', '925575554'],
   ],
-  failures: [['p', 'float64', 'spread', 'nan', 'inf-minus-inf', '', 'NaN', '-0', '0', '-Infinity 1.5 -0 1e308', '925575572', '3:0']],
+  failures: [['p', 'float64', 'spread', 'nan', 'inf-minus-inf', '', 'NaN', '-0', '0', '-Infinity 1.5 -0 1e308', '925575572', '3:0', 'float64', 'loss', '', 'shrunk']],
   regions: [
     ['p', 'float64', 'target-max', '-0', '0', 'ok', '', '0'],
     ['p', 'float64', 'target-max', '-1.7976931348623157e+308', 'Infinity', 'nan', 'inf-minus-inf', ''],

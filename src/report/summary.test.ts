@@ -175,7 +175,7 @@ describe('summary.md', () => {
 
   it('merge refuses shards of different runs (another seed): exit 2 naming fuzz.json and the field, nothing written', () => {
     expect(runs.mixed.status).toBe(2);
-    expect(runs.mixed.stderr).toMatch(/odd\/fuzz\.json, field seed: seed 6, but .*s1\/fuzz\.json has 5; merge the shards of one run/);
+    expect(runs.mixed.stderr).toMatch(/odd\/fuzz\.json: another run than .*s1\/fuzz\.json \(seed 6, not 5\); merge the shards of one run/);
   });
 });
 

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderBenchSection } from '../bench/section.js';
 import type { FuzzManifest } from '../fuzz/manifest.js';
-import { readFuzzManifest } from '../fuzz/manifest.js';
+import { readFuzzManifestIfAny } from '../fuzz/manifest.js';
 import { withOutputFolder } from '../util/publish.js';
 import { replayCommand, suiteArgument } from '../fuzz/replay.js';
 import { hasMapOutput, readManifest } from '../regions/files.js';
@@ -110,7 +110,7 @@ function folderMeta(dir: string, fuzz: FuzzManifest | undefined): RunMeta | unde
  * the folder's own manifests). Returns the file's path.
  */
 export async function writeSummary(dir: string, meta?: RunMeta, into: string = dir): Promise<string> {
-  const fuzz = readFuzzManifest(dir);
+  const fuzz = readFuzzManifestIfAny(dir);
   const head = meta ?? folderMeta(dir, fuzz) ?? { suite: 'unknown', seed: 0, commit: 'unknown', machine: 'unknown' };
   const fuzzMeta: RunMeta = fuzz ?? head;
   const parts: string[] = [];

@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BENCH_COLUMNS } from '../report/columns.js';
+import { toCsv } from '../report/csv.js';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_FILES, RUN_PARTS, outputFiles } from '../report/outputs.js';
 import { CLI, ROOT, runCli, tempDir } from '../testing/cli.js';
@@ -57,17 +59,22 @@ describe('the output folder is the user\'s', () => {
     expect(readdirSync(root).sort()).toEqual(['link', 'target']);
   });
 
-  it('a report of a part this run did not write is removed (map-float32.svg after a float64-only run); fuzz alone leaves summary.md and bench files alone', () => {
+  it('a report of a part this run did not write is removed (map-float32.svg after a float64-only run); fuzz alone leaves the bench files alone and rewrites summary.md from the folder', () => {
     const dir = tempDir();
-    for (const f of ['map-float32.svg', 'summary.md', 'bench.csv']) writeFileSync(join(dir, f), 'old\n');
+    for (const f of ['map-float32.svg', 'summary.md']) writeFileSync(join(dir, f), 'old\n');
+    const benchCsv = toCsv(BENCH_COLUMNS, []); // an earlier bench's file (no rows): the summary reads it
+    writeFileSync(join(dir, 'bench.csv'), benchCsv);
     const fuzz = runCli(['fuzz', '--suite', TINY, '--out', dir]);
     expect(fuzz.status, fuzz.stderr).toBe(0);
-    for (const f of ['map-float32.svg', 'summary.md', 'bench.csv']) expect(readFileSync(join(dir, f), 'utf8')).toBe('old\n');
+    expect(readFileSync(join(dir, 'map-float32.svg'), 'utf8')).toBe('old\n');
+    expect(readFileSync(join(dir, 'bench.csv'), 'utf8')).toBe(benchCsv);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('## Accuracy');
     expect(readdirSync(dir)).toContain('fuzz.json');
     const map = runCli(['map', '--suite', TINY, '--out', dir]);
     expect(map.status, map.stderr).toBe(0);
     expect(existsSync(join(dir, 'map-float32.svg'))).toBe(false);
-    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toBe('old\n');
+    expect(readFileSync(join(dir, 'bench.csv'), 'utf8')).toBe(benchCsv);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('## Accuracy');
     expect(hidden(dir)).toEqual([]);
   });
 
