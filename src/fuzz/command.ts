@@ -12,6 +12,7 @@ import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
+import { beat } from '../supervise/heartbeat.js';
 import type { CampaignResult, Shard } from './campaign.js';
 import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
@@ -85,6 +86,7 @@ export interface FuzzSuiteOptions {
  */
 export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) => void, options: FuzzSuiteOptions = {}): Promise<CampaignResult> {
   const { shard } = options;
+  beat({ phase: 'fuzz' });
   const pool = options.pool ?? new WorkerPool({ threads: options.threads });
   let result: CampaignResult;
   try {

@@ -17,6 +17,7 @@ import { writeMapFolder } from '../regions/files.js';
 import { runMeta } from '../report/meta.js';
 import { writeSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
+import { announceStaging } from '../supervise/heartbeat.js';
 
 export type Phase = 'fuzz' | 'map' | 'bench';
 export const PHASES: readonly Phase[] = ['fuzz', 'map', 'bench'];
@@ -75,6 +76,7 @@ export async function runSuite(suite: Suite, outDir: string, options: RunSuiteOp
 export function stagingDir(outDir: string): string {
   const stage = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.partial-`));
   chmodSync(stage, 0o777 & ~process.umask());
+  announceStaging(stage, true); // a run the supervisor stops (Ctrl-C, watchdog) has it removed
   return stage;
 }
 

@@ -66,6 +66,11 @@ export interface GateSettings {
   readonly throughputTolerance?: number;
 }
 
+export interface WatchdogSettings {
+  /** Seconds without any heartbeat after which a run is stopped, exit 2 (default 120). */
+  readonly stallSeconds?: number;
+}
+
 export interface SuiteInput {
   readonly name?: string;
   /** Fixes every random choice of the run. */
@@ -79,6 +84,7 @@ export interface SuiteInput {
   readonly map?: MapSettings;
   readonly bench?: BenchSettings;
   readonly gate?: GateSettings;
+  readonly watchdog?: WatchdogSettings;
 }
 
 /** Types a suite file's default export. */

@@ -15,7 +15,9 @@ import { availablePeers, peerUnavailable } from '../peers/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { DEFAULT_BUDGET } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
-import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput } from './define.js';
+import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput, WatchdogSettings } from './define.js';
+import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
+import { DEFAULT_STALL_SECONDS } from '../supervise/supervisor.js';
 import { FAMILIES } from './define.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -37,6 +39,7 @@ export interface Suite {
   readonly map: Required<MapSettings>;
   readonly bench: Required<BenchSettings>;
   readonly gate: Required<GateSettings>;
+  readonly watchdog: Required<WatchdogSettings>;
 }
 
 export const DEFAULT_SEED = 42;
@@ -115,7 +118,8 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
       if (found === undefined) throw bad(`pipelines[${i}]`, `unknown pipeline ${JSON.stringify(p)}; use one of ${available.map((q) => q.name).join(', ')}, or a Pipeline object`);
       pipelines.push(found);
     } else if (isPipeline(p)) {
-      pipelines.push(p);
+      // A user's code: watched, so that a kernel that never returns is named by the supervisor.
+      pipelines.push(watchedPipeline(p));
     } else {
       throw bad(`pipelines[${i}]`, 'not a pipeline: give a built-in name or an object { name, formula, float32(x, rows, classes, targets, out), float64(...) }');
     }
@@ -201,7 +205,10 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
     if (typeof gate[k] !== 'number' || !Number.isFinite(gate[k]) || gate[k] < 0) throw bad(`gate.${k}`, `${k} ${JSON.stringify(gate[k])} must be a number ≥ 0`);
   }
 
-  return { name, file, seed, pipelines, dtypes, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate };
+  const watchdog = { stallSeconds: DEFAULT_STALL_SECONDS, ...input.watchdog };
+  if (typeof watchdog.stallSeconds !== 'number' || !Number.isFinite(watchdog.stallSeconds) || watchdog.stallSeconds <= 0) throw bad('watchdog.stallSeconds', `stallSeconds ${JSON.stringify(watchdog.stallSeconds)} must be a number of seconds > 0`);
+
+  return { name, file, seed, pipelines, dtypes, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog };
 }
 
 /** Resolves, imports and checks a suite. */
@@ -212,5 +219,7 @@ export async function loadSuite(suite: string, cwd: string = process.cwd(), extr
     const reason = typeof p === 'string' ? peerUnavailable(p) : undefined;
     if (reason !== undefined) throw new InputError(reason, file, undefined, `pipelines[${i}]`);
   }
-  return checkSuite(input, file, extraPipelines);
+  const suiteChecked = checkSuite(input, file, extraPipelines);
+  announceSettings(suiteChecked.watchdog.stallSeconds, suiteChecked.name, file);
+  return suiteChecked;
 }

@@ -8,6 +8,7 @@
  *     bar.done();   // "oracle: 606 cases in 12.3 s (49.3 cases/s)"
  */
 import cliProgress from 'cli-progress';
+import { pulse } from '../supervise/heartbeat.js';
 
 export interface Progress {
   /** `k` more items done. */
@@ -55,6 +56,7 @@ export function startProgress(phase: string, total: number, unit = 'items', opti
   return {
     tick(k = 1) {
       done += k;
+      pulse();
       bar?.update(done, { rate: rate(done, (performance.now() - started) / 1000) });
     },
     done(note) {
