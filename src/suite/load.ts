@@ -135,7 +135,7 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
       const found = available.find((q) => q.name === p);
       if (found === undefined) {
         const hint = didYouMean(p, available.map((q) => q.name));
-        throw bad(`pipelines[${i}]`, `unknown pipeline ${JSON.stringify(p)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''} Use one of ${available.map((q) => q.name).join(', ')}, or a Pipeline object`);
+        throw bad(`pipelines[${i}]`, `unknown pipeline ${JSON.stringify(p)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}; use one of ${available.map((q) => q.name).join(', ')}, or a Pipeline object`);
       }
       pipelines.push(found);
     } else {

@@ -231,6 +231,11 @@ export function describeIssue(issue: z.core.$ZodIssue & { input?: unknown }): { 
     }
     return { field, message: `unknown key ${JSON.stringify(key)}${suggestion} Known keys${issue.path.length ? ` of ${fieldName(issue.path)}` : ''}: ${known.join(', ')}` };
   }
+  if (issue.code === 'invalid_union') {
+    // A value of the right type that fails a check (runs: 0) says why, rather than listing the alternatives.
+    const inner = issue.errors.map((e) => e[0]).find((e) => e !== undefined && (e.code !== 'invalid_type' || e.expected === 'int'));
+    if (inner !== undefined) return describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as typeof issue);
+  }
   const field = fieldName(issue.path);
   const value = 'input' in issue ? showValue(issue.input) : 'nothing';
   let expected = issue.message;
