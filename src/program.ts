@@ -12,10 +12,20 @@ import { registerBench } from './bench/command.js';
 import { registerGate } from './gate/command.js';
 import { registerRun } from './run/command.js';
 import { InputError } from './util/errors.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './suite/load.js';
+
+/** The version of the running package, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+import { missingPeersLine } from './peers/registry.js';
 
 export function buildProgram(): Command {
   const program = new Command('softmax-stability')
     .description('numerical stability harness for softmax, log-softmax, NLL and cross-entropy')
+    .version(packageVersion(), '-V, --version', "print the harness's version (package.json)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerScore(program);
@@ -25,6 +35,12 @@ export function buildProgram(): Command {
   registerRun(program);
   registerGate(program);
   for (const c of program.commands) c.exitOverride();
+  // Commands that run pipelines say first which optional peers are missing (issue 12 item 8).
+  program.hook('preAction', (_program, action) => {
+    if (action.name() === 'merge') return;
+    const line = missingPeersLine();
+    if (line !== undefined) process.stderr.write(`${line}\n`);
+  });
   return program;
 }
 

@@ -8,7 +8,7 @@
  * the compute worker and in every pool (oracle, shrinking, bench).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../testing/cli.js';
@@ -60,7 +60,12 @@ beforeAll(() => {
   mkdirSync(join(project, 'suites'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, devDependencies: { 'softmax-stability': `file:../${tgz}` } }, null, 2));
   execFileSync('tar', ['-xzf', join(root, tgz), '-C', installed, '--strip-components=1']);
-  symlinkSync(join(ROOT, 'node_modules'), join(installed, 'node_modules'), 'dir');
+  // Its dependencies, linked from this repository, except the optional onnxruntime-node: npm drops an
+  // optional package whose install script fails, and the run must say so.
+  mkdirSync(join(installed, 'node_modules'));
+  for (const dep of readdirSync(join(ROOT, 'node_modules'))) {
+    if (!dep.startsWith('.') && dep !== 'onnxruntime-node') symlinkSync(join(ROOT, 'node_modules', dep), join(installed, 'node_modules', dep), 'dir');
+  }
   // What npm install puts in .bin, for npx.
   mkdirSync(join(project, 'node_modules', '.bin'));
   bin = join(project, 'node_modules', '.bin', 'softmax-stability');
@@ -73,11 +78,27 @@ describe('a suite in the user\'s own project', () => {
   it('runs by name from the project (fuzz with shrinking, map, bench pool): every phase, in every thread', () => {
     const r = run([bin, 'run', '--suite', 'mine', '--out', 'reports/mine'], project);
     expect(r.status, r.stderr).toBe(0);
+    // onnxruntime-node is missing here: the run says so first, in one line, with the way to get it.
+    expect(r.stderr.split('\n')[0]).toMatch(/^peers: onnxruntime-log-softmax is not available here: the optional package onnxruntime-node does not load \(.+\); get it with `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`/);
     const fuzz = readFileSync(join(project, 'reports/mine/fuzz.csv'), 'utf8');
     expect(fuzz).toMatch(/^nudged,float64,moderate,6,/m);
     // Shrinking ran the user's pipeline in a pool thread: failures were recorded.
     expect(readFileSync(join(project, 'reports/mine/failures.csv'), 'utf8')).toMatch(/^nudged,float64,moderate,inaccurate,/m);
     expect(readFileSync(join(project, 'reports/mine/bench.csv'), 'utf8')).toMatch(/^nudged,float64,pool,1,64,10,/m);
+  });
+
+  it('--version prints the installed package\'s version; a misspelt suite name suggests the closest one', () => {
+    const version = run([bin, '--version'], project);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    const typo = run([bin, 'fuzz', '--suite', 'mien'], project);
+    expect(typo.status).toBe(2);
+    const lines = typo.stderr.trim().split('\n').filter((l) => !l.startsWith('peers: '));
+    expect(lines).toHaveLength(1);
+    // Each folder once (the project's, then the package's), the closest name, and every name on offer.
+    expect(lines[0]).toBe(
+      `softmax-stability: field --suite: no suite "mien": looked for ${join(project, 'suites', 'mien.suite.ts')} and ${join(project, 'node_modules', 'softmax-stability', 'suites', 'mien.suite.ts')}; did you mean "mine"? Suites here: accurate, ci, default, example-user, mine, research; give a suite name or the path of a .suite.ts file`,
+    );
   });
 
   it('runs through npx, and from another working directory with the suite given by path', () => {

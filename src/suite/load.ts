@@ -5,7 +5,7 @@
  * needs no build step; worker threads load the same file the same way, so a
  * user's pipeline runs in the pool like a built-in.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { register } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -73,9 +73,27 @@ export function resolveSuitePath(suite: string, cwd: string = process.cwd()): st
     : [resolve(cwd, 'suites', `${suite}.suite.ts`), resolve(PACKAGE_ROOT, 'suites', `${suite}.suite.ts`)];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) {
-    throw new InputError(`no suite ${JSON.stringify(suite)}: looked for ${candidates.join(' and ')}; give a suite name or the path of a .suite.ts file`, undefined, undefined, '--suite');
+    const looked = [...new Set(candidates)];
+    const names = looksLikePath ? [] : suiteNames(cwd);
+    const hint = didYouMean(suite, names);
+    throw new InputError(
+      `no suite ${JSON.stringify(suite)}: looked for ${looked.join(' and ')}${hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : ''}${names.length > 0 ? ` Suites here: ${names.join(', ')};` : ';'} give a suite name or the path of a .suite.ts file`,
+      undefined,
+      undefined,
+      '--suite',
+    );
   }
   return found;
+}
+
+/** The suite names `--suite NAME` finds: suites/*.suite.ts in the working directory and in this package, sorted, each once. */
+export function suiteNames(cwd: string = process.cwd()): string[] {
+  const names = new Set<string>();
+  for (const dir of [resolve(cwd, 'suites'), resolve(PACKAGE_ROOT, 'suites')]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (f.endsWith('.suite.ts')) names.add(f.slice(0, -'.suite.ts'.length));
+  }
+  return [...names].sort();
 }
 
 /** Imports a suite file's default export (TypeScript through tsx). */

@@ -107,3 +107,13 @@ describe('suite files through the CLI', () => {
     });
   }
 });
+
+describe('--suite by name', () => {
+  it('in the package itself, lists the one folder looked in once and suggests the closest suite', () => {
+    const r = runCli(['map', '--suite', 'defualt']);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('peers: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, ci, default, example-user, research;/);
+  });
+});
