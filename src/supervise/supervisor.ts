@@ -82,7 +82,8 @@ export function supervise(argv: readonly string[], options: SuperviseOptions = {
     }, 100);
 
     const stallLine = (): string => {
-      const stuck = [...threads.values()].filter((t) => t.inPipeline === true).sort((a, b) => a.at - b.at)[0];
+      // The thread that most recently entered a pipeline and has not said it left (a thread leaving a kernel posts nothing until its next change, so older claims may be stale).
+      const stuck = [...threads.values()].filter((t) => t.inPipeline === true).sort((a, b) => b.at - a.at)[0];
       const where = stuck !== undefined ? `in pipeline ${JSON.stringify(stuck.pipeline)} (${stuck.dtype}), which has not returned` : `at step ${latest()?.step ?? 'start'}`;
       return `no progress for ${stallSeconds} s in the ${phase} phase, ${where}; stopped. The limit is the suite's watchdog.stallSeconds (${stallSeconds} s): raise it if one step legitimately takes longer`;
     };
