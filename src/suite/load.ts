@@ -5,7 +5,7 @@
  * needs no build step; worker threads load the same file the same way, so a
  * user's pipeline runs in the pool like a built-in.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -67,7 +67,7 @@ export const DEFAULT_GATE: Required<GateSettings> = { ulpTolerance: 0, bitsToler
 
 /** Where `suite` names a file: a path as given, else suites/NAME.suite.ts in the working directory, then in this package. */
 export function resolveSuitePath(suite: string, cwd: string = process.cwd()): string {
-  const looksLikePath = suite.includes('/') || suite.includes('\\') || /\.(ts|mts|js|mjs)$/.test(suite);
+  const looksLikePath = suite.includes('/') || suite.includes('\\') || suite === '.' || suite === '..' || /\.(ts|mts|js|mjs)$/.test(suite);
   const candidates = looksLikePath
     ? [isAbsolute(suite) ? suite : resolve(cwd, suite)]
     : [resolve(cwd, 'suites', `${suite}.suite.ts`), resolve(PACKAGE_ROOT, 'suites', `${suite}.suite.ts`)];
@@ -77,11 +77,14 @@ export function resolveSuitePath(suite: string, cwd: string = process.cwd()): st
     const names = looksLikePath ? [] : suiteNames(cwd);
     const hint = didYouMean(suite, names);
     throw new InputError(
-      `no suite ${JSON.stringify(suite)}: looked for ${looked.join(' and ')}${hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : ''}${names.length > 0 ? ` Suites here: ${names.join(', ')};` : ';'} give a suite name or the path of a .suite.ts file`,
+      `no suite ${JSON.stringify(suite)}: looked for ${looked.join(' and ')}${hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : ';'}${names.length > 0 ? ` Suites here: ${names.join(', ')};` : ''} give a suite name or the path of a .suite.ts file`,
       undefined,
       undefined,
       '--suite',
     );
+  }
+  if (statSync(found).isDirectory()) {
+    throw new InputError(`${found} is a folder, not a suite file; give a suite name (suites/NAME.suite.ts) or the path of a .suite.ts file`, undefined, undefined, '--suite');
   }
   return found;
 }

@@ -173,11 +173,12 @@ export function showValue(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** The closest of `known` to `word`, if close enough to be a typo (edit distance ≤ max(2, a third of its length)). */
+/** The closest of `known` to `word`, if close enough to be a typo: edit distance ≤ max(2, a third of its length), and less than its length. */
 export function didYouMean(word: string, known: readonly string[]): string | undefined {
   if (known.length === 0) return undefined;
   const best = closest(word, [...known]);
-  return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  const d = distance(word.toLowerCase(), best.toLowerCase());
+  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length ? best : undefined;
 }
 
 /** The keys the object at `path` of the schema accepts: a strict object's keys, or a per-family record's families. */
