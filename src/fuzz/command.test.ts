@@ -245,6 +245,7 @@ describe('bad suites and bad options: exit 2, one line saying what to change, no
     ['replay with --out', { replay: '705544576:0', pipeline: 'naive-softmax', dtype: 'float32', out: 'x' }, /field --out: --out does not apply to --replay/],
     ['--pipeline without --replay', { pipeline: 'naive-softmax' }, /field --pipeline: --pipeline applies only to --replay/],
     ['bad --runs', { runs: '0' }, /field --runs: "0" is not a number of runs; give a whole number ≥ 1/],
+    ['--runs past the bound', { runs: '1000000000' }, /field --runs: 1000000000 runs per family is more than the 1,000,000 a suite may ask for/],
     ['bad --seed', { seed: 'abc' }, /field --seed: "abc" is not an integer seed/],
     ['bad --workers', { workers: '0' }, /field --workers: "0" is not a number of worker threads/],
   ];
