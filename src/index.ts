@@ -26,7 +26,7 @@ export { classify, DEFAULT_BUDGET, OUTCOMES } from './score/outcome.js';
 export type { ScoredRow } from './score/score.js';
 export { scoreCases } from './score/score.js';
 
-export type { BenchSettings, Family, FuzzSettings, GateSettings, MapSettings, ShrinkSettings, SuiteInput } from './suite/define.js';
+export type { BenchSettings, Family, FuzzSettings, GateSettings, MapSettings, ShrinkSettings, SuiteInput, WatchdogSettings } from './suite/define.js';
 export { defineSuite, FAMILIES } from './suite/define.js';
 export type { Suite } from './suite/load.js';
 export { loadSuite } from './suite/load.js';

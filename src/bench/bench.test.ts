@@ -131,20 +131,21 @@ describe('the NaN check', () => {
     const file = join(dir, 'crash.suite.ts');
     writeFileSync(
       file,
-      `import { isMainThread } from 'node:worker_threads';
+      // Pool threads have thread id > 1 (the CLI's compute worker is thread 1).
+      `import { threadId } from 'node:worker_threads';
 const fine = (x, rows, classes, targets, out) => { for (let r = 0; r < rows; r++) out[r] = 1; };
 export default {
   name: 'crash',
   seed: 3,
-  pipelines: [{ name: 'dies-in-workers', formula: '1, or exit in a worker', float32(...a) { if (!isMainThread) process.exit(7); fine(...a); }, float64(...a) { if (!isMainThread) process.exit(7); fine(...a); } }],
+  pipelines: [{ name: 'dies-in-workers', formula: '1, or exit in a worker', float32(...a) { if (threadId > 1) process.exit(7); fine(...a); }, float64(...a) { if (threadId > 1) process.exit(7); fine(...a); } }],
   bench: { shapes: [[8, 50]], poolShape: [67, 50], workers: [2], time: 5, iterations: 2 },
 };
 `,
     );
     const r = runCli(['bench', '--suite', file, '--out', join(dir, 'out')], { timeoutMs: 60_000 });
-    expect(r.status).not.toBe(0);
-    expect(r.status).not.toBeNull(); // null: killed by the timeout, i.e. a hang
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/a worker thread exited unexpectedly \(exit code 7\)/);
+    // A failure of user code: exit 2 (null would be a kill by the timeout, i.e. a hang), naming the pipeline.
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/pipeline "dies-in-workers" \(float\d\d\) ended its worker thread \(process\.exit\(7\)/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });

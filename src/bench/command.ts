@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { withOutputFolder } from '../util/publish.js';
+import { beat } from '../supervise/heartbeat.js';
 import { InputError } from '../util/errors.js';
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
@@ -21,6 +22,7 @@ export interface BenchCommandOptions {
  * returns NaN on the benchmark's inputs is bad input: InputError, nothing written.
  */
 export async function benchSuite(suite: Suite, dir: string, log: (line: string) => void): Promise<BenchRun> {
+  beat({ phase: 'bench' });
   log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, time ${suite.bench.time} ms, iterations ${suite.bench.iterations}`);
   let run: BenchRun;
   try {

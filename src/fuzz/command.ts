@@ -14,6 +14,8 @@ import type { Suite } from '../suite/load.js';
 import { loadSuite, runsPerFamily } from '../suite/load.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
+import { beat } from '../supervise/heartbeat.js';
+import { LIMITS } from '../suite/schema.js';
 import type { CampaignResult, Shard } from './campaign.js';
 import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
@@ -68,6 +70,7 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   }
   const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', Number.MIN_SAFE_INTEGER, 'an integer seed');
   const runs = opts.runs === undefined ? undefined : wholeNumber(opts.runs, '--runs', 1, 'a number of runs');
+  if (runs !== undefined && runs > LIMITS.runs) throw new InputError(`${opts.runs} runs per family is more than the ${LIMITS.runs.toLocaleString('en-US')} a suite may ask for; give fewer`, undefined, undefined, '--runs');
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
@@ -94,6 +97,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   const { shard } = options;
   // Provenance first: the commit is read before this run's files make the checkout look dirty.
   const manifest = fuzzManifest(suite, shard);
+  beat({ phase: 'fuzz' });
   const pool = options.pool ?? new WorkerPool({ threads: options.threads });
   let result: CampaignResult;
   try {

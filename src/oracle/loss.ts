@@ -20,6 +20,7 @@
  * target at −Infinity has loss +Infinity; the inputs hold no NaN or +Infinity
  * (the cases reader refuses them).
  */
+import { pulse } from '../supervise/heartbeat.js';
 import { Decimal } from 'decimal.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
@@ -97,6 +98,7 @@ function log1p(t: Decimal, D: typeof Decimal): Decimal {
  * format table: the result is rounded once, directly, to `dtype`.
  */
 export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): OracleResult {
+  pulse(); // the supervisor's watchdog: this thread is alive (supervise/heartbeat.ts)
   const n = row.length;
   const xt = row[target];
   if (xt === -Infinity) return { rounded: Infinity, exact: 'Infinity', approx: Infinity, digits: 0 };

@@ -11,7 +11,7 @@ import { pipelineLoss } from '../score/score.js';
 import { loadSuite } from '../suite/load.js';
 import { tempDir } from '../testing/cli.js';
 import { onnxruntimeLogSoftmax, ortUnavailableReason } from './onnxruntime.js';
-import { availablePeers, peerUnavailable } from './registry.js';
+import { availablePeers, missingPeersLine, peerUnavailable } from './registry.js';
 import { tfjsCpuLogSoftmax } from './tfjs.js';
 
 const SEED = 5;
@@ -108,5 +108,16 @@ describe('suites name the peers', () => {
     expect(suite.pipelines.map((p) => p.name)).toEqual(['fused-cross-entropy', ...names]);
     for (const n of names) expect(peerUnavailable(n)).toBeUndefined();
     expect(names[0]).toBe('tfjs-cpu-log-softmax');
+  });
+});
+
+describe('missing peers', () => {
+  it('one line naming the missing peer, why, and how to get it; nothing when it loads', () => {
+    expect(missingPeersLine(undefined)).toBeUndefined();
+    expect(missingPeersLine("Cannot find module 'onnxruntime-node'")).toBe(
+      "peers: onnxruntime-log-softmax is not available here: the optional package onnxruntime-node does not load (Cannot find module 'onnxruntime-node'); get it with `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`. Suites that list it are refused; the others run without it",
+    );
+    // Here, the line appears exactly when onnxruntime-node does not load.
+    expect(missingPeersLine() === undefined).toBe(ortUnavailableReason() === undefined);
   });
 });

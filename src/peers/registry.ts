@@ -19,6 +19,16 @@ export function isPeer(p: Pipeline): boolean {
   return PEER_NAMES.includes(p.name);
 }
 
+/**
+ * The line a run starts with when an optional peer cannot run here (npm drops an
+ * optional package whose install script fails, without a word): which peers are
+ * missing, why, and how to get them. Undefined when every peer loads.
+ */
+export function missingPeersLine(reason: string | undefined = ortUnavailableReason()): string | undefined {
+  if (reason === undefined) return undefined;
+  return `peers: ${ORT_PIPELINE_NAME} is not available here: the optional package onnxruntime-node does not load (${reason}); get it with \`ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node\`. Suites that list it are refused; the others run without it`;
+}
+
 /** Why a peer named in a suite cannot run here, or undefined when it can (or is no peer). */
 export function peerUnavailable(name: string): string | undefined {
   if (name !== ORT_PIPELINE_NAME) return undefined;

@@ -15,9 +15,21 @@
  */
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
+import { compiledModule } from '../util/compiled.js';
+import type { PoolTaskEnvelope } from './task.js';
+
+const TASK_FILE = () => compiledModule('pool/task.js');
 
 export class WorkerCrashError extends Error {
   override readonly name = 'WorkerCrashError';
+  constructor(
+    message: string,
+    /** The thread id of the worker that exited, and its exit code. */
+    readonly thread?: number,
+    readonly exitCode?: number,
+  ) {
+    super(message);
+  }
 }
 
 export { compiledModule } from '../util/compiled.js';
@@ -28,6 +40,7 @@ export interface PoolOptions {
 }
 
 interface TinypoolThread {
+  readonly threadId: number;
   on(event: 'exit', listener: (code: number) => void): unknown;
 }
 
@@ -49,7 +62,9 @@ export class WorkerPool {
   run<R>(file: string, name: string, input: unknown, transferList?: ArrayBuffer[]): Promise<R> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.destroying) return Promise.reject(new Error('the worker pool was closed'));
-    const started = this.pool.run(input, { filename: file, name, transferList }) as Promise<R>;
+    // Every task runs through task.js, which posts the thread's heartbeats around it (supervise/heartbeat.ts).
+    const envelope: PoolTaskEnvelope = { file, name, input };
+    const started = this.pool.run(envelope, { filename: TASK_FILE(), name: 'runTask', transferList }) as Promise<R>;
     this.watch();
     return new Promise<R>((resolvePromise, reject) => {
       this.pending.add(reject);
@@ -81,13 +96,13 @@ export class WorkerPool {
     for (const thread of this.pool.threads as unknown as TinypoolThread[]) {
       if (this.watched.has(thread)) continue;
       this.watched.add(thread);
-      thread.on('exit', (code) => this.onExit(code));
+      thread.on('exit', (code) => this.onExit(code, thread.threadId));
     }
   }
 
-  private onExit(code: number): void {
+  private onExit(code: number, thread: number): void {
     if (this.destroying || this.failure !== undefined) return;
-    this.failure = new WorkerCrashError(`a worker thread exited unexpectedly (exit code ${code}); the run was stopped and nothing was written`);
+    this.failure = new WorkerCrashError(`a worker thread exited unexpectedly (exit code ${code}); the run was stopped and nothing was written`, thread, code);
     for (const reject of this.pending) reject(this.failure);
     this.pending.clear();
     void this.destroy();

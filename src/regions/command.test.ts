@@ -106,8 +106,8 @@ describe('map: bad usage exits 2 with one line and writes nothing', () => {
   const cases: [string, string[], RegExp][] = [
     ['a shard out of range', ['--shard', '4/3'], /field --shard: shard "4\/3" must be i\/n with 1 ≤ i ≤ n/],
     ['a shard that is not i/n', ['--shard', 'half'], /field --shard: shard "half" must be i\/n/],
-    ['an even offset count', ['--suite', suiteFile(dir, 'even', { map: { offsets: 20 } })], /even\.suite\.ts, field map\.offsets: offsets 20 must be an odd whole number ≥ 15/],
-    ['too few gaps', ['--suite', suiteFile(dir, 'few', { map: { gaps: 3 } })], /few\.suite\.ts, field map\.gaps: gaps 3 must be a whole number ≥ 8/],
+    ['an even offset count', ['--suite', suiteFile(dir, 'even', { map: { offsets: 20 } })], /even\.suite\.ts, field map\.offsets: got 20; expected grid points along the offset axis: an odd number/],
+    ['too few gaps', ['--suite', suiteFile(dir, 'few', { map: { gaps: 3 } })], /few\.suite\.ts, field map\.gaps: got 3; expected grid points along the gap axis: a whole number from 8 to/],
     ['an unknown suite', ['--suite', 'no-such-suite'], /field --suite: no suite "no-such-suite"/],
   ];
   for (const [what, args, message] of cases) {

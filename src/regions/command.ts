@@ -9,6 +9,7 @@ import { publishSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { withOutputFolder } from '../util/publish.js';
+import { beat } from '../supervise/heartbeat.js';
 import type { MapFolder, MapManifest } from './files.js';
 import { writeMapFolder } from './files.js';
 import { boundaryLines, straightLines, thresholdRows } from './digest.js';
@@ -32,6 +33,7 @@ export interface MapRun {
 /** Computes the map of a suite (the units of one shard if given); logs each unit through `log`. */
 export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => void = () => {}): MapRun {
   const started = performance.now();
+  beat({ phase: 'map' });
   const units = mapUnits(suite);
   const evaluators = new EvaluatorCache(suite.map.extraClasses);
   const grids = new Map<Dtype, MapGrid>(suite.dtypes.map((d) => [d, gridOf(suite, d)]));

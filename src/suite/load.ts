@@ -5,18 +5,23 @@
  * needs no build step; worker threads load the same file the same way, so a
  * user's pipeline runs in the pool like a built-in.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { register } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES, isDtype } from '../float/dtype.js';
+import { DTYPES } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { availablePeers, peerUnavailable } from '../peers/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { DEFAULT_BUDGET } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
-import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput } from './define.js';
+import { compiledModule } from '../util/compiled.js';
+import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput, WatchdogSettings } from './define.js';
+import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
+import { DEFAULT_STALL_SECONDS } from '../supervise/supervisor.js';
 import { FAMILIES } from './define.js';
+import { describeIssue, didYouMean, showValue, suiteSchema } from './schema.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -37,6 +42,7 @@ export interface Suite {
   readonly map: Required<MapSettings>;
   readonly bench: Required<BenchSettings>;
   readonly gate: Required<GateSettings>;
+  readonly watchdog: Required<WatchdogSettings>;
 }
 
 export const DEFAULT_SEED = 42;
@@ -72,20 +78,51 @@ export const DEFAULT_GATE: Required<GateSettings> = { ulpTolerance: 0, bitsToler
 
 /** Where `suite` names a file: a path as given, else suites/NAME.suite.ts in the working directory, then in this package. */
 export function resolveSuitePath(suite: string, cwd: string = process.cwd()): string {
-  const looksLikePath = suite.includes('/') || suite.includes('\\') || /\.(ts|mts|js|mjs)$/.test(suite);
+  const looksLikePath = suite.includes('/') || suite.includes('\\') || suite === '.' || suite === '..' || /\.(ts|mts|js|mjs)$/.test(suite);
   const candidates = looksLikePath
     ? [isAbsolute(suite) ? suite : resolve(cwd, suite)]
     : [resolve(cwd, 'suites', `${suite}.suite.ts`), resolve(PACKAGE_ROOT, 'suites', `${suite}.suite.ts`)];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) {
-    throw new InputError(`no suite ${JSON.stringify(suite)}: looked for ${candidates.join(' and ')}; give a suite name or the path of a .suite.ts file`, undefined, undefined, '--suite');
+    const looked = [...new Set(candidates)];
+    const names = looksLikePath ? [] : suiteNames(cwd);
+    const hint = didYouMean(suite, names);
+    throw new InputError(
+      `no suite ${JSON.stringify(suite)}: looked for ${looked.join(' and ')}${hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : ';'}${names.length > 0 ? ` Suites here: ${names.join(', ')};` : ''} give a suite name or the path of a .suite.ts file`,
+      undefined,
+      undefined,
+      '--suite',
+    );
+  }
+  if (statSync(found).isDirectory()) {
+    throw new InputError(`${found} is a folder, not a suite file; give a suite name (suites/NAME.suite.ts) or the path of a .suite.ts file`, undefined, undefined, '--suite');
   }
   return found;
 }
 
+/** The suite names `--suite NAME` finds: suites/*.suite.ts in the working directory and in this package, sorted, each once. */
+export function suiteNames(cwd: string = process.cwd()): string[] {
+  const names = new Set<string>();
+  for (const dir of [resolve(cwd, 'suites'), resolve(PACKAGE_ROOT, 'suites')]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (f.endsWith('.suite.ts')) names.add(f.slice(0, -'.suite.ts'.length));
+  }
+  return [...names].sort();
+}
+
 /** Imports a suite file's default export (TypeScript through tsx). */
-export async function importSuiteFile(file: string): Promise<SuiteInput> {
+let hooksRegistered = false;
+
+/** Registers `hooks.ts` once in this thread (suites load in the compute worker and in pool workers alike). */
+export function registerSuiteHooks(): void {
+  if (hooksRegistered) return;
+  hooksRegistered = true;
+  register(pathToFileURL(compiledModule('suite/hooks.js')).href, { data: { index: pathToFileURL(compiledModule('index.js')).href } });
+}
+
+export async function importSuiteFile(file: string): Promise<unknown> {
   let mod: { default?: unknown };
+  registerSuiteHooks();
   try {
     if (/\.m?js$/.test(file)) {
       mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
@@ -98,37 +135,44 @@ export async function importSuiteFile(file: string): Promise<SuiteInput> {
   }
   // tsx may wrap a CommonJS-looking module: accept default.default too.
   let value = mod.default;
-  if (value !== null && typeof value === 'object' && 'default' in value && !('pipelines' in value)) value = (value as { default: unknown }).default;
-  if (value === null || typeof value !== 'object') {
-    throw new InputError('the suite file has no default export; end it with `export default defineSuite({ ... })`', file);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'default' in value) value = (value as { default: unknown }).default;
+  if (value === undefined) {
+    const named = Object.keys(mod).filter((k) => k !== 'default');
+    throw new InputError(`the suite file has no default export${named.length ? ` (it exports ${named.join(', ')})` : ''}; end it with \`export default defineSuite({ ... })\``, file, undefined, 'default export');
   }
-  return value as SuiteInput;
+  return value;
 }
 
-function isPipeline(p: unknown): p is Pipeline {
-  const q = p as Pipeline;
-  return q !== null && typeof q === 'object' && typeof q.name === 'string' && typeof q.float32 === 'function' && typeof q.float64 === 'function';
-}
-
-/** Checks a suite's contents and fills its defaults; every complaint names the field and what to change. */
-export function checkSuite(input: SuiteInput, file: string, extraPipelines: readonly Pipeline[] = []): Suite {
+/**
+ * Checks a suite's contents against the schema (`schema.ts`) and fills its
+ * defaults. Every complaint is an InputError naming the file and the field, with
+ * the value found, what was expected, and the closest known key or name for a typo.
+ */
+export function checkSuite(input: unknown, file: string, extraPipelines: readonly Pipeline[] = []): Suite {
   const bad = (field: string, message: string) => new InputError(message, file, undefined, field);
+  if (Array.isArray(input)) throw bad('default export', 'the default export is an array; export one suite: `export default defineSuite({ ... })`');
+  if (input === null || typeof input !== 'object') throw bad('default export', `got ${showValue(input)}; expected a suite object: \`export default defineSuite({ ... })\``);
+  const parsed = suiteSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) {
+    const { field, message } = describeIssue(parsed.error.issues[0]);
+    throw bad(field || 'default export', message);
+  }
+  const given = parsed.data;
   const available = [...BUILTIN_PIPELINES, ...extraPipelines];
-  const name = input.name ?? file.replace(/^.*[\\/]/, '').replace(/\.suite\.[mc]?[jt]s$|\.[mc]?[jt]s$/, '');
-
-  const seed = input.seed ?? DEFAULT_SEED;
-  if (!Number.isSafeInteger(seed)) throw bad('seed', `seed ${JSON.stringify(seed)} is not an integer; give a whole number`);
+  const name = given.name ?? file.replace(/^.*[\\/]/, '').replace(/\.suite\.[mc]?[jt]s$|\.[mc]?[jt]s$/, '');
 
   const pipelines: Pipeline[] = [];
-  for (const [i, p] of (input.pipelines ?? BUILTIN_PIPELINES).entries()) {
+  for (const [i, p] of (given.pipelines ?? BUILTIN_PIPELINES).entries()) {
     if (typeof p === 'string') {
       const found = available.find((q) => q.name === p);
-      if (found === undefined) throw bad(`pipelines[${i}]`, `unknown pipeline ${JSON.stringify(p)}; use one of ${available.map((q) => q.name).join(', ')}, or a Pipeline object`);
+      if (found === undefined) {
+        const hint = didYouMean(p, available.map((q) => q.name));
+        throw bad(`pipelines[${i}]`, `unknown pipeline ${JSON.stringify(p)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}; use one of ${available.map((q) => q.name).join(', ')}, or a Pipeline object`);
+      }
       pipelines.push(found);
-    } else if (isPipeline(p)) {
-      pipelines.push(p);
     } else {
-      throw bad(`pipelines[${i}]`, 'not a pipeline: give a built-in name or an object { name, formula, float32(x, rows, classes, targets, out), float64(...) }');
+      // A user's code: watched, so that a kernel that never returns is named by the supervisor.
+      pipelines.push(watchedPipeline(p));
     }
   }
   const names = new Set<string>();
@@ -137,92 +181,41 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
     names.add(p.name);
   }
 
-  const dtypes = input.dtypes ?? DTYPES;
-  for (const [i, d] of dtypes.entries()) {
-    if (!isDtype(d as string)) throw bad(`dtypes[${i}]`, `unknown dtype ${JSON.stringify(d)}; use float32 or float64`);
-  }
-
+  const dtypes = given.dtypes ?? DTYPES;
   const budgets: Record<string, number> = {};
   for (const p of pipelines) budgets[p.name] = DEFAULT_BUDGET;
-  for (const [k, v] of Object.entries(input.budgets ?? {})) {
-    if (!names.has(k)) throw bad(`budgets.${k}`, `budget for ${JSON.stringify(k)}, which is not among the suite's pipelines; remove it or add the pipeline`);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(`budgets.${k}`, `budget ${JSON.stringify(v)} is not a number of ulps ≥ 0`);
+  for (const [k, v] of Object.entries(given.budgets ?? {})) {
+    if (!names.has(k)) {
+      const hint = didYouMean(k, [...names]);
+      throw bad(`budgets.${k}`, `budget for ${JSON.stringify(k)}, which is not among the suite's pipelines${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''} Remove it or add the pipeline`);
+    }
     budgets[k] = v;
   }
 
-  const families = input.fuzz?.families ?? FAMILIES;
-  for (const [i, f] of families.entries()) {
-    if (!(FAMILIES as readonly string[]).includes(f)) throw bad(`fuzz.families[${i}]`, `unknown family ${JSON.stringify(f)}; use one of ${FAMILIES.join(', ')}`);
-  }
-  const runsInput = input.fuzz?.runs ?? {};
-  const runs = {} as Record<Family, number>;
-  const given = runsPerFamily(runsInput);
-  for (const f of FAMILIES) {
-    const v = given[f];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw bad(typeof runsInput === 'number' ? 'fuzz.runs' : `fuzz.runs.${f}`, `runs ${JSON.stringify(v)} must be a whole number ≥ 1`);
-    }
-    runs[f] = v;
-  }
-  if (typeof runsInput === 'object') {
-    for (const k of Object.keys(runsInput)) {
-      if (!(FAMILIES as readonly string[]).includes(k)) throw bad(`fuzz.runs.${k}`, `unknown family ${JSON.stringify(k)}; use one of ${FAMILIES.join(', ')}`);
-    }
-  }
+  const families = given.fuzz?.families ?? FAMILIES;
+  const perFamily = (v: number | Partial<Record<Family, number>> | undefined, fallback: Readonly<Record<Family, number>>) =>
+    Object.fromEntries(FAMILIES.map((f) => [f, typeof v === 'number' ? v : (v?.[f] ?? fallback[f])])) as Record<Family, number>;
+  const runs = runsPerFamily(given.fuzz?.runs) as Record<Family, number>;
+  const failures = perFamily(given.fuzz?.failures, DEFAULT_FAILURES);
+  const shrink = { ...DEFAULT_SHRINK, ...given.fuzz?.shrink };
+  const map = { ...DEFAULT_MAP, ...given.map };
+  const bench = { ...DEFAULT_BENCH, ...given.bench };
+  const gate = { ...DEFAULT_GATE, ...given.gate };
+  const watchdog = { stallSeconds: DEFAULT_STALL_SECONDS, ...given.watchdog };
 
-  const failuresInput = input.fuzz?.failures;
-  const failures = {} as Record<Family, number>;
-  for (const f of FAMILIES) {
-    const v = failuresInput === undefined ? DEFAULT_FAILURES[f] : typeof failuresInput === 'number' ? failuresInput : (failuresInput[f] ?? DEFAULT_FAILURES[f]);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw bad(typeof failuresInput === 'number' ? 'fuzz.failures' : `fuzz.failures.${f}`, `failures ${JSON.stringify(v)} must be a whole number ≥ 0 (distinct shrunk failures kept per pipeline, dtype and family)`);
-    }
-    failures[f] = v;
-  }
-  if (failuresInput !== undefined && typeof failuresInput === 'object') {
-    for (const k of Object.keys(failuresInput)) {
-      if (!(FAMILIES as readonly string[]).includes(k)) throw bad(`fuzz.failures.${k}`, `unknown family ${JSON.stringify(k)}; use one of ${FAMILIES.join(', ')}`);
-    }
-  }
-  const shrink = { ...DEFAULT_SHRINK, ...input.fuzz?.shrink };
-  for (const k of ['steps', 'logits', 'attempts'] as const) {
-    if (typeof shrink[k] !== 'number' || !Number.isInteger(shrink[k]) || shrink[k] < 0) throw bad(`fuzz.shrink.${k}`, `${k} ${JSON.stringify(shrink[k])} must be a whole number ≥ 0`);
-  }
-
-  const map = { ...DEFAULT_MAP, ...input.map };
-  // Region map grid (regions/grid.ts): offsets symmetric about 0, so odd; per side three exp thresholds and two points in each range.
-  if (!Number.isInteger(map.offsets) || map.offsets < 15 || map.offsets % 2 === 0) throw bad('map.offsets', `offsets ${JSON.stringify(map.offsets)} must be an odd whole number ≥ 15 (the grid is symmetric about 0)`);
-  if (!Number.isInteger(map.gaps) || map.gaps < 8) throw bad('map.gaps', `gaps ${JSON.stringify(map.gaps)} must be a whole number ≥ 8`);
-  if (!Number.isInteger(map.extraClasses) || map.extraClasses < 0) throw bad('map.extraClasses', `extraClasses ${JSON.stringify(map.extraClasses)} must be a whole number ≥ 0`);
-
-  const bench = { ...DEFAULT_BENCH, ...input.bench };
-  for (const [i, s] of [...bench.shapes, bench.poolShape].entries()) {
-    if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => Number.isInteger(v) && v >= 1)) {
-      throw bad(i < bench.shapes.length ? `bench.shapes[${i}]` : 'bench.poolShape', `shape ${JSON.stringify(s)} must be [rows, classes], whole numbers ≥ 1`);
-    }
-  }
-  for (const [i, w] of bench.workers.entries()) {
-    if (!Number.isInteger(w) || w < 1) throw bad(`bench.workers[${i}]`, `workers ${JSON.stringify(w)} must be a whole number ≥ 1`);
-  }
-  for (const k of ['time', 'iterations'] as const) {
-    if (typeof bench[k] !== 'number' || !(bench[k] > 0)) throw bad(`bench.${k}`, `${k} ${JSON.stringify(bench[k])} must be a number > 0`);
-  }
-
-  const gate = { ...DEFAULT_GATE, ...input.gate };
-  for (const k of ['ulpTolerance', 'bitsTolerance', 'throughputTolerance'] as const) {
-    if (typeof gate[k] !== 'number' || !Number.isFinite(gate[k]) || gate[k] < 0) throw bad(`gate.${k}`, `${k} ${JSON.stringify(gate[k])} must be a number ≥ 0`);
-  }
-
-  return { name, file, seed, pipelines, dtypes, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate };
+  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog };
 }
 
 /** Resolves, imports and checks a suite. */
 export async function loadSuite(suite: string, cwd: string = process.cwd(), extraPipelines: readonly Pipeline[] = availablePeers()): Promise<Suite> {
   const file = resolveSuitePath(suite, cwd);
   const input = await importSuiteFile(file);
-  for (const [i, p] of (input.pipelines ?? []).entries()) {
+  const listed = input !== null && typeof input === 'object' && Array.isArray((input as SuiteInput).pipelines) ? (input as SuiteInput).pipelines! : [];
+  for (const [i, p] of listed.entries()) {
     const reason = typeof p === 'string' ? peerUnavailable(p) : undefined;
     if (reason !== undefined) throw new InputError(reason, file, undefined, `pipelines[${i}]`);
   }
-  return checkSuite(input, file, extraPipelines);
+  const suiteChecked = checkSuite(input, file, extraPipelines);
+  announceSettings(suiteChecked.watchdog.stallSeconds, suiteChecked.name, file);
+  return suiteChecked;
 }

@@ -14,6 +14,7 @@
  * The ETA is the remaining items at the mean rate so far (items are assumed alike).
  */
 import cliProgress from 'cli-progress';
+import { pulse } from '../supervise/heartbeat.js';
 
 export interface Progress {
   /** `k` more items done. */
@@ -96,6 +97,7 @@ export function startProgress(phase: string, total: number, unit = 'items', opti
   return {
     tick(k = 1) {
       done += k;
+      pulse();
       if (bar !== undefined) bar.update(done, { rate: rate(done, (now() - started) / 1000) });
       else if (timer !== undefined && done < total && now() - lastLine >= interval) line();
     },

@@ -18,13 +18,14 @@
  * folder the user named. A staging folder left by a killed run is removed by the
  * next run that takes the lock (holding it, no other run can be using one).
  */
+import { announceStaging } from '../supervise/heartbeat.js';
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { OutputPart } from '../report/outputs.js';
 import { outputFiles } from '../report/outputs.js';
 import { InputError } from './errors.js';
 import type { FolderLock } from './lock.js';
-import { lockFolder } from './lock.js';
+import { LOCK_FILE, lockFolder } from './lock.js';
 
 /** Prefix of the staging folders inside an output folder. */
 export const STAGE_PREFIX = '.softmax-stability-stage-';
@@ -156,6 +157,7 @@ export async function withOutputFolder<T>(dir: string, options: OutputFolderOpti
   let lock: FolderLock;
   try {
     lock = lockFolder(dir, options.command);
+    announceStaging(join(dir, LOCK_FILE), true); // ours now: a stopped run has it removed with the stage
   } catch (err) {
     if (created) rmdirQuiet(dir);
     if (err instanceof InputError) throw err;
@@ -164,8 +166,12 @@ export async function withOutputFolder<T>(dir: string, options: OutputFolderOpti
   let stage: string | undefined;
   let published = false;
   const cleanUp = () => {
-    if (stage !== undefined) rmSync(stage, { recursive: true, force: true });
+    if (stage !== undefined) {
+      rmSync(stage, { recursive: true, force: true });
+      announceStaging(stage, false);
+    }
     lock.release();
+    announceStaging(join(dir, LOCK_FILE), false);
     if (created && !published) rmdirQuiet(dir);
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -178,6 +184,7 @@ export async function withOutputFolder<T>(dir: string, options: OutputFolderOpti
   try {
     for (const name of readdirSync(dir)) if (name.startsWith(STAGE_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
     stage = mkdtempSync(join(dir, STAGE_PREFIX));
+    announceStaging(stage, true); // a run the supervisor stops (Ctrl-C, watchdog) has it removed
     const result = await work(stage);
     publishStaged(stage, dir, options.parts);
     published = true;

@@ -1,0 +1,248 @@
+/**
+ * The schema of a suite file's default export (zod 4), and the one-line
+ * messages its errors become.
+ *
+ * Every key is known (a typo is an error that suggests the closest known key),
+ * every number is finite and bounded, every list that a run needs is non-empty,
+ * and `name`, which becomes a folder under reports/, is a plain file name. The
+ * TypeScript types of `defineSuite` (`define.ts`) are derived from this schema
+ * (`z.input`), so the two cannot drift apart. Semantic checks that need more
+ * than the shape (pipeline names, duplicate pipelines, budgets of unknown
+ * pipelines) and the defaults are in `load.ts`.
+ *
+ * zod rather than valibot: both are maintained and type-safe; zod's issues carry
+ * the path, the received value (`reportInput`) and the unknown keys of a strict
+ * object, all the message needs, and it is the one most users already know.
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import { z } from 'zod';
+import { DTYPES } from '../float/dtype.js';
+import type { Pipeline } from '../pipelines/types.js';
+import { FAMILIES } from './define.js';
+
+/** Upper bounds: large enough for any real run, small enough that a slip (an extra zero, Infinity) is caught. */
+export const LIMITS = {
+  runs: 1_000_000,
+  failures: 1_000,
+  shrinkSteps: 100_000,
+  shrinkLogits: 10_000_000,
+  gridPoints: 4_097,
+  extraClasses: 100_000,
+  /** rows × classes of one bench batch: 2^27 elements (1 GiB of float64 logits and more beside). */
+  benchElements: 2 ** 27,
+  benchTimeMs: 60_000,
+  benchIterations: 1_000_000,
+  workers: 256,
+  stallSeconds: 86_400,
+} as const;
+
+function whole(min: number, max: number, what: string) {
+  const error = `${what}: a whole number from ${min} to ${max.toLocaleString('en-US')}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+function finite(min: number, max: number, what: string, exclusiveMin = false) {
+  const error = `${what}: a finite number ${exclusiveMin ? '>' : '≥'} ${min}${Number.isFinite(max) ? ` and ≤ ${max.toLocaleString('en-US')}` : ''}`;
+  const base = z.number({ error }).refine(Number.isFinite, { error });
+  return exclusiveMin ? base.refine((v) => v > min, { error }).refine((v) => v <= max, { error }) : base.refine((v) => v >= min && v <= max, { error });
+}
+
+function perFamily<T extends z.ZodType>(value: T, what: string) {
+  return z.union([value, z.partialRecord(z.enum(FAMILIES), value).readonly()], { error: `${what}: one number, or an object of numbers per family (${FAMILIES.join(', ')})` });
+}
+
+const isPipeline = (p: unknown): p is Pipeline => {
+  const q = p as Pipeline;
+  return q !== null && typeof q === 'object' && typeof q.name === 'string' && typeof q.float32 === 'function' && typeof q.float64 === 'function';
+};
+
+const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline)], {
+  error: 'a built-in name or a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }',
+});
+
+const shape = (what: string) =>
+  z
+    .tuple([whole(1, LIMITS.benchElements, `${what} rows`), whole(1, LIMITS.benchElements, `${what} classes`)], { error: `${what}: [rows, classes]` })
+    .readonly()
+    .refine(([r, c]) => r * c <= LIMITS.benchElements, { error: `${what}: rows × classes at most 2^27 (${LIMITS.benchElements.toLocaleString('en-US')}) elements` });
+
+export const shrinkSchema = z.strictObject({
+  /** Oracle calls per shrunk failure (default 200). */
+  steps: whole(0, LIMITS.shrinkSteps, 'oracle calls per shrunk failure').optional(),
+  /** Oracle logits per shrunk failure (default 20,000: a vocab row is kept as generated). */
+  logits: whole(0, LIMITS.shrinkLogits, 'oracle logits per shrunk failure').optional(),
+  /** Failures tried per pipeline × dtype × family while looking for distinct shrunk ones (default 6). */
+  attempts: whole(0, LIMITS.failures, 'failures tried per unit').optional(),
+});
+
+export const fuzzSchema = z.strictObject({
+  /** Families to run (default: all). */
+  families: z.array(z.enum(FAMILIES, { error: `a family: one of ${FAMILIES.join(', ')}` })).min(1, { error: 'at least one family' }).readonly().optional(),
+  /** Cases per family and dtype: one number (every family but vocab, which keeps its default of 2 rows unless `runs.vocab` is given), or per family (default 100; vocab 2). */
+  runs: perFamily(whole(1, LIMITS.runs, 'cases per family and dtype'), 'runs').optional(),
+  /** Distinct shrunk failures recorded per pipeline × dtype × family in failures.csv: one number, or per family (default 3; vocab 1). */
+  failures: perFamily(whole(0, LIMITS.failures, 'shrunk failures kept per unit'), 'failures').optional(),
+  /** Bounds on shrinking, whose every step runs the oracle. */
+  shrink: shrinkSchema.optional(),
+});
+
+export const mapSchema = z.strictObject({
+  /** Grid points along the offset axis (signed, log-spaced, denser around the exp thresholds; odd, ≥ 15; default 97). */
+  offsets: whole(15, LIMITS.gridPoints, 'grid points along the offset axis')
+    .refine((v) => v % 2 === 1, { error: 'grid points along the offset axis: an odd number (the grid is symmetric about 0)' })
+    .optional(),
+  /** Grid points along the gap axis (0, then log-spaced; ≥ 8; default 65). */
+  gaps: whole(8, LIMITS.gridPoints, 'grid points along the gap axis').optional(),
+  /** Further classes below a − g (SPEC section 5); 0 for rows [a, a − g]. */
+  extraClasses: whole(0, LIMITS.extraClasses, 'further classes below a − g').optional(),
+});
+
+export const benchSchema = z.strictObject({
+  /** Inline shapes, [rows, classes]. */
+  shapes: z.array(shape('a bench shape')).min(1, { error: 'at least one [rows, classes] shape' }).readonly().optional(),
+  /** The worker-pool batch: [rows, classes]. */
+  poolShape: shape('the pool batch').optional(),
+  /** Worker counts to run the pool path with. */
+  workers: z.array(whole(1, LIMITS.workers, 'worker threads')).min(1, { error: 'at least one worker count' }).readonly().optional(),
+  /** Minimum time per task, ms (at most a minute: a task is measured at least this long). */
+  time: finite(0, LIMITS.benchTimeMs, 'minimum time per task in ms', true).optional(),
+  /** Minimum iterations per task. */
+  iterations: whole(1, LIMITS.benchIterations, 'minimum iterations per task').optional(),
+});
+
+export const gateSchema = z.strictObject({
+  /** Allowed rise in max ulps before it is a regression (absolute ulps). */
+  ulpTolerance: finite(0, Infinity, 'allowed rise in max ulps').optional(),
+  /** Allowed rise in max bits of error. */
+  bitsTolerance: finite(0, 64, 'allowed rise in max bits of error').optional(),
+  /** Allowed fall in relative_to_reference throughput, as a fraction (default 0.15). */
+  throughputTolerance: finite(0, 1, 'allowed fall in throughput, a fraction').optional(),
+});
+
+export const watchdogSchema = z.strictObject({
+  /** Seconds without any heartbeat (progress of any thread) after which a run is stopped with exit 2 (default 120). */
+  stallSeconds: finite(0, LIMITS.stallSeconds, 'seconds without progress before the run is stopped', true).optional(),
+});
+
+/** A suite name becomes a folder under reports/: letters, digits, `.`, `_`, `-`, not starting with `.`. */
+export const SUITE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+
+export const suiteSchema = z.strictObject({
+  /** The suite's name: the folder under reports/ (default: the file's name). Letters, digits, `.`, `_`, `-`. */
+  name: z.string({ error: 'a name of letters, digits, ".", "_" and "-"' }).regex(SUITE_NAME, { error: 'a name of letters, digits, ".", "_" and "-", not starting with "." (it names a folder under reports/)' }).optional(),
+  /** Fixes every random choice of the run. */
+  seed: z.number({ error: 'an integer seed' }).refine(Number.isSafeInteger, { error: 'an integer seed (a safe integer)' }).optional(),
+  /** Built-in names or Pipeline objects (default: every built-in). */
+  pipelines: z.array(pipelineEntry).min(1, { error: 'at least one pipeline' }).readonly().optional(),
+  /** Storage formats to run (default: both). */
+  dtypes: z
+    .array(z.enum(DTYPES as readonly ['float32', 'float64'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
+    .min(1, { error: 'at least one dtype' })
+    .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
+    .readonly()
+    .optional(),
+  /** Ulp budget of an `ok` outcome, per pipeline name (default 4 for each). */
+  budgets: z.record(z.string(), finite(0, Infinity, 'a budget in ulps')).readonly().optional(),
+  fuzz: fuzzSchema.optional(),
+  map: mapSchema.optional(),
+  bench: benchSchema.optional(),
+  gate: gateSchema.optional(),
+  /** Stops a run that makes no progress (a pipeline that never returns). */
+  watchdog: watchdogSchema.optional(),
+});
+
+/** `pipelines[2]`, `fuzz.runs.vocab`: a path as the messages name it. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : `${out ? '.' : ''}${String(seg)}`;
+  return out;
+}
+
+/** A value as a message shows it: JSON where it can, at most 60 characters. */
+export function showValue(v: unknown): string {
+  let s: string;
+  if (typeof v === 'function') s = 'a function';
+  else if (typeof v === 'number' || v === undefined) s = String(v);
+  else {
+    try {
+      s = JSON.stringify(v) ?? String(v);
+    } catch {
+      s = String(v);
+    }
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** The closest of `known` to `word`, if close enough to be a typo: edit distance ≤ max(2, a third of its length), and less than its length. */
+export function didYouMean(word: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const best = closest(word, [...known]);
+  const d = distance(word.toLowerCase(), best.toLowerCase());
+  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length ? best : undefined;
+}
+
+/** The keys the object at `path` of the schema accepts: a strict object's keys, or a per-family record's families. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let at: z.core.$ZodType[] = [suiteSchema];
+  for (const seg of path) {
+    const next: z.core.$ZodType[] = [];
+    for (const s of at.flatMap(options)) {
+      const def = s._zod.def as { type: string; shape?: Record<string, z.core.$ZodType> };
+      if (def.type === 'object' && def.shape !== undefined && typeof seg === 'string' && seg in def.shape) next.push(def.shape[seg]);
+    }
+    at = next;
+  }
+  const keys: string[] = [];
+  for (const s of at.flatMap(options)) {
+    const def = s._zod.def as { type: string; shape?: Record<string, unknown>; keyType?: z.core.$ZodType };
+    if (def.type === 'object' && def.shape !== undefined) keys.push(...Object.keys(def.shape));
+    if (def.type === 'record' && def.keyType !== undefined) {
+      const key = def.keyType._zod.def as { type: string; entries?: Record<string, string> };
+      if (key.type === 'enum' && key.entries !== undefined) keys.push(...Object.values(key.entries));
+    }
+  }
+  return keys;
+}
+
+/** The alternatives a (possibly optional, readonly) schema stands for. */
+function options(s: z.core.$ZodType): z.core.$ZodType[] {
+  const u = unwrap(s);
+  const def = u._zod.def as { type: string; options?: z.core.$ZodType[] };
+  return def.type === 'union' && def.options !== undefined ? def.options.flatMap(options) : [u];
+}
+
+function unwrap(s: z.core.$ZodType): z.core.$ZodType {
+  for (;;) {
+    const def = s._zod.def as { type: string; innerType?: z.core.$ZodType };
+    if ((def.type === 'optional' || def.type === 'readonly' || def.type === 'default' || def.type === 'nullable') && def.innerType !== undefined) s = def.innerType;
+    else return s;
+  }
+}
+
+/** One issue → the field it names and a message giving the value and what was expected. */
+export function describeIssue(issue: z.core.$ZodIssue & { input?: unknown }): { field: string; message: string } {
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    const known = knownKeys(issue.path);
+    const hint = didYouMean(key, known);
+    const field = fieldName([...issue.path, key]);
+    const suggestion = hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : '';
+    if (known.length > 0 && known.every((k) => (FAMILIES as readonly string[]).includes(k))) {
+      return { field, message: `unknown family ${JSON.stringify(key)}${suggestion} Families: ${known.join(', ')}` };
+    }
+    return { field, message: `unknown key ${JSON.stringify(key)}${suggestion} Known keys${issue.path.length ? ` of ${fieldName(issue.path)}` : ''}: ${known.join(', ')}` };
+  }
+  if (issue.code === 'invalid_union') {
+    // A value of the right type that fails a check (runs: 0) says why, rather than listing the alternatives.
+    const inner = issue.errors.map((e) => e[0]).find((e) => e !== undefined && (e.code !== 'invalid_type' || e.expected === 'int'));
+    if (inner !== undefined) return describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as typeof issue);
+  }
+  const field = fieldName(issue.path);
+  const value = 'input' in issue ? showValue(issue.input) : 'nothing';
+  let expected = issue.message;
+  if (issue.code === 'invalid_value' && typeof issue.input === 'string') {
+    const hint = didYouMean(issue.input, issue.values.map(String));
+    if (hint !== undefined) expected += `; did you mean ${JSON.stringify(hint)}?`;
+  }
+  return { field, message: `got ${value}; expected ${expected}` };
+}
