@@ -20,7 +20,7 @@ export interface BenchCommandOptions {
  * returns NaN on the benchmark's inputs is bad input: InputError, nothing written.
  */
 export async function benchSuite(suite: Suite, dir: string, log: (line: string) => void): Promise<BenchRun> {
-  log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, time ${suite.bench.time} ms, iterations ${suite.bench.iterations}`);
+  log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, budget ${suite.bench.budgetSeconds} s of paired rounds`);
   let run: BenchRun;
   try {
     run = await runBench(suite, { log });

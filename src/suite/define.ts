@@ -51,10 +51,12 @@ export interface BenchSettings {
   readonly poolShape?: readonly [number, number];
   /** Worker counts to run the pool path with. */
   readonly workers?: readonly number[];
-  /** Minimum time per task, ms. */
-  readonly time?: number;
-  /** Minimum iterations per task. */
-  readonly iterations?: number;
+  /**
+   * Seconds the bench phase spends on timed rounds (> 0, at most 3600; default 60).
+   * Spread over the tasks as they run; every task still gets its minimum rounds,
+   * so a suite with many large tasks may take longer (bench/run.ts, BenchBudget).
+   */
+  readonly budgetSeconds?: number;
 }
 
 export interface GateSettings {

@@ -52,10 +52,9 @@ export const DEFAULT_BENCH: Required<BenchSettings> = {
     [4096, 1000],
     [32, 50257],
   ],
-  poolShape: [65536, 1000],
+  poolShape: [8192, 1000],
   workers: [2],
-  time: 500,
-  iterations: 5,
+  budgetSeconds: 60,
 };
 export const DEFAULT_GATE: Required<GateSettings> = { ulpTolerance: 0, bitsTolerance: 0, throughputTolerance: 0.15 };
 
@@ -192,8 +191,11 @@ export function checkSuite(input: SuiteInput, file: string, extraPipelines: read
   for (const [i, w] of bench.workers.entries()) {
     if (!Number.isInteger(w) || w < 1) throw bad(`bench.workers[${i}]`, `workers ${JSON.stringify(w)} must be a whole number ≥ 1`);
   }
-  for (const k of ['time', 'iterations'] as const) {
-    if (typeof bench[k] !== 'number' || !(bench[k] > 0)) throw bad(`bench.${k}`, `${k} ${JSON.stringify(bench[k])} must be a number > 0`);
+  for (const k of ['time', 'iterations']) {
+    if (input.bench !== undefined && k in input.bench) throw bad(`bench.${k}`, `bench.${k} is no longer used: tasks run in paired rounds within bench.budgetSeconds (seconds for the whole bench phase); remove it`);
+  }
+  if (typeof bench.budgetSeconds !== 'number' || !(bench.budgetSeconds > 0 && bench.budgetSeconds <= 3600)) {
+    throw bad('bench.budgetSeconds', `budgetSeconds ${JSON.stringify(bench.budgetSeconds)} must be a number of seconds > 0 and ≤ 3600`);
   }
 
   const gate = { ...DEFAULT_GATE, ...input.gate };
