@@ -8,7 +8,11 @@
  * gate.csv there, prints the table, appends it to $GITHUB_STEP_SUMMARY when set,
  * and exits 1 on any regression.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { median } from 'simple-statistics';
+import type { BenchJson } from '../bench/section.js';
+import { BENCH_JSON } from '../bench/section.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toCsv } from '../report/csv.js';
@@ -37,15 +41,53 @@ export async function runBaselineCommand(opts: { suite?: string; out?: string })
   process.stderr.write(`baseline: wrote ${out}/; commit it so that \`gate\` compares against it\n`);
 }
 
-/** The gate's table: every regression and missing row, then a count of the rest. */
+/** The gate's table: every regression, missing and inconclusive row, then a count of the rest. */
 export function gateTable(rows: readonly GateRow[]): string {
-  const bad = rows.filter(isFailure);
+  const bad = rows.filter((r) => isFailure(r) || r.status === 'inconclusive');
   const lines = ['| check | pipeline | dtype | metric | baseline | current | limit | status |', '|---|---|---|---|--:|--:|---|---|'];
   for (const r of bad) lines.push(`| ${r.check} | ${r.pipeline} | ${r.dtype} | ${r.metric} | ${r.baseline} | ${r.current} | ${r.limit} | **${r.status}** |`);
   const passed = rows.filter((r) => r.status === 'pass').length;
   const fresh = rows.filter((r) => r.status === 'new').length;
-  lines.push('', `${bad.length} regression${bad.length === 1 ? '' : 's'}, ${passed} checks passed${fresh ? `, ${fresh} new (not in the baseline)` : ''}.`);
+  const failures = rows.filter(isFailure).length;
+  const unsure = rows.filter((r) => r.status === 'inconclusive').length;
+  lines.push(
+    '',
+    `${failures} regression${failures === 1 ? '' : 's'}, ${passed} checks passed${unsure ? `, ${unsure} inconclusive (the throughput interval straddles the limit; not a failure)` : ''}${fresh ? `, ${fresh} new (not in the baseline)` : ''}.`,
+  );
   return lines.join('\n');
+}
+
+/**
+ * A note on the conditions of the throughput measurement: the load average
+ * (bench.json, before and after the bench phase) against the cores, and the
+ * median relative width of the throughput intervals against the tolerance.
+ * Empty when the machine looked quiet and the intervals narrow.
+ */
+export function machineNote(dir: string, rows: readonly GateRow[], tolerance: number): string {
+  let load: number[] = [];
+  try {
+    const info = JSON.parse(readFileSync(join(dir, BENCH_JSON), 'utf8')) as BenchJson;
+    load = [info.loadBefore[0], info.loadAfter[0]];
+  } catch {
+    load = [loadavg()[0]];
+  }
+  const cores = availableParallelism();
+  const widths = rows
+    .filter((r) => r.check === 'throughput')
+    .map((r) => /^(\S+) \[(\S+), (\S+)\]$/.exec(r.current))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => (Number(m[3]) - Number(m[2])) / Number(m[1]));
+  const width = widths.length > 0 ? median(widths) : 0;
+  const maxLoad = Math.max(...load);
+  const unsure = rows.filter((r) => r.status === 'inconclusive').length;
+  const loaded = maxLoad > 0.75 * cores;
+  const wide = width > tolerance / 2;
+  if (!loaded && !wide && unsure === 0) return '';
+  const facts = `load average ${load.map((l) => l.toFixed(2)).join(' → ')} on ${cores} cores; median throughput interval ${(100 * width).toFixed(1)}% wide against a ${(100 * tolerance).toFixed(0)}% tolerance`;
+  const what = loaded || wide
+    ? 'The machine looks loaded: throughput figures are unreliable. Re-run the gate when nothing else runs, or give the suite a larger bench.budgetSeconds (more rounds, narrower intervals); on shared CI runners raise gate.throughputTolerance.'
+    : 'Intervals straddling the limit: re-run the gate to settle them, or give the suite a larger bench.budgetSeconds.';
+  return `\n> **Measurement conditions**: ${facts}. ${what}\n`;
 }
 
 export async function runGateCommand(opts: GateCommandOptions): Promise<number> {
@@ -59,7 +101,7 @@ export async function runGateCommand(opts: GateCommandOptions): Promise<number> 
   writeFileAtomic(join(out, 'gate.csv'), toCsv(GATE_COLUMNS, rows.map((r) => [r.check, r.pipeline, r.dtype, r.metric, r.baseline, r.current, r.limit, r.status])));
   const failed = rows.some(isFailure);
   const heading = `## softmax-stability gate: ${failed ? 'REGRESSION' : 'pass'}\n\n*${metaLine(runMeta(suite.name, suite.seed))}; baseline ${base}.*\n\n`;
-  const table = `${heading}${gateTable(rows)}\n`;
+  const table = `${heading}${gateTable(rows)}\n${machineNote(out, rows, suite.gate.throughputTolerance)}`;
   process.stdout.write(table);
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary) appendFileSync(summary, `${table}\n`);
