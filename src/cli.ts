@@ -11,6 +11,7 @@ import { registerMap } from './regions/command.js';
 import { registerFuzz } from './fuzz/command.js';
 import { registerBench } from './bench/command.js';
 import { registerGate } from './gate/command.js';
+import { registerHistory } from './history/command.js';
 import { registerRun } from './run/command.js';
 import { InputError } from './util/errors.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerRun(program);
   registerGate(program);
+  registerHistory(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

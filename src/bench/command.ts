@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
+import { appendHistory, checkHistoryAppendable, historyRecord } from '../history/record.js';
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
 import type { BenchRun } from './run.js';
@@ -12,6 +13,8 @@ import { BenchNaNError, runBench } from './run.js';
 export interface BenchCommandOptions {
   suite?: string;
   out?: string;
+  /** A history file (JSON Lines, SPEC section 9) the run is appended to. */
+  history?: string;
 }
 
 /**
@@ -39,7 +42,14 @@ export async function benchSuite(suite: Suite, dir: string, log: (line: string) 
 
 export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> {
   const suite = await loadSuite(opts.suite ?? 'default');
-  await benchSuite(suite, resolve(opts.out ?? `reports/${suite.name}`), (line) => process.stderr.write(`${line}\n`));
+  if (opts.history !== undefined) checkHistoryAppendable(resolve(opts.history));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const run = await benchSuite(suite, resolve(opts.out ?? `reports/${suite.name}`), log);
+  if (opts.history !== undefined) {
+    const file = resolve(opts.history);
+    appendHistory(file, historyRecord(run));
+    log(`bench: appended the run to ${file} (${run.rows.length} results)`);
+  }
 }
 
 export function registerBench(program: Command): void {
@@ -48,5 +58,6 @@ export function registerBench(program: Command): void {
     .description('throughput: every pipeline x dtype x shape inline, the worker-pool batch path, and the reference loop (bench.csv)')
     .option('--suite <suite>', 'suite name or path (default: default)')
     .option('--out <dir>', 'output folder (default: reports/<suite>/)')
+    .option('--history <file>', 'also append the run to this history file (JSON Lines; see `history`)')
     .action((opts: BenchCommandOptions) => runBenchCommand(opts));
 }

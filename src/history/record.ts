@@ -106,19 +106,38 @@ export function appendHistory(file: string, record: HistoryRecord): void {
   mkdirSync(dirname(file), { recursive: true });
   const fd = openSync(file, 'a+');
   try {
-    const size = fstatSync(fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) {
-        const lines = readFileSync(file, 'utf8').split('\n').length;
-        throw new InputError('the last line is unterminated (an interrupted write?); remove it or end it with a newline before appending', file, lines);
-      }
-    }
+    refuseUnterminated(file, fd);
     const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
     let written = 0;
     while (written < line.length) written += writeSync(fd, line, written, line.length - written);
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function refuseUnterminated(file: string, fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) {
+    const lines = readFileSync(file, 'utf8').split('\n').length;
+    throw new InputError('the last line is unterminated (an interrupted write?); remove it or end it with a newline before appending', file, lines);
+  }
+}
+
+/** Checks, before a run, that a record can be appended to `file` (absent, or ending with a newline); InputError otherwise. */
+export function checkHistoryAppendable(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new InputError(`cannot read (${(err as Error).message})`, file);
+  }
+  try {
+    refuseUnterminated(file, fd);
   } finally {
     closeSync(fd);
   }
