@@ -139,9 +139,26 @@ export const TARGET_WIDTH = 0.02;
 /** A timed call: synchronous kernels are never awaited (a microtask per call would cost as much as a 1x10 kernel). */
 export type Call = { readonly sync: () => void } | { readonly async: () => Promise<void> };
 
-/** Runs `call` `reps` times; returns the block's duration in ms. */
-async function timeBlock(call: Call, reps: number): Promise<number> {
-  const t0 = performance.now();
+/**
+ * What a block is timed with, ms. `cpu`: the process's CPU time (getrusage: user +
+ * system, µs resolution, every thread of the process), for inline tasks: time
+ * during which another process holds the core does not count, so a busy machine
+ * does not stretch one block of a pair and not the other. `wall`: elapsed time,
+ * for pool tasks, whose point is the elapsed time of a parallel batch.
+ */
+export type Clock = 'cpu' | 'wall';
+const CLOCKS: Record<Clock, () => number> = {
+  wall: () => performance.now(),
+  cpu: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+};
+
+/** Runs `call` `reps` times; returns the block's duration in ms on `clock`. */
+async function timeBlock(call: Call, reps: number, clock: Clock = 'wall'): Promise<number> {
+  const now = CLOCKS[clock];
+  const t0 = now();
   if ('sync' in call) {
     const f = call.sync;
     for (let k = 0; k < reps; k++) f();
@@ -149,18 +166,19 @@ async function timeBlock(call: Call, reps: number): Promise<number> {
     const f = call.async;
     for (let k = 0; k < reps; k++) await f();
   }
-  return performance.now() - t0;
+  return now() - t0;
 }
 
-/** Warms a call up (≥ one call, ≥ `warmMs` in all) and returns its fastest single call, ms. */
-async function warm(call: Call, warmMs: number): Promise<number> {
+/** Warms a call up (≥ one call, ≥ `warmMs` in all on `clock`) and returns its fastest single call, ms. */
+async function warm(call: Call, warmMs: number, clock: Clock = 'wall'): Promise<number> {
   let best = Infinity;
   let calls = 0;
-  const start = performance.now();
+  const now = CLOCKS[clock];
+  const start = now();
   do {
-    best = Math.min(best, await timeBlock(call, 1));
+    best = Math.min(best, await timeBlock(call, 1, clock));
     calls++;
-  } while (performance.now() - start < warmMs && calls < 1e6);
+  } while (now() - start < warmMs && calls < 1e6);
   return Math.max(best, 1e-5);
 }
 
@@ -204,7 +222,7 @@ export async function reference(x: Float64Array, nan: () => Error): Promise<Refe
       sinkValue += s;
     },
   };
-  return { call, elements: a.length, bestMs: await warm(call, 2 * ROUND_MS), perElementMs: [] };
+  return { call, elements: a.length, bestMs: await warm(call, 2 * ROUND_MS, 'cpu'), perElementMs: [] };
 }
 
 /** What the rounds of one task measured. */
@@ -219,12 +237,13 @@ export interface PairedRounds {
  * Paired measurement: rounds of (reference block, task block), each block a
  * calibrated number of calls lasting ≥ ROUND_MS, so that each round's ratio is
  * taken under the same conditions of the machine (drift between rounds cancels
- * in the ratio). Rounds go on until MIN_ROUNDS are done and either the median's
+ * in the ratio). Blocks are timed on `clock` (CPU time for inline tasks, wall
+ * time for the pool's). Rounds go on until MIN_ROUNDS are done and either the median's
  * 95% interval is narrower than TARGET_WIDTH or the task's share of the budget
  * is spent.
  */
-export async function pairedRounds(ref: Reference, task: Call, elements: number, shareMs: number): Promise<PairedRounds> {
-  const best = await warm(task, 2 * ROUND_MS);
+export async function pairedRounds(ref: Reference, task: Call, elements: number, shareMs: number, clock: Clock = 'cpu'): Promise<PairedRounds> {
+  const best = await warm(task, 2 * ROUND_MS, clock);
   const taskReps = Math.max(1, Math.ceil(ROUND_MS / best));
   const refTarget = Math.max(ROUND_MS, Math.min(taskReps * best, REFERENCE_BLOCK_MAX_MS));
   const refReps = Math.max(1, Math.ceil(refTarget / ref.bestMs));
@@ -232,8 +251,8 @@ export async function pairedRounds(ref: Reference, task: Call, elements: number,
   const perCallMs: number[] = [];
   const start = performance.now();
   for (;;) {
-    const refMs = await timeBlock(ref.call, refReps);
-    const taskMs = await timeBlock(task, taskReps);
+    const refMs = await timeBlock(ref.call, refReps, clock);
+    const taskMs = await timeBlock(task, taskReps, clock);
     ref.perElementMs.push(refMs / (refReps * ref.elements));
     perCallMs.push(taskMs / taskReps);
     ratios.push((elements * taskReps * refMs) / (ref.elements * refReps * taskMs));
@@ -316,7 +335,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
 
   const measureTask = async (ref: Reference, b: BenchBatch, p: string, dtype: Dtype, path: 'inline' | 'pool', threads: number, call: Call): Promise<void> => {
     const elements = b.rows * b.classes;
-    const r = await pairedRounds(ref, call, elements, budget.take());
+    const r = await pairedRounds(ref, call, elements, budget.take(), path === 'pool' ? 'wall' : 'cpu');
     const t = summariseTimings(r.perCallMs);
     const iv = medianInterval(r.ratios);
     push({ pipeline: p, dtype, compute: dtype, quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (elements * 1000) / t.meanMs, relative: iv.median, ciLow: iv.low, ciHigh: iv.high });
