@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
@@ -12,6 +12,7 @@ import type { BenchRow } from './run.js';
 import { MIN_ROUNDS, pairedRounds, reference, REFERENCE_NAME, referenceLoop } from './run.js';
 import { medianInterval, medianIntervalRanks } from './stats.js';
 import { mulberry32 } from '../util/random.js';
+import { readHistory } from '../history/record.js';
 import { BENCH_COLUMNS, benchHighlights, readBenchCsv, renderBenchSection } from './section.js';
 
 /** A user's pipeline (plain object, no imports): fused cross-entropy written out, float64 only arithmetic. */
@@ -58,10 +59,18 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
   let status: number | null;
   let stderr: string;
 
+  let history: string;
+  let earlier: string;
+
   beforeAll(() => {
     dir = tempDir();
     const suite = tinySuite(dir, 'tiny', `['fused-cross-entropy', ${USER_PIPELINE}]`);
-    const r = runCli(['bench', '--suite', suite, '--out', join(dir, 'out')]);
+    // A history file with an earlier run in it: bench --history must append after it, byte for byte.
+    history = join(dir, 'perf', 'history.jsonl');
+    mkdirSync(join(dir, 'perf'));
+    earlier = `${readFileSync('src/history/fixtures/history.jsonl', 'utf8').split('\n')[0]}\n`;
+    writeFileSync(history, earlier);
+    const r = runCli(['bench', '--suite', suite, '--out', join(dir, 'out'), '--history', history]);
     status = r.status;
     stderr = r.stderr;
     rows = status === 0 ? readBenchCsv(join(dir, 'out', 'bench.csv')) : [];
@@ -112,6 +121,33 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
       expect(r.relative).toBeLessThanOrEqual(r.ciHigh as number);
       expect(r.rmePct).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('--history appended one SPEC section 9 record after the earlier line, which is untouched', () => {
+    const text = readFileSync(history, 'utf8');
+    expect(text.startsWith(earlier)).toBe(true);
+    const records = readHistory(history);
+    expect(records).toHaveLength(2);
+    const rec = records[1];
+    expect(rec.suite).toBe('tiny');
+    expect(rec.machine.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(rec.results).toHaveLength(rows.length);
+    const user = rec.results.find((x) => x.pipeline === 'my-cross-entropy' && x.path === 'pool' && x.dtype === 'float64');
+    const row = rows.find((x) => x.pipeline === 'my-cross-entropy' && x.path === 'pool' && x.dtype === 'float64');
+    expect(user?.relative_to_reference).toBe(row?.relative);
+    expect(user?.ci_low).toBe(row?.ciLow);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('--history refuses a file whose last line is unterminated, before any work: exit 2, nothing written', () => {
+    const bad = join(dir, 'torn.jsonl');
+    writeFileSync(bad, `${earlier}{"schema":1,"da`);
+    const out = join(dir, 'out-torn');
+    const r = runCli(['bench', '--suite', join(dir, 'tiny.suite.ts'), '--out', out, '--history', bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`softmax-stability: ${bad}, row 2: the last line is unterminated (an interrupted write?); remove it or end it with a newline before appending`);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(bad, 'utf8')).toBe(`${earlier}{"schema":1,"da`);
   });
 
   it('renderBenchSection: provenance, the chart beside bench.csv, every row in a table', () => {
