@@ -124,7 +124,7 @@ export function trendChartSpec(series: readonly Series[], file: string): TopLeve
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Throughput history: elements/s over the reference loop, per run', subtitle: `${file}; band: 95% interval of the median round ratio; ▼ change point (PELT, MBIC penalty) with its step`, anchor: 'start' },
     data: { values },
-    facet: { row: { field: 'panel', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'panel', type: 'nominal', title: null, header: { labelOrient: 'top', labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontSize: 12, labelFontWeight: 'bold' } } },
     spec: {
       width: 560,
       height: 180,
@@ -134,6 +134,8 @@ export function trendChartSpec(series: readonly Series[], file: string): TopLeve
           mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
           encoding: { x, y: { field: 'relative', type: 'quantitative', title: 'x reference', scale: { zero: false } }, color, tooltip: [{ field: 'series' }, { field: 'run' }, { field: 'relative' }, { field: 'commit' }] },
         },
+        // A dashed red rule at each change point, across the panel.
+        { mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3], opacity: 0.7 }, transform: [{ filter: 'isValid(datum.change)' }], encoding: { x } },
         {
           mark: { type: 'point', shape: 'triangle-down', filled: true, size: 140, color: '#d62728', yOffset: -12 },
           transform: [{ filter: 'isValid(datum.change)' }],
