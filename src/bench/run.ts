@@ -305,7 +305,14 @@ export interface RunBenchOptions {
 function taskCount(suite: Suite): number {
   const perShape = suite.pipelines.reduce((n, p) => n + benchDtypes(p, suite.dtypes).length, 0);
   const pooled = suite.pipelines.filter((p) => !isPeer(p)).length * suite.dtypes.length;
-  return suite.bench.shapes.length * perShape + (pooled > 0 && suite.bench.workers.length > 0 ? pooled * (1 + suite.bench.workers.length) : 0);
+  const inlineAtPoolShape = poolShapeIsInline(suite) ? 0 : 1;
+  return suite.bench.shapes.length * perShape + (pooled > 0 && suite.bench.workers.length > 0 ? pooled * (inlineAtPoolShape + suite.bench.workers.length) : 0);
+}
+
+/** When the pool shape is also an inline shape, its inline rows (and reference row) are those of the shapes loop: not measured twice. */
+function poolShapeIsInline(suite: Suite): boolean {
+  const [r, c] = suite.bench.poolShape;
+  return suite.bench.shapes.some(([sr, sc]) => sr === r && sc === c);
 }
 
 export async function runBench(suite: Suite, options: RunBenchOptions = {}): Promise<BenchRun> {
@@ -365,10 +372,11 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
   };
 
   /** Measures a batch's tasks; the batch's reference row goes first. */
-  const shape = async (b: BenchBatch, tasks: (ref: Reference) => Promise<void>): Promise<void> => {
+  const shape = async (b: BenchBatch, tasks: (ref: Reference) => Promise<void>, referenceRowToo = true): Promise<void> => {
     const ref = await referenceOf(b);
     const at = rows.length;
     await tasks(ref);
+    if (!referenceRowToo) return;
     rows.splice(at, 0, referenceRow(b, ref));
     log(`  ${REFERENCE_NAME.padEnd(26)} float64 inline  1  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rows[at].elementsPerS / 1e6)} M elements/s (the reference, ${ref.perElementMs.length} blocks)`);
   };
@@ -388,10 +396,11 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
       const pools = workers.map((w) => new BenchPool(w, suite.file));
       try {
         await Promise.all(pools.map((pool) => pool.start(pooled[0].name)));
+        const again = poolShapeIsInline(suite);
         await shape(b, async (ref) => {
           for (const p of pooled) {
             for (const dtype of suite.dtypes) {
-              await inline(ref, p, dtype, b);
+              if (!again) await inline(ref, p, dtype, b);
               const x = dtype === 'float32' ? b.x32 : b.x64;
               const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
               for (const pool of pools) {
@@ -403,7 +412,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
               }
             }
           }
-        });
+        }, !again);
       } finally {
         await Promise.all(pools.map((pool) => pool.close()));
       }

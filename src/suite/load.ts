@@ -52,7 +52,7 @@ export const DEFAULT_BENCH: Required<BenchSettings> = {
     [4096, 1000],
     [32, 50257],
   ],
-  poolShape: [8192, 1000],
+  poolShape: [4096, 1000],
   workers: [2],
   budgetSeconds: 60,
 };
