@@ -199,13 +199,15 @@ export interface RatioEstimate {
  * `regression` only when the whole interval lies below the limit (high < limit),
  * `inconclusive` when it straddles the limit (low < limit ≤ high), `pass` when it
  * lies at or above (low ≥ limit). Without an interval (too few rounds), a median
- * below the limit is `inconclusive`, never a regression.
+ * below the limit is `inconclusive`, never a regression; so is a drop measured
+ * against a baseline row that had no interval itself (its median is one of three
+ * rounds or fewer, not a figure to fail a build on).
  */
-export function throughputStatus(baseline: number, tolerance: number, current: RatioEstimate): { limit: number; status: 'pass' | 'regression' | 'inconclusive' } {
-  const limit = baseline * (1 - tolerance);
+export function throughputStatus(baseline: RatioEstimate, tolerance: number, current: RatioEstimate): { limit: number; status: 'pass' | 'regression' | 'inconclusive' } {
+  const limit = baseline.median * (1 - tolerance);
   const { median, low, high } = current;
   if (low === undefined || high === undefined) return { limit, status: median < limit ? 'inconclusive' : 'pass' };
-  if (high < limit) return { limit, status: 'regression' };
+  if (high < limit) return { limit, status: baseline.low === undefined || baseline.high === undefined ? 'inconclusive' : 'regression' };
   if (low < limit) return { limit, status: 'inconclusive' };
   return { limit, status: 'pass' };
 }
@@ -221,7 +223,8 @@ function compareBench(out: GateRow[], baseDir: string, curDir: string, tol: Requ
     const cv = numberField(files.cur, c, 'relative_to_reference') ?? 0;
     const low = numberField(files.cur, c, 'ci_low', { empty: true });
     const high = numberField(files.cur, c, 'ci_high', { empty: true });
-    const { limit, status } = throughputStatus(bv, tol.throughputTolerance, { median: cv, low, high });
+    const baseline = { median: bv, low: numberField(files.base, b, 'ci_low', { empty: true }), high: numberField(files.base, b, 'ci_high', { empty: true }) };
+    const { limit, status } = throughputStatus(baseline, tol.throughputTolerance, { median: cv, low, high });
     const current = low === undefined || high === undefined ? c.values.relative_to_reference : `${c.values.relative_to_reference} [${c.values.ci_low}, ${c.values.ci_high}]`;
     out.push({ check: 'throughput', pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: b.values.relative_to_reference, current, limit: limit.toPrecision(4), status });
   });

@@ -11,19 +11,21 @@ function rounds(seed: number, n: number, centre: number, spread: number): number
 }
 
 const BASELINE = 1.2;
+/** The baseline as bench.csv gives it: its median and interval. */
+const BASE = { median: BASELINE, low: 1.18, high: 1.22 };
 const TOLERANCE = 0.15; // limit 1.02
 
 describe('throughputStatus (seeded samples 1..3)', () => {
   it('a clear drop (25% slower, ±3% noise): the whole interval lies below the limit → regression', () => {
     const iv = medianInterval(rounds(1, 15, BASELINE * 0.75, 0.03));
     expect(iv.high as number).toBeLessThan(BASELINE * (1 - TOLERANCE));
-    expect(throughputStatus(BASELINE, TOLERANCE, iv)).toEqual({ limit: BASELINE * (1 - TOLERANCE), status: 'regression' });
+    expect(throughputStatus(BASE, TOLERANCE, iv)).toEqual({ limit: BASELINE * (1 - TOLERANCE), status: 'regression' });
   });
 
   it('a clear pass (unchanged, ±3% noise): the whole interval lies above the limit → pass', () => {
     const iv = medianInterval(rounds(2, 15, BASELINE, 0.03));
     expect(iv.low as number).toBeGreaterThan(BASELINE * (1 - TOLERANCE));
-    expect(throughputStatus(BASELINE, TOLERANCE, iv).status).toBe('pass');
+    expect(throughputStatus(BASE, TOLERANCE, iv).status).toBe('pass');
   });
 
   it('a noisy run whose median is below the limit but whose interval straddles it → inconclusive, not a regression', () => {
@@ -32,15 +34,21 @@ describe('throughputStatus (seeded samples 1..3)', () => {
     expect(iv.median).toBeLessThan(BASELINE * (1 - TOLERANCE));
     expect(iv.low as number).toBeLessThan(BASELINE * (1 - TOLERANCE));
     expect(iv.high as number).toBeGreaterThanOrEqual(BASELINE * (1 - TOLERANCE));
-    expect(throughputStatus(BASELINE, TOLERANCE, iv).status).toBe('inconclusive');
+    expect(throughputStatus(BASE, TOLERANCE, iv).status).toBe('inconclusive');
   });
 
   it('the boundaries: high just below the limit is a regression, low at the limit a pass; no interval never regresses', () => {
     const limit = BASELINE * (1 - TOLERANCE);
-    expect(throughputStatus(BASELINE, TOLERANCE, { median: 0.9, low: 0.8, high: limit * (1 - 1e-12) }).status).toBe('regression');
-    expect(throughputStatus(BASELINE, TOLERANCE, { median: 0.9, low: 0.8, high: limit }).status).toBe('inconclusive');
-    expect(throughputStatus(BASELINE, TOLERANCE, { median: 1.1, low: limit, high: 1.2 }).status).toBe('pass');
-    expect(throughputStatus(BASELINE, TOLERANCE, { median: 0.5, low: undefined, high: undefined }).status).toBe('inconclusive');
-    expect(throughputStatus(BASELINE, TOLERANCE, { median: 1.2, low: undefined, high: undefined }).status).toBe('pass');
+    expect(throughputStatus(BASE, TOLERANCE, { median: 0.9, low: 0.8, high: limit * (1 - 1e-12) }).status).toBe('regression');
+    expect(throughputStatus(BASE, TOLERANCE, { median: 0.9, low: 0.8, high: limit }).status).toBe('inconclusive');
+    expect(throughputStatus(BASE, TOLERANCE, { median: 1.1, low: limit, high: 1.2 }).status).toBe('pass');
+    expect(throughputStatus(BASE, TOLERANCE, { median: 0.5, low: undefined, high: undefined }).status).toBe('inconclusive');
+    expect(throughputStatus(BASE, TOLERANCE, { median: 1.2, low: undefined, high: undefined }).status).toBe('pass');
+  });
+
+  it('a clear drop against a baseline row without an interval (≤ 5 rounds) is inconclusive, not a regression', () => {
+    const iv = medianInterval(rounds(1, 15, BASELINE * 0.75, 0.03));
+    expect(throughputStatus({ median: BASELINE, low: undefined, high: undefined }, TOLERANCE, iv).status).toBe('inconclusive');
+    expect(throughputStatus({ median: BASELINE, low: undefined, high: undefined }, TOLERANCE, medianInterval(rounds(2, 15, BASELINE, 0.03))).status).toBe('pass');
   });
 });
