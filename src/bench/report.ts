@@ -19,6 +19,8 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
     relative: r.relative,
     low: r.ciLow,
     high: r.ciHigh,
+    // The value's label goes past the interval's line.
+    labelAt: Math.max(r.relative, r.ciHigh ?? r.relative),
   }));
   const y = { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } } as const;
   const panel = (shape: string) => ({
@@ -35,7 +37,7 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
       { mark: 'bar' as const, encoding: { color: { field: 'dtype', type: 'nominal' as const, title: 'dtype' } } },
       // The 95% interval of the median ratio, where there is one.
       { mark: { type: 'rule' as const, color: 'black' }, transform: [{ filter: 'isValid(datum.low)' }], encoding: { x: { field: 'low', type: 'quantitative' as const }, x2: { field: 'high' } } },
-      { mark: { type: 'text' as const, align: 'left' as const, dx: 3, fontSize: 8 }, encoding: { text: { field: 'relative', type: 'quantitative' as const, format: '.3~g' } } },
+      { mark: { type: 'text' as const, align: 'left' as const, dx: 3, fontSize: 8 }, encoding: { x: { field: 'labelAt', type: 'quantitative' as const }, text: { field: 'relative', type: 'quantitative' as const, format: '.3~g' } } },
     ],
   });
   return {
