@@ -1,7 +1,13 @@
 /** The gate's throughput decision on synthetic round ratios (seeded), through the same interval bench.csv reports. */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { medianInterval } from '../bench/stats.js';
+import { tempDir } from '../testing/cli.js';
 import { mulberry32 } from '../util/random.js';
+import { machineNote } from './command.js';
+import type { GateRow } from './compare.js';
 import { throughputStatus } from './compare.js';
 
 /** `n` round ratios around `centre`, uniform within ± `spread` (relative), seeded. */
@@ -50,5 +56,29 @@ describe('throughputStatus (seeded samples 1..3)', () => {
     const iv = medianInterval(rounds(1, 15, BASELINE * 0.75, 0.03));
     expect(throughputStatus({ median: BASELINE, low: undefined, high: undefined }, TOLERANCE, iv).status).toBe('inconclusive');
     expect(throughputStatus({ median: BASELINE, low: undefined, high: undefined }, TOLERANCE, medianInterval(rounds(2, 15, BASELINE, 0.03))).status).toBe('pass');
+  });
+});
+
+describe('machineNote: the gate tells the user when the machine looks loaded', () => {
+  const row = (current: string, status: GateRow['status'] = 'pass'): GateRow => ({ check: 'throughput', pipeline: 'p', dtype: 'float64', metric: 'm', baseline: '1', current, limit: '0.85', status });
+  const dirWithLoad = (load: number) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'bench.json'), JSON.stringify({ loadBefore: [load, 0, 0], loadAfter: [load, 0, 0] }));
+    return dir;
+  };
+  it('says nothing on a quiet machine with narrow intervals', () => {
+    expect(machineNote(dirWithLoad(0.2), [row('1.00 [0.99, 1.01]')], 0.15)).toBe('');
+  });
+  it('names the load average against the cores, the interval width, and what to do', () => {
+    const cores = availableParallelism();
+    const note = machineNote(dirWithLoad(4 * cores), [row('1.00 [0.70, 1.30]', 'inconclusive')], 0.15);
+    expect(note).toContain(`load average ${(4 * cores).toFixed(2)} → ${(4 * cores).toFixed(2)} on ${cores} cores`);
+    expect(note).toContain('median throughput interval 60.0% wide against a 15% tolerance');
+    expect(note).toContain('The machine looks loaded');
+    expect(note).toContain('bench.budgetSeconds');
+  });
+  it('an inconclusive check on a quiet machine: re-run to settle it', () => {
+    const note = machineNote(dirWithLoad(0.1), [row('0.86 [0.84, 0.88]', 'inconclusive')], 0.15);
+    expect(note).toContain('Intervals straddling the limit');
   });
 });
