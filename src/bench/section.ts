@@ -119,7 +119,7 @@ export function renderBenchSection(dir: string): string {
     '',
   );
   out.push(
-    `Every row's \`relative_to_reference\` is the median, over interleaved rounds (a block of \`${REFERENCE_NAME}\`, Σ Math.exp(x) over the batch's first ≤ ${REFERENCE_ELEMENTS} float64 logits, then a block of the task), of the task's elements per second over the reference's in the same round; the interval is its 95% order-statistic confidence interval (none below 6 rounds). ${info.budgetSeconds === undefined ? '' : `Budget ${info.budgetSeconds} s of rounds. `}Inline rows run on the main thread; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join.`,
+    `Every row's \`relative_to_reference\` is the median, over interleaved rounds (a block of \`${REFERENCE_NAME}\`, Σ Math.exp(x) over the batch's first ≤ ${REFERENCE_ELEMENTS} float64 logits, then a block of the task), of the task's elements per second over the reference's in the same round; the interval is its 95% order-statistic confidence interval (none below 6 rounds). ${info.budgetSeconds === undefined ? '' : `Budget ${info.budgetSeconds} s of rounds. `}Inline rows run on the main thread and are timed on the process's CPU time; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join on wall-clock time, so pool ÷ inline is the pool's speed-up only on an otherwise idle machine.`,
     '',
   );
   out.push(`![Throughput relative to the reference loop](${BENCH_SVG})`, '');
