@@ -134,8 +134,10 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
     expect(rec.results).toHaveLength(rows.length);
     const user = rec.results.find((x) => x.pipeline === 'my-cross-entropy' && x.path === 'pool' && x.dtype === 'float64');
     const row = rows.find((x) => x.pipeline === 'my-cross-entropy' && x.path === 'pool' && x.dtype === 'float64');
-    expect(user?.relative_to_reference).toBe(row?.relative);
-    expect(user?.ci_low).toBe(row?.ciLow);
+    // bench.csv spells ratios to 4 significant digits; the history keeps the full double.
+    const sig4 = (v: number | null | undefined) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v);
+    expect(sig4(user?.relative_to_reference)).toBe(row?.relative);
+    expect(sig4(user?.ci_low)).toBe(row?.ciLow);
     expect(text.endsWith('\n')).toBe(true);
   });
 
