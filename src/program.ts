@@ -10,6 +10,7 @@ import { registerMap } from './regions/command.js';
 import { registerFuzz } from './fuzz/command.js';
 import { registerBench } from './bench/command.js';
 import { registerGate } from './gate/command.js';
+import { registerHistory } from './history/command.js';
 import { registerRun } from './run/command.js';
 import { InputError } from './util/errors.js';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerRun(program);
   registerGate(program);
+  registerHistory(program);
   for (const c of program.commands) c.exitOverride();
   // Commands that run pipelines say first which optional peers are missing (issue 12 item 8).
   program.hook('preAction', (_program, action) => {

@@ -8,5 +8,5 @@ export default defineSuite({
   pipelines: [...BUILTIN_PIPELINES.map((p) => p.name), ...availablePeers().map((p) => p.name)],
   fuzz: { runs: { ordinal: 5000, offset: 5000, dominant: 5000, underdog: 5000, spread: 5000, ties: 2000, subnormal: 2000, vocab: 50, moderate: 5000 } },
   map: { offsets: 257, gaps: 129 },
-  bench: { time: 1000, iterations: 10 },
+  bench: { poolShape: [65536, 1000], budgetSeconds: 600 },
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
@@ -9,7 +9,10 @@ import { runCli, tempDir } from '../testing/cli.js';
 import { makeBatch } from './data.js';
 import { BenchPool } from './pool.js';
 import type { BenchRow } from './run.js';
-import { REFERENCE_NAME } from './run.js';
+import { MIN_ROUNDS, pairedRounds, reference, REFERENCE_NAME, referenceLoop } from './run.js';
+import { medianInterval, medianIntervalRanks } from './stats.js';
+import { mulberry32 } from '../util/random.js';
+import { readHistory } from '../history/record.js';
 import { BENCH_COLUMNS, benchHighlights, readBenchCsv, renderBenchSection } from './section.js';
 
 /** A user's pipeline (plain object, no imports): fused cross-entropy written out, float64 only arithmetic. */
@@ -43,7 +46,7 @@ function tinySuite(dir: string, name: string, pipelines: string): string {
   name: '${name}',
   seed: 3,
   pipelines: ${pipelines},
-  bench: { shapes: [[1, 10], [8, 50]], poolShape: [67, 50], workers: [2], time: 5, iterations: 2 },
+  bench: { shapes: [[1, 10], [8, 50]], poolShape: [67, 50], workers: [2], budgetSeconds: 1 },
 };
 `,
   );
@@ -56,10 +59,18 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
   let status: number | null;
   let stderr: string;
 
+  let history: string;
+  let earlier: string;
+
   beforeAll(() => {
     dir = tempDir();
     const suite = tinySuite(dir, 'tiny', `['fused-cross-entropy', ${USER_PIPELINE}]`);
-    const r = runCli(['bench', '--suite', suite, '--out', join(dir, 'out')]);
+    // A history file with an earlier run in it: bench --history must append after it, byte for byte.
+    history = join(dir, 'perf', 'history.jsonl');
+    mkdirSync(join(dir, 'perf'));
+    earlier = `${readFileSync('src/history/fixtures/history.jsonl', 'utf8').split('\n')[0]}\n`;
+    writeFileSync(history, earlier);
+    const r = runCli(['bench', '--suite', suite, '--out', join(dir, 'out'), '--history', history]);
     status = r.status;
     stderr = r.stderr;
     rows = status === 0 ? readBenchCsv(join(dir, 'out', 'bench.csv')) : [];
@@ -91,17 +102,54 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
     expect(rows).toHaveLength(3 + 3 * 4 + 4);
   });
 
-  it('relative_to_reference is elements_per_s over the same shape reference; the timings are positive', () => {
+  it('every task ran its minimum of paired rounds; relative_to_reference lies in its 95% interval; compute and quantity filled', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
-      const ref = rows.find((q) => q.pipeline === REFERENCE_NAME && q.batch === r.batch && q.classes === r.classes);
-      expect(ref).toBeDefined();
-      expect(r.relative).toBeCloseTo(r.elementsPerS / (ref as BenchRow).elementsPerS, 2);
+      expect(r.compute).toBe(r.dtype);
+      expect(r.quantity).toBe('loss');
       expect(r.elementsPerS).toBeCloseTo((r.batch * r.classes * 1000) / r.meanMs, -Math.floor(Math.log10(r.elementsPerS)) + 3);
       expect(r.meanMs).toBeGreaterThan(0);
-      expect(r.p99Ms).toBeGreaterThan(0);
-      expect(r.samples).toBeGreaterThanOrEqual(2);
+      expect(r.p99Ms).toBeGreaterThanOrEqual(r.meanMs * 0.5);
+      if (r.pipeline === REFERENCE_NAME) {
+        expect([r.relative, r.ciLow, r.ciHigh]).toEqual([1, 1, 1]);
+        continue;
+      }
+      expect(r.samples).toBeGreaterThanOrEqual(MIN_ROUNDS);
+      expect(r.ciLow).toBeDefined();
+      expect(r.ciHigh).toBeDefined();
+      expect(r.ciLow as number).toBeLessThanOrEqual(r.relative);
+      expect(r.relative).toBeLessThanOrEqual(r.ciHigh as number);
+      expect(r.rmePct).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('--history appended one SPEC section 9 record after the earlier line, which is untouched', () => {
+    const text = readFileSync(history, 'utf8');
+    expect(text.startsWith(earlier)).toBe(true);
+    const records = readHistory(history);
+    expect(records).toHaveLength(2);
+    const rec = records[1];
+    expect(rec.suite).toBe('tiny');
+    expect(rec.machine.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(rec.results).toHaveLength(rows.length);
+    const user = rec.results.find((x) => x.pipeline === 'my-cross-entropy' && x.path === 'pool' && x.dtype === 'float64');
+    const row = rows.find((x) => x.pipeline === 'my-cross-entropy' && x.path === 'pool' && x.dtype === 'float64');
+    // bench.csv spells ratios to 4 significant digits; the history keeps the full double.
+    const sig4 = (v: number | null | undefined) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v);
+    expect(sig4(user?.relative_to_reference)).toBe(row?.relative);
+    expect(sig4(user?.ci_low)).toBe(row?.ciLow);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('--history refuses a file whose last line is unterminated, before any work: exit 2, nothing written', () => {
+    const bad = join(dir, 'torn.jsonl');
+    writeFileSync(bad, `${earlier}{"schema":1,"da`);
+    const out = join(dir, 'out-torn');
+    const r = runCli(['bench', '--suite', join(dir, 'tiny.suite.ts'), '--out', out, '--history', bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`softmax-stability: ${bad}, row 2: the last line is unterminated (an interrupted write?); remove it or end it with a newline before appending`);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(bad, 'utf8')).toBe(`${earlier}{"schema":1,"da`);
   });
 
   it('renderBenchSection: provenance, the chart beside bench.csv, every row in a table', () => {
@@ -138,7 +186,7 @@ export default {
   name: 'crash',
   seed: 3,
   pipelines: [{ name: 'dies-in-workers', formula: '1, or exit in a worker', float32(...a) { if (threadId > 1) process.exit(7); fine(...a); }, float64(...a) { if (threadId > 1) process.exit(7); fine(...a); } }],
-  bench: { shapes: [[8, 50]], poolShape: [67, 50], workers: [2], time: 5, iterations: 2 },
+  bench: { shapes: [[8, 50]], poolShape: [67, 50], workers: [2], budgetSeconds: 1 },
 };
 `,
     );
@@ -180,6 +228,52 @@ describe('the pool path', () => {
   }
 });
 
+describe('paired rounds', () => {
+  it('a task that runs the reference loop twice per call measures at half the reference, inside its interval', async () => {
+    const b = makeBatch(64, 1000, 5);
+    const ref = await reference(b.x64, () => new Error('NaN'));
+    let s = 0;
+    const twice = { sync: () => void (s += referenceLoop(b.x64) + referenceLoop(b.x64)) };
+    const r = await pairedRounds(ref, twice, b.x64.length, 300);
+    const iv = medianInterval(r.ratios);
+    expect(s).toBeGreaterThan(0);
+    expect(r.ratios.length).toBeGreaterThanOrEqual(MIN_ROUNDS);
+    expect(ref.perElementMs).toHaveLength(r.ratios.length);
+    expect(iv.median).toBeGreaterThan(0.4);
+    expect(iv.median).toBeLessThan(0.6);
+    expect(iv.low as number).toBeLessThanOrEqual(iv.median);
+    expect(iv.high as number).toBeGreaterThanOrEqual(iv.median);
+  });
+});
+
+describe('the order-statistic interval of the median', () => {
+  it('takes the ranks of Conover (1999) Table A3 / Le Boudec (2010) Table A.1 at 95%', () => {
+    // n: k such that [X(k), X(n−k+1)] covers the median with probability ≥ 0.95.
+    expect(medianIntervalRanks(5)).toBeUndefined();
+    expect(medianIntervalRanks(6)?.k).toBe(1);
+    expect(medianIntervalRanks(9)?.k).toBe(2);
+    expect(medianIntervalRanks(12)?.k).toBe(3);
+    expect(medianIntervalRanks(20)?.k).toBe(6);
+    expect(medianIntervalRanks(50)?.k).toBe(18);
+    expect(medianIntervalRanks(100)?.k).toBe(40);
+    expect(medianIntervalRanks(6)?.coverage).toBeCloseTo(1 - 2 / 64, 12);
+  });
+  it('covers the true median of a skewed distribution in about 95% of samples (seeded)', () => {
+    const next = mulberry32(20261130);
+    // Exponential(1): median ln 2.
+    let covered = 0;
+    const trials = 2000;
+    for (let t = 0; t < trials; t++) {
+      const xs = Array.from({ length: 15 }, () => -Math.log(1 - next()));
+      const iv = medianInterval(xs);
+      if ((iv.low as number) <= Math.LN2 && Math.LN2 <= (iv.high as number)) covered++;
+    }
+    // Coverage at n = 15 is 1 − 2·P(B ≤ 3) = 0.9648; 2000 trials give a standard error of 0.004.
+    expect(covered / trials).toBeGreaterThan(0.95);
+    expect(covered / trials).toBeLessThan(0.98);
+  });
+});
+
 describe('benchHighlights', () => {
   const row = (pipeline: string, path: 'inline' | 'pool', workers: number, batch: number, elementsPerS: number): BenchRow => ({
     pipeline,
@@ -194,6 +288,10 @@ describe('benchHighlights', () => {
     samples: 10,
     elementsPerS,
     relative: 1,
+    compute: 'float32',
+    quantity: 'loss',
+    ciLow: 1,
+    ciHigh: 1,
   });
   it('divides by tfjs at the same shape and dtype, and the pool by the same pipeline inline', () => {
     const lines = benchHighlights([

@@ -6,6 +6,7 @@ import { loadSuite } from '../suite/load.js';
 import { withOutputFolder } from '../util/publish.js';
 import { beat } from '../supervise/heartbeat.js';
 import { InputError } from '../util/errors.js';
+import { appendHistory, checkHistoryAppendable, historyRecord } from '../history/record.js';
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
 import type { BenchRun } from './run.js';
@@ -14,6 +15,8 @@ import { BenchNaNError, runBench } from './run.js';
 export interface BenchCommandOptions {
   suite?: string;
   out?: string;
+  /** A history file (JSON Lines, SPEC section 9) the run is appended to. */
+  history?: string;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface BenchCommandOptions {
  */
 export async function benchSuite(suite: Suite, dir: string, log: (line: string) => void): Promise<BenchRun> {
   beat({ phase: 'bench' });
-  log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, time ${suite.bench.time} ms, iterations ${suite.bench.iterations}`);
+  log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, budget ${suite.bench.budgetSeconds} s of paired rounds`);
   let run: BenchRun;
   try {
     run = await runBench(suite, { log });
@@ -42,9 +45,16 @@ export async function benchSuite(suite: Suite, dir: string, log: (line: string) 
 
 export async function runBenchCommand(opts: BenchCommandOptions): Promise<void> {
   const suite = await loadSuite(opts.suite ?? 'default');
+  if (opts.history !== undefined) checkHistoryAppendable(resolve(opts.history));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   const out = resolve(opts.out ?? `reports/${suite.name}`);
-  await withOutputFolder(out, { command: 'bench', parts: ['bench'] }, (stage) => benchSuite(suite, stage, (line) => process.stderr.write(`${line}\n`)));
-  process.stderr.write(`bench: wrote ${out}/: bench.csv, bench.svg, bench.json\n`);
+  const run = await withOutputFolder(out, { command: 'bench', parts: ['bench'] }, (stage) => benchSuite(suite, stage, log));
+  log(`bench: wrote ${out}/: bench.csv, bench.svg, bench.json`);
+  if (opts.history !== undefined) {
+    const file = resolve(opts.history);
+    appendHistory(file, historyRecord(run));
+    log(`bench: appended the run to ${file} (${run.rows.length} results)`);
+  }
 }
 
 export function registerBench(program: Command): void {
@@ -53,5 +63,6 @@ export function registerBench(program: Command): void {
     .description('throughput: every pipeline x dtype x shape inline, the worker-pool batch path, and the reference loop (bench.csv)')
     .option('--suite <suite>', 'suite name or path (default: default)')
     .option('--out <dir>', 'output folder (default: reports/<suite>/)')
+    .option('--history <file>', 'also append the run to this history file (JSON Lines; see `history`)')
     .action((opts: BenchCommandOptions) => runBenchCommand(opts));
 }

@@ -9,7 +9,7 @@ import type { BenchRow, BenchRun } from './run.js';
 import type { BenchJson } from './section.js';
 import { BENCH_COLUMNS, BENCH_CSV, BENCH_JSON, BENCH_SVG, benchCsvRow, shapeOf } from './section.js';
 
-/** Vega-Lite: one bar per row, elements/s over the reference (linear: tfjs's ~0.01 shows as a sliver with its value), a panel per shape. */
+/** Vega-Lite: one bar per row with its 95% interval as a line, elements/s over the reference (linear: tfjs's ~0.01 shows as a sliver with its value), a panel per shape. */
 export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopLevelSpec {
   const shapes = [...new Set(rows.map(shapeOf))];
   const values = rows.map((r) => ({
@@ -17,6 +17,10 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
     label: r.path === 'pool' ? `${r.pipeline} (pool of ${r.workers})` : r.pipeline,
     dtype: r.dtype,
     relative: r.relative,
+    low: r.ciLow,
+    high: r.ciHigh,
+    // The value's label goes past the interval's line.
+    labelAt: Math.max(r.relative, r.ciHigh ?? r.relative),
   }));
   const y = { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } } as const;
   const panel = (shape: string) => ({
@@ -31,7 +35,9 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
     },
     layer: [
       { mark: 'bar' as const, encoding: { color: { field: 'dtype', type: 'nominal' as const, title: 'dtype' } } },
-      { mark: { type: 'text' as const, align: 'left' as const, dx: 3, fontSize: 8 }, encoding: { text: { field: 'relative', type: 'quantitative' as const, format: '.3~g' } } },
+      // The 95% interval of the median ratio, where there is one.
+      { mark: { type: 'rule' as const, color: 'black' }, transform: [{ filter: 'isValid(datum.low)' }], encoding: { x: { field: 'low', type: 'quantitative' as const }, x2: { field: 'high' } } },
+      { mark: { type: 'text' as const, align: 'left' as const, dx: 3, fontSize: 8 }, encoding: { x: { field: 'labelAt', type: 'quantitative' as const }, text: { field: 'relative', type: 'quantitative' as const, format: '.3~g' } } },
     ],
   });
   return {
@@ -45,7 +51,7 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
 /** Writes bench.csv, bench.json and bench.svg into `dir`, each whole. */
 export async function writeBenchReport(dir: string, run: BenchRun): Promise<void> {
   const csv = toCsv(BENCH_COLUMNS, run.rows.map(benchCsvRow));
-  const json: BenchJson = { meta: run.meta, startedAt: run.startedAt, seconds: run.seconds, loadBefore: run.loadBefore, loadAfter: run.loadAfter, inputs: run.inputs };
+  const json: BenchJson = { meta: run.meta, startedAt: run.startedAt, seconds: run.seconds, budgetSeconds: run.budgetSeconds, loadBefore: run.loadBefore, loadAfter: run.loadAfter, inputs: run.inputs };
   const svg = await renderSvg(benchChartSpec(run.rows, metaLine(run.meta)));
   writeFileAtomic(join(dir, BENCH_JSON), `${JSON.stringify(json, null, 2)}\n`);
   writeFileAtomic(join(dir, BENCH_SVG), svg);

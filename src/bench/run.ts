@@ -1,25 +1,31 @@
 /**
- * The throughput benchmark (issue 5): tinybench tasks for every pipeline × dtype
- * × shape of the suite, the worker-pool batch path, and the fixed reference
- * loop every row is divided by.
+ * The throughput benchmark (issues 5 and 11): every pipeline × dtype × shape of
+ * the suite, the worker-pool batch path, each measured against the fixed
+ * reference loop in paired, interleaved rounds.
  *
  * - Inputs are made before timing (`data.ts`); each call's losses are scanned
  *   inside the timed region: a NaN stops the run (`BenchNaNError`), and their
  *   sum goes to `sink`, so no call's work can be dropped.
- * - A call shorter than 1 ms is timed in batches of calls lasting ≥ 1 ms (one
- *   tinybench sample = one batch's mean), so the timer's own cost stays out.
- * - Reference (`reference-exp-sum`, float64, inline): Σ Math.exp(x_i) over a
- *   float64 array of the task's size (the same logits), timed before the tasks
- *   of its shape. Every row's relative_to_reference is its elements/s over the
- *   reference's of the same rows × classes in this run; the reference's own is 1.
+ * - Reference (`reference-exp-sum`, float64, inline): Σ Math.exp(x_i) over the
+ *   first ≤ REFERENCE_ELEMENTS float64 logits of the batch.
+ * - Paired rounds (`pairedRounds`): reference block, task block, reference block,
+ *   task block, …, each block a calibrated number of calls lasting ≥ ROUND_MS.
+ *   Each round gives one ratio of elements/s taken under the same conditions;
+ *   relative_to_reference is the median of the ratios and ci_low/ci_high its 95%
+ *   distribution-free interval from order statistics (`stats.ts`: Conover 1999
+ *   §3.2; Le Boudec 2010 §2.2.1). mean_ms, p99_ms and rme_pct describe the
+ *   task's per-call time over its rounds, samples counts the rounds.
+ * - Budget (`bench.budgetSeconds`): spread over the tasks as they come; a task
+ *   whose interval is narrow after MIN_ROUNDS stops early and leaves the rest
+ *   of its share to later ones.
  * - Pool (`path=pool`): the pool shape split across `workers` threads
- *   (`pool.ts`), timed around split-compute-join; the same shape runs inline
- *   too, so pool/inline is the pool's speed-up. Peers are not run in the pool.
+ *   (`pool.ts`), timed around split-compute-join, paired with the reference like
+ *   any task; the same shape runs inline too, so pool/inline is the speed-up.
+ *   Peers are not run in the pool.
  * - Peers run in their native dtypes (tfjs: float32 only); onnxruntime is timed
  *   through its async session.run.
  */
 import { loadavg } from 'node:os';
-import { Bench } from 'tinybench';
 import type { Dtype } from '../float/dtype.js';
 import { isPeer } from '../peers/registry.js';
 import { ORT_PIPELINE_NAME, OrtLogSoftmax } from '../peers/onnxruntime.js';
@@ -31,6 +37,7 @@ import type { Suite } from '../suite/load.js';
 import type { BenchBatch } from './data.js';
 import { LOGIT_RANGE, makeBatch } from './data.js';
 import { BenchPool } from './pool.js';
+import { medianInterval, summariseTimings } from './stats.js';
 
 export const REFERENCE_NAME = 'reference-exp-sum';
 
@@ -43,12 +50,25 @@ export interface BenchRow {
   /** Rows of the batch. */
   readonly batch: number;
   readonly classes: number;
+  /** Mean ms per call over the rounds (the reference: per rows × classes elements). */
   readonly meanMs: number;
+  /** 99th percentile of the rounds' ms per call. */
   readonly p99Ms: number;
-  readonly rmePct: number;
+  /** Half the width of the 95% interval of the median ms per call, % of it; undefined below 6 rounds. */
+  readonly rmePct: number | undefined;
+  /** Rounds. */
   readonly samples: number;
+  /** rows × classes / mean seconds per call. */
   readonly elementsPerS: number;
+  /** Median over rounds of (task elements/s) / (reference elements/s) measured in adjacent blocks. */
   readonly relative: number;
+  /** Arithmetic format (SPEC 2.1): the dtype for float32 and float64. */
+  readonly compute: string;
+  /** `loss` (gradients later). */
+  readonly quantity: 'loss' | 'grad';
+  /** 95% order-statistic interval of `relative`; undefined below 6 rounds. */
+  readonly ciLow: number | undefined;
+  readonly ciHigh: number | undefined;
 }
 
 export interface BenchRun {
@@ -56,6 +76,8 @@ export interface BenchRun {
   readonly meta: RunMeta;
   readonly startedAt: string;
   readonly seconds: number;
+  /** The suite's bench.budgetSeconds. */
+  readonly budgetSeconds: number;
   /** 1-, 5- and 15-minute load averages before and after the run. */
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
@@ -98,61 +120,154 @@ export function referenceLoop(a: Float64Array): number {
   return s;
 }
 
-/** The shortest batch of calls that is one sample. */
-const SAMPLE_MS = 1;
-
-interface Timing {
-  readonly meanMs: number;
-  readonly p99Ms: number;
-  readonly rmePct: number;
-  readonly samples: number;
-}
+/** Shortest timed block of calls, ms: long enough for performance.now()'s resolution and overhead to stay below 0.1%. */
+export const ROUND_MS = 5;
+/** Longest reference block, ms, when the task's block is longer (the reference then samples the same moment, at a fraction of its cost). */
+const REFERENCE_BLOCK_MAX_MS = 25;
+/** Elements of the reference loop per call: the first ≤ 65,536 logits of the batch (512 KiB of doubles, cache-resident). */
+export const REFERENCE_ELEMENTS = 65536;
+/** Rounds every task gets, whatever the budget: the fewest whose 95% order-statistic interval of the median is [X(2), X(8)]. */
+export const MIN_ROUNDS = 9;
+/** A task whose rounds each take longer than this may stop at FLOOR_ROUNDS when its share of the budget is spent (tfjs on 4M elements takes ~4 s a call). */
+const LONG_ROUND_MS = 250;
+const FLOOR_ROUNDS = 3;
+/** No task goes past this many rounds. */
+const MAX_ROUNDS = 400;
+/** A task stops early, after MIN_ROUNDS, once its interval is this narrow (width over the median): the rest of its share goes to later tasks. */
+export const TARGET_WIDTH = 0.02;
 
 /** A timed call: synchronous kernels are never awaited (a microtask per call would cost as much as a 1x10 kernel). */
-type Call = { readonly sync: () => void } | { readonly async: () => Promise<void> };
+export type Call = { readonly sync: () => void } | { readonly async: () => Promise<void> };
 
-/** Warms a call up (≥ one call, ≥ warmMs), then times it with tinybench; each sample is the mean of `reps` calls. */
-async function measure(name: string, call: Call, time: number, iterations: number): Promise<Timing> {
-  const now = () => performance.now();
-  const warmMs = Math.min(time / 2, 250);
-  let calls = 0;
-  let best = Infinity;
-  const warmStart = now();
-  do {
-    const t0 = now();
-    if ('sync' in call) call.sync();
-    else await call.async();
-    best = Math.min(best, now() - t0);
-    calls++;
-  } while (now() - warmStart < warmMs && calls < 1e6);
-  const reps = best >= SAMPLE_MS ? 1 : Math.ceil(SAMPLE_MS / Math.max(best, 1e-4));
-  const bench = new Bench({ name, time, iterations, warmup: false, throws: true });
+/**
+ * What a block is timed with, ms. `cpu`: the process's CPU time (getrusage: user +
+ * system, µs resolution, every thread of the process), for inline tasks: time
+ * during which another process holds the core does not count, so a busy machine
+ * does not stretch one block of a pair and not the other. `wall`: elapsed time,
+ * for pool tasks, whose point is the elapsed time of a parallel batch.
+ */
+export type Clock = 'cpu' | 'wall';
+const CLOCKS: Record<Clock, () => number> = {
+  wall: () => performance.now(),
+  cpu: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+};
+
+/** Runs `call` `reps` times; returns the block's duration in ms on `clock`. */
+async function timeBlock(call: Call, reps: number, clock: Clock = 'wall'): Promise<number> {
+  const now = CLOCKS[clock];
+  const t0 = now();
   if ('sync' in call) {
     const f = call.sync;
-    bench.add(name, () => {
-      const t0 = now();
-      for (let k = 0; k < reps; k++) f();
-      const dt = now() - t0;
-      return { overriddenDuration: dt / reps, overriddenIterationCost: dt };
-    });
+    for (let k = 0; k < reps; k++) f();
   } else {
     const f = call.async;
-    bench.add(
-      name,
-      async () => {
-        const t0 = now();
-        for (let k = 0; k < reps; k++) await f();
-        const dt = now() - t0;
-        return { overriddenDuration: dt / reps, overriddenIterationCost: dt };
-      },
-      { async: true },
-    );
+    for (let k = 0; k < reps; k++) await f();
   }
-  await bench.run();
-  const r = bench.tasks[0].result;
-  if (r.state === 'errored') throw r.error;
-  if (r.state !== 'completed') throw new Error(`benchmark task ${name} ended ${r.state}`);
-  return { meanMs: r.latency.mean, p99Ms: r.latency.p99, rmePct: r.latency.rme, samples: r.latency.samplesCount };
+  return now() - t0;
+}
+
+/** Warms a call up (≥ one call, ≥ `warmMs` in all on `clock`) and returns its fastest single call, ms. */
+async function warm(call: Call, warmMs: number, clock: Clock = 'wall'): Promise<number> {
+  let best = Infinity;
+  let calls = 0;
+  const now = CLOCKS[clock];
+  const start = now();
+  do {
+    best = Math.min(best, await timeBlock(call, 1, clock));
+    calls++;
+  } while (now() - start < warmMs && calls < 1e6);
+  return Math.max(best, 1e-5);
+}
+
+/**
+ * The bench phase's time budget: each task's share is what is left of the budget
+ * over the tasks left, so a task that finishes early (its interval narrow) or a
+ * cheap one leaves more to the rest. The budget is soft: every task gets at least
+ * MIN_ROUNDS rounds (FLOOR_ROUNDS for a task whose rounds last over LONG_ROUND_MS).
+ */
+export class BenchBudget {
+  private readonly deadline: number;
+  private left: number;
+  constructor(seconds: number, tasks: number) {
+    this.deadline = performance.now() + seconds * 1000;
+    this.left = Math.max(tasks, 1);
+  }
+  /** The next task's share, ms (0 once the budget is spent); counts the task as started. */
+  take(): number {
+    const share = Math.max(0, this.deadline - performance.now()) / this.left;
+    this.left = Math.max(this.left - 1, 1);
+    return share;
+  }
+}
+
+/** The reference loop over one batch: its call, its elements per call, and its fastest call once warmed. */
+export interface Reference {
+  readonly call: Call;
+  readonly elements: number;
+  readonly bestMs: number;
+  /** ms per element of every reference block timed with this batch. */
+  readonly perElementMs: number[];
+}
+
+/** The reference loop over the first ≤ REFERENCE_ELEMENTS values of `x`, warmed up; `nan` makes the error thrown if it returns NaN. */
+export async function reference(x: Float64Array, nan: () => Error): Promise<Reference> {
+  const a = x.length > REFERENCE_ELEMENTS ? x.subarray(0, REFERENCE_ELEMENTS) : x;
+  const call: Call = {
+    sync: () => {
+      const s = referenceLoop(a);
+      if (s !== s) throw nan();
+      sinkValue += s;
+    },
+  };
+  return { call, elements: a.length, bestMs: await warm(call, 2 * ROUND_MS, 'cpu'), perElementMs: [] };
+}
+
+/** What the rounds of one task measured. */
+export interface PairedRounds {
+  /** Per round: the task's elements/s over the reference's, in adjacent blocks. */
+  readonly ratios: number[];
+  /** Per round: the task's mean ms per call. */
+  readonly perCallMs: number[];
+}
+
+/**
+ * Paired measurement: rounds of (reference block, task block), each block a
+ * calibrated number of calls lasting ≥ ROUND_MS, so that each round's ratio is
+ * taken under the same conditions of the machine (drift between rounds cancels
+ * in the ratio). Blocks are timed on `clock` (CPU time for inline tasks, wall
+ * time for the pool's). Rounds go on until MIN_ROUNDS are done and either the median's
+ * 95% interval is narrower than TARGET_WIDTH or the task's share of the budget
+ * is spent.
+ */
+export async function pairedRounds(ref: Reference, task: Call, elements: number, shareMs: number, clock: Clock = 'cpu'): Promise<PairedRounds> {
+  const best = await warm(task, 2 * ROUND_MS, clock);
+  const taskReps = Math.max(1, Math.ceil(ROUND_MS / best));
+  const refTarget = Math.max(ROUND_MS, Math.min(taskReps * best, REFERENCE_BLOCK_MAX_MS));
+  const refReps = Math.max(1, Math.ceil(refTarget / ref.bestMs));
+  const ratios: number[] = [];
+  const perCallMs: number[] = [];
+  const start = performance.now();
+  for (;;) {
+    const refMs = await timeBlock(ref.call, refReps, clock);
+    const taskMs = await timeBlock(task, taskReps, clock);
+    ref.perElementMs.push(refMs / (refReps * ref.elements));
+    perCallMs.push(taskMs / taskReps);
+    ratios.push((elements * taskReps * refMs) / (ref.elements * refReps * taskMs));
+    const n = ratios.length;
+    const spent = performance.now() - start;
+    if (n >= MAX_ROUNDS) break;
+    if (n >= MIN_ROUNDS) {
+      if (spent >= shareMs) break;
+      const iv = medianInterval(ratios);
+      if (iv.low !== undefined && iv.high !== undefined && (iv.high - iv.low) / iv.median <= TARGET_WIDTH) break;
+    } else if (n >= FLOOR_ROUNDS && spent >= shareMs && spent / n > LONG_ROUND_MS) {
+      break;
+    }
+  }
+  return { ratios, perCallMs };
 }
 
 /** Kernels are called as methods (`p.float32(…)`), as runKernel does: a user's kernel may use `this`. */
@@ -186,36 +301,54 @@ export interface RunBenchOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Inline shapes, then the pool shape (inline and on each pool); peers are not run in the pool. */
+function taskCount(suite: Suite): number {
+  const perShape = suite.pipelines.reduce((n, p) => n + benchDtypes(p, suite.dtypes).length, 0);
+  const pooled = suite.pipelines.filter((p) => !isPeer(p)).length * suite.dtypes.length;
+  const inlineAtPoolShape = poolShapeIsInline(suite) ? 0 : 1;
+  return suite.bench.shapes.length * perShape + (pooled > 0 && suite.bench.workers.length > 0 ? pooled * (inlineAtPoolShape + suite.bench.workers.length) : 0);
+}
+
+/** When the pool shape is also an inline shape, its inline rows (and reference row) are those of the shapes loop: not measured twice. */
+function poolShapeIsInline(suite: Suite): boolean {
+  const [r, c] = suite.bench.poolShape;
+  return suite.bench.shapes.some(([sr, sc]) => sr === r && sc === c);
+}
+
 export async function runBench(suite: Suite, options: RunBenchOptions = {}): Promise<BenchRun> {
   const log = options.log ?? (() => undefined);
-  const { time, iterations, shapes, poolShape, workers } = suite.bench;
+  const { shapes, poolShape, workers, budgetSeconds } = suite.bench;
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg();
   const t0 = performance.now();
   const rows: BenchRow[] = [];
   const ortSessions = new Map<Dtype, OrtLogSoftmax>();
+  const budget = new BenchBudget(budgetSeconds, taskCount(suite));
 
-  const push = (r: Omit<BenchRow, 'elementsPerS' | 'relative'>, referenceEps: number | undefined): number => {
-    const elementsPerS = (r.batch * r.classes * 1000) / r.meanMs;
-    const relative = referenceEps === undefined ? 1 : elementsPerS / referenceEps;
-    rows.push({ ...r, elementsPerS, relative });
+  const push = (r: BenchRow): void => {
+    rows.push(r);
+    const ci = r.ciLow === undefined || r.ciHigh === undefined ? 'no 95% interval' : `[${fmt(r.ciLow)}, ${fmt(r.ciHigh)}]`;
     log(
-      `  ${r.pipeline.padEnd(26)} ${r.dtype} ${r.path.padEnd(6)} ${String(r.workers).padStart(2)}  ${`${r.batch}x${r.classes}`.padEnd(11)} ${fmt(r.meanMs)} ms  ${fmt(elementsPerS / 1e6)} M elements/s  ${relative.toFixed(3)} x reference`,
+      `  ${r.pipeline.padEnd(26)} ${r.dtype} ${r.path.padEnd(6)} ${String(r.workers).padStart(2)}  ${`${r.batch}x${r.classes}`.padEnd(11)} ${fmt(r.meanMs)} ms  ${fmt(r.elementsPerS / 1e6)} M elements/s  ${fmt(r.relative)} x reference ${ci}, ${r.samples} rounds`,
     );
-    return elementsPerS;
   };
 
-  const reference = async (b: BenchBatch): Promise<number> => {
-    const sync = () => {
-      const s = referenceLoop(b.x64);
-      if (s !== s) throw new BenchNaNError(REFERENCE_NAME, 'float64', b.rows, b.classes, 0);
-      sinkValue += s;
-    };
-    const t = await measure(`${REFERENCE_NAME} ${b.rows}x${b.classes}`, { sync }, time, iterations);
-    return push({ pipeline: REFERENCE_NAME, dtype: 'float64', path: 'inline', workers: 1, batch: b.rows, classes: b.classes, ...t }, undefined);
+  const referenceOf = (b: BenchBatch) => reference(b.x64, () => new BenchNaNError(REFERENCE_NAME, 'float64', b.rows, b.classes, 0));
+  const referenceRow = (b: BenchBatch, ref: Reference): BenchRow => {
+    // Per-element times scaled to the batch: the time Σ exp would take over rows × classes elements.
+    const t = summariseTimings(ref.perElementMs.map((ms) => ms * b.rows * b.classes));
+    return { pipeline: REFERENCE_NAME, dtype: 'float64', compute: 'float64', quantity: 'loss', path: 'inline', workers: 1, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
   };
 
-  const inline = async (p: Pipeline, dtype: Dtype, b: BenchBatch, refEps: number): Promise<void> => {
+  const measureTask = async (ref: Reference, b: BenchBatch, p: string, dtype: Dtype, path: 'inline' | 'pool', threads: number, call: Call): Promise<void> => {
+    const elements = b.rows * b.classes;
+    const r = await pairedRounds(ref, call, elements, budget.take(), path === 'pool' ? 'wall' : 'cpu');
+    const t = summariseTimings(r.perCallMs);
+    const iv = medianInterval(r.ratios);
+    push({ pipeline: p, dtype, compute: dtype, quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (elements * 1000) / t.meanMs, relative: iv.median, ciLow: iv.low, ciHigh: iv.high });
+  };
+
+  const inline = async (ref: Reference, p: Pipeline, dtype: Dtype, b: BenchBatch): Promise<void> => {
     const out = dtype === 'float32' ? new Float32Array(b.rows) : new Float64Array(b.rows);
     let call: Call;
     if (p.name === ORT_PIPELINE_NAME) {
@@ -235,15 +368,25 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     } else {
       call = syncCall(p, dtype, b, out);
     }
-    const t = await measure(`${p.name} ${dtype} ${b.rows}x${b.classes}`, call, time, iterations);
-    push({ pipeline: p.name, dtype, path: 'inline', workers: 1, batch: b.rows, classes: b.classes, ...t }, refEps);
+    await measureTask(ref, b, p.name, dtype, 'inline', 1, call);
+  };
+
+  /** Measures a batch's tasks; the batch's reference row goes first. */
+  const shape = async (b: BenchBatch, tasks: (ref: Reference) => Promise<void>, referenceRowToo = true): Promise<void> => {
+    const ref = await referenceOf(b);
+    const at = rows.length;
+    await tasks(ref);
+    if (!referenceRowToo) return;
+    rows.splice(at, 0, referenceRow(b, ref));
+    log(`  ${REFERENCE_NAME.padEnd(26)} float64 inline  1  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rows[at].elementsPerS / 1e6)} M elements/s (the reference, ${ref.perElementMs.length} blocks)`);
   };
 
   try {
     for (const [r, c] of shapes) {
       const b = makeBatch(r, c, suite.seed);
-      const refEps = await reference(b);
-      for (const p of suite.pipelines) for (const dtype of benchDtypes(p, suite.dtypes)) await inline(p, dtype, b, refEps);
+      await shape(b, async (ref) => {
+        for (const p of suite.pipelines) for (const dtype of benchDtypes(p, suite.dtypes)) await inline(ref, p, dtype, b);
+      });
     }
 
     const pooled = suite.pipelines.filter((p) => !isPeer(p));
@@ -253,22 +396,23 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
       const pools = workers.map((w) => new BenchPool(w, suite.file));
       try {
         await Promise.all(pools.map((pool) => pool.start(pooled[0].name)));
-        const refEps = await reference(b);
-        for (const p of pooled) {
-          for (const dtype of suite.dtypes) {
-            await inline(p, dtype, b, refEps);
-            const x = dtype === 'float32' ? b.x32 : b.x64;
-            const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
-            for (const pool of pools) {
-              const batch = async () => {
-                await pool.batch(p.name, dtype, r, c, x, b.targets, out);
-                keep(out, r, p.name, dtype, c);
-              };
-              const t = await measure(`${p.name} ${dtype} pool ${pool.workers}`, { async: batch }, time, iterations);
-              push({ pipeline: p.name, dtype, path: 'pool', workers: pool.workers, batch: r, classes: c, ...t }, refEps);
+        const again = poolShapeIsInline(suite);
+        await shape(b, async (ref) => {
+          for (const p of pooled) {
+            for (const dtype of suite.dtypes) {
+              if (!again) await inline(ref, p, dtype, b);
+              const x = dtype === 'float32' ? b.x32 : b.x64;
+              const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
+              for (const pool of pools) {
+                const batch = async () => {
+                  await pool.batch(p.name, dtype, r, c, x, b.targets, out);
+                  keep(out, r, p.name, dtype, c);
+                };
+                await measureTask(ref, b, p.name, dtype, 'pool', pool.workers, { async: batch });
+              }
             }
           }
-        }
+        }, !again);
       } finally {
         await Promise.all(pools.map((pool) => pool.close()));
       }
@@ -282,6 +426,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     meta: runMeta(suite.name, suite.seed),
     startedAt,
     seconds: (performance.now() - t0) / 1000,
+    budgetSeconds,
     loadBefore,
     loadAfter: loadavg(),
     inputs: `logits uniform in [−${LOGIT_RANGE}, ${LOGIT_RANGE}) rounded to float32, uniform targets, seed ${suite.seed}`,

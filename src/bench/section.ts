@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import type { Dtype } from '../float/dtype.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
 import { BENCH_COLUMNS } from '../report/columns.js';
-import { readReportTable } from '../report/read.js';
+import { numberField, readReport } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import type { BenchRow, BenchRun } from './run.js';
-import { fmt, REFERENCE_NAME } from './run.js';
+import { fmt, REFERENCE_ELEMENTS, REFERENCE_NAME } from './run.js';
 
 export { BENCH_COLUMNS };
 
@@ -23,6 +23,8 @@ function sig(v: number, digits: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : String(v);
 }
 
+const opt = (v: number | undefined, digits: number) => (v === undefined ? '' : sig(v, digits));
+
 export function benchCsvRow(r: BenchRow): string[] {
   return [
     r.pipeline,
@@ -33,29 +35,42 @@ export function benchCsvRow(r: BenchRow): string[] {
     String(r.classes),
     sig(r.meanMs, 5),
     sig(r.p99Ms, 5),
-    sig(r.rmePct, 3),
+    opt(r.rmePct, 3),
     String(r.samples),
     sig(r.elementsPerS, 5),
     sig(r.relative, 4),
+    r.compute,
+    r.quantity,
+    opt(r.ciLow, 4),
+    opt(r.ciHigh, 4),
   ];
 }
 
-/** Reads a bench.csv back (the columns of SPEC section 5). */
+/** Reads a bench.csv back (the columns of SPEC section 5); a bad number is exit 2 naming the file, line and column. */
 export function readBenchCsv(file: string): BenchRow[] {
-  return readReportTable(file, BENCH_COLUMNS, 'run `softmax-stability bench` first').map((c) => ({
-    pipeline: c[0],
-    dtype: c[1] as Dtype,
-    path: c[2] as 'inline' | 'pool',
-    workers: Number(c[3]),
-    batch: Number(c[4]),
-    classes: Number(c[5]),
-    meanMs: Number(c[6]),
-    p99Ms: Number(c[7]),
-    rmePct: Number(c[8]),
-    samples: Number(c[9]),
-    elementsPerS: Number(c[10]),
-    relative: Number(c[11]),
-  }));
+  return readReport(file, BENCH_COLUMNS, 'run `softmax-stability bench` first').map((r) => {
+    const num = (column: string) => numberField(file, r, column) as number;
+    const opt = (column: string) => numberField(file, r, column, { empty: true });
+    const v = r.values;
+    return {
+      pipeline: v.pipeline,
+      dtype: v.dtype as Dtype,
+      compute: v.compute,
+      quantity: v.quantity as BenchRow['quantity'],
+      path: v.path as 'inline' | 'pool',
+      workers: num('workers'),
+      batch: num('batch'),
+      classes: num('classes'),
+      meanMs: num('mean_ms'),
+      p99Ms: num('p99_ms'),
+      rmePct: opt('rme_pct'),
+      samples: num('samples'),
+      elementsPerS: num('elements_per_s'),
+      relative: num('relative_to_reference'),
+      ciLow: opt('ci_low'),
+      ciHigh: opt('ci_high'),
+    };
+  });
 }
 
 /** bench.json: the run without its rows (those are bench.csv). */
@@ -104,16 +119,17 @@ export function renderBenchSection(dir: string): string {
     '',
   );
   out.push(
-    `Every row's \`relative_to_reference\` is its elements per second over those of \`${REFERENCE_NAME}\` (Σ Math.exp(x) over a float64 array of the same rows × classes, timed in the same run). Inline rows run on the main thread; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join.`,
+    `Every row's \`relative_to_reference\` is the median, over interleaved rounds (a block of \`${REFERENCE_NAME}\`, Σ Math.exp(x) over the batch's first ≤ ${REFERENCE_ELEMENTS} float64 logits, then a block of the task), of the task's elements per second over the reference's in the same round; the interval is its 95% order-statistic confidence interval (none below 6 rounds). ${info.budgetSeconds === undefined ? '' : `Budget ${info.budgetSeconds} s of rounds. `}Inline rows run on the main thread and are timed on the process's CPU time; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join on wall-clock time, so pool ÷ inline is the pool's speed-up only on an otherwise idle machine.`,
     '',
   );
   out.push(`![Throughput relative to the reference loop](${BENCH_SVG})`, '');
   const highlights = benchHighlights(rows);
   if (highlights.length > 0) out.push(...highlights.map((l) => `- ${l}`), '');
-  out.push('| pipeline | dtype | path | workers | rows x classes | mean ms | p99 ms | ± % | M elements/s | x reference |');
-  out.push('|---|---|---|--:|---|--:|--:|--:|--:|--:|');
+  out.push('| pipeline | dtype | path | workers | rows x classes | rounds | mean ms | p99 ms | M elements/s | x reference | 95% interval |');
+  out.push('|---|---|---|--:|---|--:|--:|--:|--:|--:|---|');
   for (const r of rows) {
-    out.push(`| ${r.pipeline} | ${r.dtype} | ${r.path} | ${r.workers} | ${shapeOf(r)} | ${fmt(r.meanMs)} | ${fmt(r.p99Ms)} | ${fmt(r.rmePct)} | ${fmt(r.elementsPerS / 1e6)} | ${fmt(r.relative)} |`);
+    const ci = r.ciLow === undefined || r.ciHigh === undefined ? '' : `${fmt(r.ciLow)} – ${fmt(r.ciHigh)}`;
+    out.push(`| ${r.pipeline} | ${r.dtype} | ${r.path} | ${r.workers} | ${shapeOf(r)} | ${r.samples} | ${fmt(r.meanMs)} | ${fmt(r.p99Ms)} | ${fmt(r.elementsPerS / 1e6)} | ${fmt(r.relative)} | ${ci} |`);
   }
   out.push('');
   return out.join('\n');

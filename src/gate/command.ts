@@ -11,7 +11,11 @@
  * the table, appends it to $GITHUB_STEP_SUMMARY when set (a warning if it cannot),
  * and exits 1 on any regression.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { median } from 'simple-statistics';
+import type { BenchJson } from '../bench/section.js';
+import { BENCH_JSON } from '../bench/section.js';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toCsv } from '../report/csv.js';
@@ -43,7 +47,7 @@ export async function runBaselineCommand(opts: { suite?: string; out?: string })
   process.stderr.write(`baseline: wrote ${out}/ (${BASELINE_FILE} records the suite and its settings); commit it so that \`gate\` compares against it\n`);
 }
 
-/** The gate's table: every regression, missing and new row, then the counts. */
+/** The gate's table: every regression, missing, inconclusive and new row, then the counts. */
 export function gateTable(rows: readonly GateRow[]): string {
   const shown = rows.filter((r) => r.status !== 'pass');
   const lines = ['| check | pipeline | dtype | metric | baseline | current | limit | status |', '|---|---|---|---|--:|--:|---|---|'];
@@ -56,9 +60,42 @@ export function gateTable(rows: readonly GateRow[]): string {
   const fresh = count('new');
   lines.push(
     '',
-    `${regressions} regression${regressions === 1 ? '' : 's'} (${count('missing')} missing), ${count('pass')} checks passed, ${fresh} new (not in the baseline, not checked${fresh ? ': refresh the baseline to check them' : ''}).`,
+    `${regressions} regression${regressions === 1 ? '' : 's'} (${count('missing')} missing), ${count('pass')} checks passed, ${count('inconclusive')} inconclusive (the throughput interval straddles the limit; not a failure), ${fresh} new (not in the baseline, not checked${fresh ? ': refresh the baseline to check them' : ''}).`,
   );
   return lines.join('\n');
+}
+
+/**
+ * A note on the conditions of the throughput measurement: the load average
+ * (bench.json, before and after the bench phase) against the cores, and the
+ * median relative width of the throughput intervals against the tolerance.
+ * Empty when the machine looked quiet and the intervals narrow.
+ */
+export function machineNote(dir: string, rows: readonly GateRow[], tolerance: number): string {
+  let load: number[] = [];
+  try {
+    const info = JSON.parse(readFileSync(join(dir, BENCH_JSON), 'utf8')) as BenchJson;
+    load = [info.loadBefore[0], info.loadAfter[0]];
+  } catch {
+    load = [loadavg()[0]];
+  }
+  const cores = availableParallelism();
+  const widths = rows
+    .filter((r) => r.check === 'throughput')
+    .map((r) => /^(\S+) \[(\S+), (\S+)\]$/.exec(r.current))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => (Number(m[3]) - Number(m[2])) / Number(m[1]));
+  const width = widths.length > 0 ? median(widths) : 0;
+  const maxLoad = Math.max(...load);
+  const unsure = rows.filter((r) => r.status === 'inconclusive').length;
+  const loaded = maxLoad > 0.75 * cores;
+  const wide = width > tolerance / 2;
+  if (!loaded && !wide && unsure === 0) return '';
+  const facts = `load average ${load.map((l) => l.toFixed(2)).join(' → ')} on ${cores} cores; median throughput interval ${(100 * width).toFixed(1)}% wide against a ${(100 * tolerance).toFixed(0)}% tolerance`;
+  const what = loaded || wide
+    ? 'The machine looks loaded: throughput figures are unreliable. Re-run the gate when nothing else runs, or give the suite a larger bench.budgetSeconds (more rounds, narrower intervals); on shared CI runners raise gate.throughputTolerance.'
+    : 'Intervals straddling the limit: re-run the gate to settle them, or give the suite a larger bench.budgetSeconds.';
+  return `\n> **Measurement conditions**: ${facts}. ${what}\n`;
 }
 
 export async function runGateCommand(opts: GateCommandOptions): Promise<number> {
@@ -84,7 +121,7 @@ export async function runGateCommand(opts: GateCommandOptions): Promise<number> 
   });
   const failed = rows.some(isFailure);
   const heading = `## softmax-stability gate: ${failed ? 'REGRESSION' : 'pass'}\n\n*${metaLine(runMeta(suite.name, suite.seed))}; baseline ${base}.*\n\n`;
-  const table = `${heading}${gateTable(rows)}\n`;
+  const table = `${heading}${gateTable(rows)}\n${machineNote(out, rows, suite.gate.throughputTolerance)}`;
   process.stdout.write(table);
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary) {

@@ -7,7 +7,9 @@
  * - whose share of `ok` falls (per fuzz family);
  * - whose safe region shrinks: a map cell that was `ok` and is not, or a boundary
  *   out of `ok` that moves towards the ok side;
- * - whose `relative_to_reference` throughput falls by more than the tolerance.
+ * - whose `relative_to_reference` throughput falls by more than the tolerance,
+ *   beyond doubt: the whole 95% interval of the current median lies below the
+ *   limit (`throughputStatus`); an interval that straddles it is `inconclusive`.
  *
  * Rows are matched by their key columns; a key in the baseline but not in the
  * current run is a regression of its own (`missing`), since the gate cannot vouch
@@ -23,7 +25,7 @@ import { numberField, readReport } from '../report/read.js';
 import type { GateSettings } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 
-export type GateStatus = 'pass' | 'regression' | 'missing' | 'new';
+export type GateStatus = 'pass' | 'regression' | 'missing' | 'new' | 'inconclusive';
 
 export interface GateRow {
   readonly check: 'accuracy' | 'ok-share' | 'region' | 'boundary' | 'throughput';
@@ -223,17 +225,46 @@ function compareBoundaries(out: GateRow[], baseDir: string, curDir: string): voi
   out.push(...moved.map((r) => (r.status === 'missing' ? { ...r, status: 'new' as const, metric: `${r.metric} (gone)` } : r)));
 }
 
+/** The current measurement of a throughput ratio: its median over rounds and 95% interval (undefined below 6 rounds). */
+export interface RatioEstimate {
+  readonly median: number;
+  readonly low: number | undefined;
+  readonly high: number | undefined;
+}
+
+/**
+ * The throughput decision (SPEC section 5): with limit = baseline × (1 − tolerance),
+ * `regression` only when the whole interval lies below the limit (high < limit),
+ * `inconclusive` when it straddles the limit (low < limit ≤ high), `pass` when it
+ * lies at or above (low ≥ limit). Without an interval (too few rounds), a median
+ * below the limit is `inconclusive`, never a regression; so is a drop measured
+ * against a baseline row that had no interval itself (its median is one of three
+ * rounds or fewer, not a figure to fail a build on).
+ */
+export function throughputStatus(baseline: RatioEstimate, tolerance: number, current: RatioEstimate): { limit: number; status: 'pass' | 'regression' | 'inconclusive' } {
+  const limit = baseline.median * (1 - tolerance);
+  const { median, low, high } = current;
+  if (low === undefined || high === undefined) return { limit, status: median < limit ? 'inconclusive' : 'pass' };
+  if (high < limit) return { limit, status: baseline.low === undefined || baseline.high === undefined ? 'inconclusive' : 'regression' };
+  if (low < limit) return { limit, status: 'inconclusive' };
+  return { limit, status: 'pass' };
+}
+
 function compareBench(out: GateRow[], baseDir: string, curDir: string, tol: Required<GateSettings>): void {
   const files = { base: join(baseDir, 'bench.csv'), cur: join(curDir, 'bench.csv') };
-  const key = ['pipeline', 'dtype', 'path', 'workers', 'batch', 'classes'];
+  const key = ['pipeline', 'dtype', 'compute', 'quantity', 'path', 'workers', 'batch', 'classes'];
   const base = keyed(files.base, readReport(files.base, BENCH_COLUMNS), key);
   const cur = keyed(files.cur, readReport(files.cur, BENCH_COLUMNS), key);
   const metricOf = (r: ReportRow) => `relative_to_reference[${r.values.batch}x${r.values.classes} ${r.values.path}${r.values.path === 'pool' ? ` ${r.values.workers}w` : ''}]`;
   pair(out, 'throughput', files, base, cur, metricOf, (b, c) => {
     const bv = numberField(files.base, b, 'relative_to_reference') ?? 0;
     const cv = numberField(files.cur, c, 'relative_to_reference') ?? 0;
-    const limit = bv * (1 - tol.throughputTolerance);
-    out.push({ check: 'throughput', pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: b.values.relative_to_reference, current: c.values.relative_to_reference, limit: limit.toPrecision(4), status: cv < limit ? 'regression' : 'pass' });
+    const low = numberField(files.cur, c, 'ci_low', { empty: true });
+    const high = numberField(files.cur, c, 'ci_high', { empty: true });
+    const baseline = { median: bv, low: numberField(files.base, b, 'ci_low', { empty: true }), high: numberField(files.base, b, 'ci_high', { empty: true }) };
+    const { limit, status } = throughputStatus(baseline, tol.throughputTolerance, { median: cv, low, high });
+    const current = low === undefined || high === undefined ? c.values.relative_to_reference : `${c.values.relative_to_reference} [${c.values.ci_low}, ${c.values.ci_high}]`;
+    out.push({ check: 'throughput', pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: b.values.relative_to_reference, current, limit: limit.toPrecision(4), status });
   });
 }
 

@@ -37,7 +37,7 @@ export default defineSuite({
   dtypes: ['float64'],
   fuzz: { families: ['moderate'], runs: 6 },
   map: { offsets: 15, gaps: 8 },
-  bench: { shapes: [[4, 10]], poolShape: [64, 10], workers: [1], time: 5, iterations: 1 },
+  bench: { shapes: [[4, 10]], poolShape: [64, 10], workers: [1], budgetSeconds: 1 },
 });
 `;
 

@@ -69,10 +69,9 @@ export const DEFAULT_BENCH: Required<BenchSettings> = {
     [4096, 1000],
     [32, 50257],
   ],
-  poolShape: [65536, 1000],
+  poolShape: [4096, 1000],
   workers: [2],
-  time: 500,
-  iterations: 5,
+  budgetSeconds: 60,
 };
 export const DEFAULT_GATE: Required<GateSettings> = { ulpTolerance: 0, bitsTolerance: 0, throughputTolerance: 0.15 };
 

@@ -30,8 +30,7 @@ export const LIMITS = {
   extraClasses: 100_000,
   /** rows × classes of one bench batch: 2^27 elements (1 GiB of float64 logits and more beside). */
   benchElements: 2 ** 27,
-  benchTimeMs: 60_000,
-  benchIterations: 1_000_000,
+  benchBudgetSeconds: 3600,
   workers: 256,
   stallSeconds: 86_400,
 } as const;
@@ -104,10 +103,12 @@ export const benchSchema = z.strictObject({
   poolShape: shape('the pool batch').optional(),
   /** Worker counts to run the pool path with. */
   workers: z.array(whole(1, LIMITS.workers, 'worker threads')).min(1, { error: 'at least one worker count' }).readonly().optional(),
-  /** Minimum time per task, ms (at most a minute: a task is measured at least this long). */
-  time: finite(0, LIMITS.benchTimeMs, 'minimum time per task in ms', true).optional(),
-  /** Minimum iterations per task. */
-  iterations: whole(1, LIMITS.benchIterations, 'minimum iterations per task').optional(),
+  /**
+   * Seconds the bench phase spends on timed rounds (> 0, at most an hour; default 60).
+   * Spread over the tasks as they run; every task still gets its minimum rounds,
+   * so a suite with many large tasks may take longer (bench/run.ts, BenchBudget).
+   */
+  budgetSeconds: finite(0, LIMITS.benchBudgetSeconds, 'seconds of timed rounds for the bench phase', true).optional(),
 });
 
 export const gateSchema = z.strictObject({

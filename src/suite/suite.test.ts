@@ -48,10 +48,11 @@ describe('checkSuite', () => {
     expect(complaint({ fuzz: { families: [] } })).toMatch(/field fuzz\.families: got \[\]; expected at least one family/);
   });
 
-  it('keeps numeric settings finite and bounded (bench.time: Infinity ran for ever)', () => {
-    expect(complaint({ bench: { time: Infinity } })).toMatch(/field bench\.time: got Infinity; expected minimum time per task in ms: a finite number > 0 and ≤ 60,000/);
-    expect(complaint({ bench: { time: 1e9 } })).toMatch(/field bench\.time/);
-    expect(complaint({ bench: { iterations: NaN } })).toMatch(/field bench\.iterations: got NaN/);
+  it('keeps numeric settings finite and bounded (bench.time: Infinity ran for ever; its successor bench.budgetSeconds is bounded)', () => {
+    expect(complaint({ bench: { budgetSeconds: Infinity } })).toMatch(/field bench\.budgetSeconds: got Infinity; expected seconds of timed rounds for the bench phase: a finite number > 0 and ≤ 3,600/);
+    expect(complaint({ bench: { budgetSeconds: 1e9 } })).toMatch(/field bench\.budgetSeconds/);
+    expect(complaint({ bench: { budgetSeconds: NaN } })).toMatch(/field bench\.budgetSeconds: got NaN/);
+    expect(complaint({ bench: { time: 500 } })).toMatch(/field bench\.time: unknown key "time"/);
     expect(complaint({ bench: { shapes: [[1e6, 1e6]] } })).toMatch(/field bench\.shapes\[0\]: .*at most 2\^27/);
     expect(complaint({ watchdog: { stallSeconds: 0 } })).toMatch(/field watchdog\.stallSeconds: got 0; expected seconds without progress/);
     expect(complaint({ watchdog: { stallSeconds: Infinity } })).toMatch(/field watchdog\.stallSeconds/);
