@@ -61,9 +61,11 @@ describe('oracle against mpmath (2300 and 4600 bits)', () => {
   });
 });
 
+/** Rows of a CSV of fixtures/mpmath-t2/ (no quoted fields there), header dropped. */
+const read = (name: string) => readFileSync(`${FIXTURES}mpmath-t2/${name}`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+
 describe('oracle against mpmath in the half formats (600 and 1400 bits, rounded directly)', () => {
   it('finds oracle_loss equal to loss_rounded on every float16 and bfloat16 row of mpmath-t2/half-cases.csv', () => {
-    const read = (name: string) => readFileSync(`${FIXTURES}mpmath-t2/${name}`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
     const truth = new Map(read('half-truth.csv').map(([id, dtype, loss]) => [id, { dtype, loss }]));
     const rows = read('half-cases.csv');
     expect(rows.length).toBe(422);
@@ -86,7 +88,6 @@ describe('oracle against mpmath in the half formats (600 and 1400 bits, rounded 
 });
 
 describe('gradient oracle against mpmath (600 and 1400 bits, every component rounded directly)', () => {
-  const read = (name: string) => readFileSync(`${FIXTURES}mpmath-t2/${name}`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
 
   it('equals grad-truth.csv in every component of every row, in all four formats', () => {
     const truth = new Map(read('grad-truth.csv').map(([id, , dtype, grad]) => [id, { dtype, grad }]));

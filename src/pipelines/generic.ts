@@ -93,6 +93,12 @@ const log1p: GenericLoss = (row, target, round) => {
 
 /** online-softmax: running max and rescaled running sum (Milakov & Gimelshein 2018), loss = log d − (x[t] − m). */
 const online: GenericLoss = (row, target, round) => {
+  const { m, d } = onlineMaxSum(row, round);
+  return round(round(Math.log(d)) - round(row[target] - m));
+};
+
+/** The one pass of online-softmax: the running max m and the sum d rescaled whenever m grows. */
+function onlineMaxSum(row: ArrayLike<number>, round: RoundingFn): { m: number; d: number } {
   let m = -Infinity;
   let d = 0;
   for (let j = 0; j < row.length; j++) {
@@ -104,8 +110,8 @@ const online: GenericLoss = (row, target, round) => {
       d = round(d + round(Math.exp(round(v - m))));
     }
   }
-  return round(round(Math.log(d)) - round(row[target] - m));
-};
+  return { m, d };
+}
 
 /**
  * accurate-cross-entropy: in float64 its own double-double kernel
@@ -225,17 +231,7 @@ const fusedGrad: GenericGrad = (row, target, round, out) => {
 };
 
 const onlineGrad: GenericGrad = (row, target, round, out) => {
-  let m = -Infinity;
-  let d = 0;
-  for (let j = 0; j < row.length; j++) {
-    const v = row[j];
-    if (v > m) {
-      d = round(round(d * round(Math.exp(round(m - v)))) + 1);
-      m = v;
-    } else if (v !== -Infinity) {
-      d = round(d + round(Math.exp(round(v - m))));
-    }
-  }
+  const { m, d } = onlineMaxSum(row, round);
   fusedBackward(row, target, m, d, round, out);
 };
 
