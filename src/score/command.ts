@@ -61,7 +61,7 @@ export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
   const seconds = (performance.now() - started) / 1000;
   const lines = tallyOutcomes(rows).map(
     (t) =>
-      `  ${t.pipeline.padEnd(34)} ${t.dtype}  ok ${t.counts.ok}  inaccurate ${t.counts.inaccurate}  overflow ${t.counts.overflow}  underflow ${t.counts.underflow}  nan ${t.counts.nan}  max ulps ${t.maxUlps}`,
+      `  ${t.pipeline.padEnd(34)} ${t.dtype}  ok ${t.counts.ok}  inaccurate ${t.counts.inaccurate}  overflow ${t.counts.overflow}  underflow ${t.counts.underflow}  nan ${t.counts.nan}  max ulps ${t.noUlps > 0 ? `— (${t.noUlps} row${t.noUlps === 1 ? '' : 's'} with no ulp count: NaN or not finite)` : t.maxUlps}`,
   );
   process.stderr.write(`scored ${cases.length} cases x ${selected.length} pipelines + ${external.length} external rows in ${seconds.toFixed(1)} s (budget ${budget} ulps)\n${lines.join('\n')}\n`);
 }

@@ -69,6 +69,17 @@ describe('score', () => {
     const f32 = rows.filter((r) => r.dtype === 'float32');
     for (const r of f32) expect(formatOf('float32').round(r.loss)).toBe(r.loss);
   });
+
+  it('the stderr summary never shows "max ulps 0" beside a NaN or an infinite loss', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'c.csv'), 'id,dtype,target,logits\na,float32,0,1 2\nb,float32,0,1 2\n');
+    writeFileSync(join(dir, 'e.csv'), 'id,impl,dtype,loss\na,t,float32,nan\nb,t,float32,1.3132616\na,u,float32,Infinity\n');
+    const r = runCli(['score', join(dir, 'c.csv'), '--external', join(dir, 'e.csv'), '--pipelines', 'none', '--out', join(dir, 's.csv')]);
+    expect(r.status, r.stderr).toBe(0);
+    const line = (impl: string) => r.stderr.split('\n').find((l) => l.trimStart().startsWith(`${impl} `)) ?? '';
+    expect(line('t')).toMatch(/nan 1 {2}max ulps — \(1 row with no ulp count: NaN or not finite\)/);
+    expect(line('u')).toMatch(/overflow 1 .*max ulps — \(1 row with no ulp count/);
+  });
 });
 
 describe('bad input is refused: exit 2, one line naming the row and field, nothing written', () => {

@@ -123,7 +123,10 @@ export interface OutcomeTally {
   readonly pipeline: string;
   readonly dtype: Dtype;
   readonly counts: Record<Outcome, number>;
+  /** Largest ulp error over the rows that have one. */
   maxUlps: number;
+  /** Rows with no ulp error (NaN, or exactly one of loss and oracle infinite): `maxUlps` does not speak for them. */
+  noUlps: number;
   rows: number;
 }
 
@@ -134,12 +137,13 @@ export function tallyOutcomes(rows: readonly ScoredRow[]): OutcomeTally[] {
     const key = `${r.pipeline}\u0000${r.dtype}`;
     let t = byKey.get(key);
     if (t === undefined) {
-      t = { pipeline: r.pipeline, dtype: r.dtype, counts: { ok: 0, inaccurate: 0, overflow: 0, underflow: 0, nan: 0 }, maxUlps: 0, rows: 0 };
+      t = { pipeline: r.pipeline, dtype: r.dtype, counts: { ok: 0, inaccurate: 0, overflow: 0, underflow: 0, nan: 0 }, maxUlps: 0, noUlps: 0, rows: 0 };
       byKey.set(key, t);
     }
     t.counts[r.outcome]++;
     t.rows++;
-    if (r.ulps !== undefined && r.ulps > t.maxUlps) t.maxUlps = r.ulps;
+    if (r.ulps === undefined) t.noUlps++;
+    else if (r.ulps > t.maxUlps) t.maxUlps = r.ulps;
   }
   return [...byKey.values()];
 }
