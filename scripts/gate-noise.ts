@@ -74,7 +74,8 @@ try {
   for (let i = 1; i <= runs; i++) {
     const out = join(scratch, `run-${i}`);
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [CLI, 'gate', '--suite', args.suite, '--baseline', resolve(args.baseline), '--out', out], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const suiteArg = /[\\/]|\.[mc]?[jt]s$/.test(args.suite) ? resolve(args.suite) : args.suite;
+    const r = spawnSync(process.execPath, [CLI, 'gate', '--suite', suiteArg, '--baseline', resolve(args.baseline), '--out', out], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const seconds = (performance.now() - t0) / 1000;
     if (r.status !== 0 && r.status !== 1) {
       process.stderr.write(`gate-noise: run ${i} failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').at(-1)}\n`);

@@ -82,6 +82,11 @@ export function parseCases(text: string, file: string): Case[] {
     if (i < 0) throw new InputError(`the header has no column "${col}"; it must name ${CASE_COLUMNS.join(',')}`, file, 1, col);
     index[col] = i;
   }
+  // A column the format does not have would be dropped without a word: refuse it, as an extra field on a row is.
+  const extra = header.find((h) => !(CASE_COLUMNS as readonly string[]).includes(h));
+  if (extra !== undefined || header.length !== CASE_COLUMNS.length) {
+    throw new InputError(`the header has a column ${JSON.stringify(extra ?? header.find((h, i) => header.indexOf(h) !== i))} the cases format does not have; it must be ${CASE_COLUMNS.join(',')}`, file, 1, extra ?? 'header');
+  }
   const cases: Case[] = [];
   const idLine = new Map<string, number>();
   for (let r = 1; r < records.length; r++) {

@@ -21,6 +21,7 @@ import { isAbsolute, relative, sep } from 'node:path';
 import type { Suite } from '../suite/load.js';
 import { resolveSuitePath } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
+import { harnessCommand } from '../util/invocation.js';
 import { caseAt } from './cases.js';
 import type { FuzzCase } from './families.js';
 import { parseReplayToken, unitOfSeed } from './seed.js';
@@ -76,7 +77,7 @@ export interface ReplayCommand {
 
 /** The command that replays one case, to paste in the folder the campaign ran in. */
 export function replayCommand(r: ReplayCommand): string {
-  return `npx softmax-stability fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype} --suite ${shellWord(r.suite)}`;
+  return `${harnessCommand()} fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype} --suite ${shellWord(r.suite)}`;
 }
 
 /** Runs past this index are refused: fast-check would step through every run before it. */

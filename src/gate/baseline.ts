@@ -8,6 +8,7 @@
  * the same settings (a user's pipeline edited in place) is what the gate is
  * for, and is only noted.
  */
+import { harnessCommand } from '../util/invocation.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -81,7 +82,7 @@ function differences(base: unknown, cur: unknown, at: string, out: string[]): vo
 export function checkBaseline(dir: string, suite: Suite, defaultDir: string): string | undefined {
   const file = join(dir, BASELINE_FILE);
   const suiteArg = relative(process.cwd(), suite.file) || suite.file;
-  const refresh = `refresh it with \`npx softmax-stability baseline --suite ${suiteArg}${realPath(dir) === realPath(defaultDir) ? '' : ` --out ${relative(process.cwd(), dir) || '.'}`}\``;
+  const refresh = `refresh it with \`${harnessCommand()} baseline --suite ${suiteArg}${realPath(dir) === realPath(defaultDir) ? '' : ` --out ${relative(process.cwd(), dir) || '.'}`}\``;
   if (!existsSync(file)) throw new InputError(`missing: this folder was not written by \`baseline\` (or by an older version); ${refresh}`, file);
   let rec: BaselineRecord;
   try {
@@ -93,7 +94,7 @@ export function checkBaseline(dir: string, suite: Suite, defaultDir: string): st
   const diff: string[] = [];
   differences({ suite: rec.suite, seed: rec.seed, settings: rec.settings }, { suite: cur.suite, seed: cur.seed, settings: cur.settings }, '', diff);
   if (diff.length > 0 && rec.suite !== cur.suite) {
-    const fresh = `\`npx softmax-stability baseline --suite ${suiteArg}\` writes one to ${relative(process.cwd(), defaultDir) || '.'}`;
+    const fresh = `\`${harnessCommand()} baseline --suite ${suiteArg}\` writes one to ${relative(process.cwd(), defaultDir) || '.'}`;
     throw new InputError(`a baseline of suite ${JSON.stringify(rec.suite)}, and this run is of suite ${JSON.stringify(cur.suite)}: give --baseline a baseline of ${JSON.stringify(cur.suite)} (${fresh}), or --suite the baseline's suite`, file);
   }
   if (diff.length > 0) {

@@ -37,7 +37,7 @@ const SPECIAL: Files = {
     ['p', 'float64', 'target-max', '-1.7976931348623157e+308', 'Infinity', 'nan', 'inf-minus-inf', ''],
   ],
   boundaries: [['p', 'float64', 'target-max', 'gap', '-0', 'ok', 'underflow', '-0', '5e-324']],
-  bench: [['p', 'float64', 'inline', '1', '4', '10', '0.001', '0.002', '1.5', '100', '40000000', '0.5']],
+  bench: [['p', 'float64', 'inline', '1', '4', '10', '0.001', '0.002', '1.5', '100', '40000000', '0.5', 'float64', 'loss', '0.45', '0.55']],
   gate: [['accuracy', 'p', 'float64', 'max_ulp[spread]', '', '', '', 'pass']],
 };
 

@@ -21,6 +21,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { REFERENCE_NAME } from '../bench/run.js';
 import { renderSvg } from '../report/chart.js';
 import { toCsv } from '../report/csv.js';
+import { withOutputFolder } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
 import type { HistoryRecord } from './record.js';
 import { readHistory } from './record.js';
@@ -162,10 +163,12 @@ export async function runHistoryCommand(file: string, opts: HistoryCommandOption
   const series = trendSeries(records);
   const out = resolve(opts.out ?? join('reports', 'history'));
   const svg = await renderSvg(trendChartSpec(series, file));
-  writeFileAtomic(join(out, 'history.csv'), historyCsv(series));
-  writeFileAtomic(join(out, 'bencher.json'), `${JSON.stringify(bencherJson(records), null, 2)}\n`);
-  writeFileAtomic(join(out, 'github-benchmark.json'), `${JSON.stringify(githubBenchmarkJson(records), null, 2)}\n`);
-  writeFileAtomic(join(out, 'trend.svg'), svg);
+  await withOutputFolder(out, { command: 'history', parts: ['history'] }, async (stage) => {
+    writeFileAtomic(join(stage, 'history.csv'), historyCsv(series));
+    writeFileAtomic(join(stage, 'bencher.json'), `${JSON.stringify(bencherJson(records), null, 2)}\n`);
+    writeFileAtomic(join(stage, 'github-benchmark.json'), `${JSON.stringify(githubBenchmarkJson(records), null, 2)}\n`);
+    writeFileAtomic(join(stage, 'trend.svg'), svg);
+  });
   const changes = series.flatMap((s) => s.points.filter((p) => p.change !== undefined).map((p) => `  ${s.benchmark} (machine ${s.fingerprint}): run ${p.run} (commit ${p.commit}), ${num(p.change)} of relative_to_reference`));
   process.stderr.write(
     `history: ${records.length} runs, ${series.length} series, ${changes.length} change point${changes.length === 1 ? '' : 's'}${changes.length ? `:\n${changes.join('\n')}` : ''}\nhistory: wrote ${out}/history.csv, trend.svg, bencher.json, github-benchmark.json\n`,

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -128,5 +128,27 @@ describe('changePoints (PELT, MBIC penalty) on seeded Gaussian series', () => {
     expect(changePoints([1, 1, 1, 1, 2, 2, 2, 2])).toEqual([4]);
     expect(changePoints([1, 1, 1, 1, 1, 1, 1])).toEqual([]);
     expect(changePoints([0, 0.01, 0, 0.6, 0, 0.01, 0, 0.01])).not.toContain(3);
+  });
+});
+
+describe('destinations are checked before any work: exit 2, one line, never a hang', () => {
+  it('history --out under /proc or naming a file; bench --history naming a folder or an uncreatable file', () => {
+    const dir = tempDir();
+    const file = join(dir, 'h.jsonl');
+    copyFileSync(FIXTURE, file);
+    mkdirSync(join(dir, 'adir'));
+    const cases: [string[], RegExp][] = [
+      [['history', file, '--out', '/proc/softmax-stability-nope'], /field --out: cannot create the output folder/],
+      [['history', file, '--out', file], /field --out: is a file, not a folder/],
+      [['bench', '--suite', 'src/run/fixtures/tiny.suite.ts', '--out', join(dir, 'b'), '--history', join(dir, 'adir')], /adir, field --history: is a folder/],
+      [['bench', '--suite', 'src/run/fixtures/tiny.suite.ts', '--out', join(dir, 'b'), '--history', '/proc/softmax-stability-x.jsonl'], /field --history: cannot write here/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(message);
+    }
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(FIXTURE, 'utf8'));
   });
 });

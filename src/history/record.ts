@@ -12,8 +12,10 @@
  * "cpu|cores|memory_gib|node major|os": series of different fingerprints are
  * never compared (a history may mix machines).
  */
+import { prepareOutputFile } from '../util/publish.js';
+import { makeFolders } from '../util/write.js';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -103,7 +105,7 @@ export function historyRecord(run: BenchRun): HistoryRecord {
  * since appending would glue two records together.
  */
 export function appendHistory(file: string, record: HistoryRecord): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeFolders(dirname(file));
   const fd = openSync(file, 'a+');
   try {
     refuseUnterminated(file, fd);
@@ -130,11 +132,13 @@ function refuseUnterminated(file: string, fd: number): void {
 /** Checks, before a run, that a record can be appended to `file` (absent, or ending with a newline); InputError otherwise. */
 export function checkHistoryAppendable(file: string): void {
   let fd: number;
+  if (existsSync(file) && statSync(file).isDirectory()) throw new InputError('is a folder; give the history file (JSON Lines) for --history', file, undefined, '--history');
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new InputError(`cannot read (${(err as Error).message})`, file);
+    // A new history file: its place must take a file (checked now, before the bench runs).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return prepareOutputFile(file, '--history');
+    throw new InputError(`cannot read (${(err as Error).message})`, file, undefined, '--history');
   }
   try {
     refuseUnterminated(file, fd);

@@ -9,7 +9,7 @@
 import { DTYPES } from '../float/dtype.js';
 import { chartFileName } from '../regions/chart.js';
 
-export type OutputPart = 'fuzz' | 'map' | 'bench' | 'summary' | 'gate' | 'baseline';
+export type OutputPart = 'fuzz' | 'map' | 'bench' | 'summary' | 'gate' | 'baseline' | 'history';
 
 export const OUTPUT_FILES: Readonly<Record<OutputPart, readonly string[]>> = {
   fuzz: ['fuzz.csv', 'failures.csv', 'fuzz.json'],
@@ -18,6 +18,7 @@ export const OUTPUT_FILES: Readonly<Record<OutputPart, readonly string[]>> = {
   summary: ['summary.md', 'accuracy-vs-speed.svg'],
   gate: ['gate.csv'],
   baseline: ['baseline.json'],
+  history: ['history.csv', 'trend.svg', 'bencher.json', 'github-benchmark.json'],
 };
 
 /** The parts `run` publishes (fuzz, map, bench, summary); `baseline` and `gate` add their own file. */

@@ -126,9 +126,10 @@ describe('the output folder is the user\'s', () => {
 
   it('two real runs into one folder: the second is refused while the first runs, and the first still publishes', async () => {
     const dir = tempDir();
-    // The first run benches for at least 5 x 3 s, long after the second has loaded its suite and asked for the lock.
+    // The first run benches a 65536 x 1000 batch (tens of ms a call, at least the minimum paired rounds: seconds),
+    // long after the second has loaded its suite and asked for the lock.
     const slow = join(tempDir(), 'slow.suite.mts');
-    writeFileSync(slow, `import t from ${JSON.stringify(TINY)};\nexport default { ...t, bench: { ...t.bench, time: 3000 } };\n`);
+    writeFileSync(slow, `import t from ${JSON.stringify(TINY)};\nexport default { ...t, bench: { ...t.bench, shapes: [[65536, 1000]], budgetSeconds: 30 } };\n`);
     const first = spawn(process.execPath, [CLI, 'run', '--suite', slow, '--out', dir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     let second: ReturnType<typeof runCli> | undefined;

@@ -151,3 +151,14 @@ describe('bad input is refused: exit 2, one line naming the row and field, nothi
     expect(readdirSync(dir).sort()).toEqual(['cases.csv', 'link.csv']);
   });
 });
+
+describe('a header column the cases format does not have is refused, not dropped', () => {
+  it('id,dtype,target,logits,extra: exit 2 naming line 1 and the column, nothing written', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'c.csv'), 'id,dtype,target,logits,extra\na,float64,0,1.5 2,x\n');
+    const r = runCli(['score', join(dir, 'c.csv'), '--out', join(dir, 's.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/c\.csv, row 1, field extra: the header has a column "extra" the cases format does not have; it must be id,dtype,target,logits$/);
+    expect(existsSync(join(dir, 's.csv'))).toBe(false);
+  });
+});

@@ -130,7 +130,10 @@ export async function importSuiteFile(file: string): Promise<unknown> {
       mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
     }
   } catch (err) {
-    throw new InputError(`cannot load the suite (${(err as Error).message.split('\n')[0]})`, file);
+    // tsx's transform errors put the reason and the place on the lines after "Transform failed with 1 error:".
+    const lines = (err as Error).message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const reason = lines[0]?.endsWith(':') && lines.length > 1 ? `${lines[0]} ${lines[1]}` : (lines[0] ?? String(err));
+    throw new InputError(`cannot load the suite (${reason})`, file);
   }
   // tsx may wrap a CommonJS-looking module: accept default.default too.
   let value = mod.default;
@@ -186,7 +189,7 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   for (const [k, v] of Object.entries(given.budgets ?? {})) {
     if (!names.has(k)) {
       const hint = didYouMean(k, [...names]);
-      throw bad(`budgets.${k}`, `budget for ${JSON.stringify(k)}, which is not among the suite's pipelines${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''} Remove it or add the pipeline`);
+      throw bad(`budgets.${k}`, `budget for ${JSON.stringify(k)}, which is not among the suite's pipelines${hint ? `; did you mean ${JSON.stringify(hint)}?` : '.'} Remove it or add the pipeline`);
     }
     budgets[k] = v;
   }

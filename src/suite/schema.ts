@@ -227,7 +227,11 @@ export function describeIssue(issue: z.core.$ZodIssue & { input?: unknown }): { 
     const known = knownKeys(issue.path);
     const hint = didYouMean(key, known);
     const field = fieldName([...issue.path, key]);
-    const suggestion = hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : '';
+    // No close key here: a key of one level down may be meant (`familes` for `fuzz.families`).
+    const nested = known.flatMap((k) => knownKeys([...issue.path, k]).map((d) => [k, d] as const));
+    const deepHint = hint !== undefined ? undefined : didYouMean(key, nested.map(([, d]) => d));
+    const deeper = deepHint === undefined ? undefined : nested.filter(([, d]) => d === deepHint).map(([k, d]) => `${k}.${d}`)[0];
+    const suggestion = hint !== undefined ? `; did you mean ${JSON.stringify(hint)}?` : deeper !== undefined ? `; did you mean ${JSON.stringify(deeper)}?` : '.';
     if (known.length > 0 && known.every((k) => (FAMILIES as readonly string[]).includes(k))) {
       return { field, message: `unknown family ${JSON.stringify(key)}${suggestion} Families: ${known.join(', ')}` };
     }

@@ -29,6 +29,9 @@ describe('checkSuite', () => {
     expect(complaint({ fuzz: { run: 5 } })).toBe(`${FILE}, field fuzz.run: unknown key "run"; did you mean "runs"? Known keys of fuzz: families, runs, failures, shrink`);
     expect(complaint({ fuzz: { familes: ['vocab'] } })).toMatch(/field fuzz\.familes: unknown key "familes"; did you mean "families"\?/);
     expect(complaint({ map: { offset: 31 } })).toMatch(/field map\.offset: unknown key "offset"; did you mean "offsets"\?/);
+    // A top-level typo of a nested key is pointed there; with no close key at all, the sentence still ends.
+    expect(complaint({ familes: ['ordinal'] })).toMatch(/field familes: unknown key "familes"; did you mean "fuzz\.families"\? Known keys: name,/);
+    expect(complaint({ zzzzzz: 1 })).toMatch(/field zzzzzz: unknown key "zzzzzz"\. Known keys: name,/);
     expect(complaint({ pipeline: ['fused-cross-entropy'] })).toMatch(/field pipeline: unknown key "pipeline"; did you mean "pipelines"\? Known keys: name, seed, pipelines/);
     expect(complaint({ fuzz: { runs: { vocabb: 3 } } })).toMatch(/field fuzz\.runs\.vocabb: unknown family "vocabb"; did you mean "vocab"\?/);
     expect(complaint({ pipelines: ['fused-cross-entropi'] })).toMatch(/field pipelines\[0\]: unknown pipeline "fused-cross-entropi"; did you mean "fused-cross-entropy"\?/);

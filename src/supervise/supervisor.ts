@@ -100,6 +100,9 @@ export function supervise(argv: readonly string[], options: SuperviseOptions = {
       if (ending) return;
       ending = true;
       clearInterval(watchdog);
+      // A run that failed (user code ended its thread, an uncaught error) leaves no staging folder or
+      // lock behind; a finished one (0, or 1 from the gate) removed its own before it returned.
+      if (status >= 2) for (const dir of staging) rmSync(dir, { recursive: true, force: true });
       channel.close();
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);

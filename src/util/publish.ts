@@ -24,6 +24,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { OutputPart } from '../report/outputs.js';
 import { outputFiles } from '../report/outputs.js';
 import { InputError } from './errors.js';
+import { makeFolders } from './write.js';
 import type { FolderLock } from './lock.js';
 import { LOCK_FILE, lockFolder } from './lock.js';
 
@@ -122,21 +123,6 @@ export function prepareOutputFile(file: string, option = '--out', inputs: readon
   }
 }
 
-/**
- * `mkdir -p`, one level at a time from the nearest existing ancestor. Not
- * `mkdirSync(…, { recursive: true })`: under /proc, Node 20's loops for ever.
- */
-function makeFolders(dir: string): void {
-  const missing: string[] = [];
-  let at = resolve(dir);
-  while (!existsSync(at)) {
-    missing.push(at);
-    const up = dirname(at);
-    if (up === at) break;
-    at = up;
-  }
-  for (const d of missing.reverse()) mkdirSync(d);
-}
 
 export interface OutputFolderOptions {
   /** The command, recorded in the lock (e.g. "run"). */
