@@ -8,6 +8,7 @@ import { runMeta } from '../report/meta.js';
 import { publishSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
+import { startProgress } from '../util/progress.js';
 import { withOutputFolder } from '../util/publish.js';
 import { beat } from '../supervise/heartbeat.js';
 import type { MapFolder, MapManifest } from './files.js';
@@ -40,10 +41,13 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
   const regions: string[][] = [];
   const boundaries: string[][] = [];
   const done: number[] = [];
-  for (const unit of units) {
-    if (!inShard(unit.index, shard)) continue;
+  const mine = units.filter((u) => inShard(u.index, shard));
+  // Plain progress lines (cells done, rate, ETA) at least every 10 s, also inside a long unit; the per-unit lines follow each unit.
+  const cells = mine.reduce((n, u) => n + grids.get(u.dtype)!.offsets.length * grids.get(u.dtype)!.gaps.length, 0);
+  const progress = startProgress('map', cells, 'cells', { bar: false });
+  for (const unit of mine) {
     const t = performance.now();
-    const r = runUnit(unit, grids.get(unit.dtype)!, suite.budgets[unit.pipeline.name], evaluators);
+    const r = runUnit(unit, grids.get(unit.dtype)!, suite.budgets[unit.pipeline.name], evaluators, (k) => progress.tick(k));
     regions.push(...r.regions);
     boundaries.push(...r.boundaries);
     done.push(unit.index);
@@ -52,6 +56,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
       `  ${unit.pipeline.name.padEnd(26)} ${unit.dtype} ${unit.panel.padEnd(10)}  ok ${c.ok}  inaccurate ${c.inaccurate}  overflow ${c.overflow}  underflow ${c.underflow}  nan ${c.nan}  boundaries ${r.boundaries.length}  ${((performance.now() - t) / 1000).toFixed(2)} s`,
     );
   }
+  progress.done();
   const meta = runMeta(suite.name, suite.seed);
   const manifest: MapManifest = {
     ...meta,

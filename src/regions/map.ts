@@ -94,7 +94,8 @@ export class EvaluatorCache {
   }
 }
 
-export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators: EvaluatorCache): UnitResult {
+/** `tick(k)` is called with 1 after each grid cell and with 0 after each boundary's bisection (progress lines). */
+export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators: EvaluatorCache, tick: (k: number) => void = () => {}): UnitResult {
   const { pipeline: p, dtype, panel } = unit;
   const ev = evaluators.get(dtype, panel);
   const { offsets, gaps } = grid;
@@ -110,6 +111,7 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
       regions.push([p.name, dtype, panel, fv(a), fv(g), r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)]);
       column.push(r.outcome);
       counts[r.outcome]++;
+      tick(1);
     }
     outcomes.push(column);
   }
@@ -118,6 +120,7 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
   const push = (axis: 'offset' | 'gap', fixed: number, lo: number, hi: number, loO: Outcome, hiO: Outcome, at: (v: number) => Outcome) => {
     const b = bisectBoundary(at, lo, hi, loO, hiO, dtype);
     boundaries.push([p.name, dtype, panel, axis, fv(fixed), b.fromOutcome, b.toOutcome, fv(b.last), fv(b.first)]);
+    tick(0);
   };
   for (let j = 0; j < gaps.length; j++) {
     const g = gaps[j];
