@@ -64,20 +64,26 @@ describe('oracle against mpmath (2300 and 4600 bits)', () => {
 /** Rows of a CSV of fixtures/mpmath-t2/ (no quoted fields there), header dropped. */
 const read = (name: string) => readFileSync(`${FIXTURES}mpmath-t2/${name}`, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
 
+/** The rows of a mpmath-t2 cases file: id, format, target and logits rounded directly to the format. */
+function readRows(name: string) {
+  return read(name).map(([id, dtype, target, logits]) => {
+    if (!isAnyDtype(dtype)) throw new Error(`${id}: dtype ${dtype}`);
+    const fmt = formatOf(dtype);
+    return { id, dtype, fmt, target: Number(target), row: logits.split(' ').map((s) => fmt.round(parseFloat(s))) };
+  });
+}
+
 describe('oracle against mpmath in the half formats (600 and 1400 bits, rounded directly)', () => {
   it('finds oracle_loss equal to loss_rounded on every float16 and bfloat16 row of mpmath-t2/half-cases.csv', () => {
     const truth = new Map(read('half-truth.csv').map(([id, dtype, loss]) => [id, { dtype, loss }]));
-    const rows = read('half-cases.csv');
+    const rows = readRows('half-cases.csv');
     expect(rows.length).toBe(422);
     const mismatches: string[] = [];
     const seen = new Set<string>();
-    for (const [id, dtype, target, logits] of rows) {
-      if (!isAnyDtype(dtype)) throw new Error(`${id}: dtype ${dtype}`);
-      const fmt = formatOf(dtype);
-      const row = logits.split(' ').map((s) => fmt.round(parseFloat(s)));
+    for (const { id, dtype, fmt, target, row } of rows) {
       const t = truth.get(id);
       if (t === undefined || t.dtype !== dtype) throw new Error(`no truth for ${id}`);
-      const o = oracleLoss(row, Number(target), dtype);
+      const o = oracleLoss(row, target, dtype);
       const want = fmt.round(parseFloat(t.loss));
       if (!Object.is(o.rounded, want)) mismatches.push(`${id} ${dtype}: oracle ${o.rounded}, mpmath ${t.loss}`);
       seen.add(dtype);
@@ -91,19 +97,16 @@ describe('gradient oracle against mpmath (600 and 1400 bits, every component rou
 
   it('equals grad-truth.csv in every component of every row, in all four formats', () => {
     const truth = new Map(read('grad-truth.csv').map(([id, , dtype, grad]) => [id, { dtype, grad }]));
-    const rows = read('grad-cases.csv');
+    const rows = readRows('grad-cases.csv');
     expect(rows.length).toBe(232);
     const mismatches: string[] = [];
     const seen = new Set<string>();
     let components = 0;
-    for (const [id, dtype, target, logits] of rows) {
-      if (!isAnyDtype(dtype)) throw new Error(`${id}: dtype ${dtype}`);
-      const fmt = formatOf(dtype);
-      const row = logits.split(' ').map((s) => fmt.round(parseFloat(s)));
+    for (const { id, dtype, fmt, target, row } of rows) {
       const t = truth.get(id);
       if (t === undefined || t.dtype !== dtype) throw new Error(`no truth for ${id}`);
       const want = t.grad.split(' ').map((s) => fmt.round(parseFloat(s)));
-      const got = oracleGrad(row, Number(target), dtype).rounded;
+      const got = oracleGrad(row, target, dtype).rounded;
       expect(got.length).toBe(want.length);
       for (let j = 0; j < want.length; j++) {
         components++;

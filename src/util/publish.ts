@@ -134,8 +134,10 @@ export interface OutputFolderOptions {
 
 /**
  * Runs `work` with a fresh staging folder, then publishes what it wrote into
- * `dir`. On any error, or SIGINT/SIGTERM while work is pending, nothing in `dir`
- * changes. A staged file outside the parts' table is a bug (Error).
+ * `dir`. On any error nothing in `dir` changes. Signals go to the supervisor
+ * (supervise/supervisor.ts), never to this compute thread: the stage and the lock
+ * are announced to it, and a run it stops (Ctrl-C, SIGTERM, the watchdog) has
+ * both removed. A staged file outside the parts' table is a bug (Error).
  */
 export async function withOutputFolder<T>(dir: string, options: OutputFolderOptions, work: (stage: string) => Promise<T>): Promise<T> {
   const option = options.option ?? '--out';
@@ -160,13 +162,6 @@ export async function withOutputFolder<T>(dir: string, options: OutputFolderOpti
     announceStaging(join(dir, LOCK_FILE), false);
     if (created && !published) rmdirQuiet(dir);
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanUp();
-    process.stderr.write(`softmax-stability: interrupted (${signal}); ${dir} keeps the previous reports\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     for (const name of readdirSync(dir)) if (name.startsWith(STAGE_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
     stage = mkdtempSync(join(dir, STAGE_PREFIX));
@@ -176,8 +171,6 @@ export async function withOutputFolder<T>(dir: string, options: OutputFolderOpti
     published = true;
     return result;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
     cleanUp();
   }
 }
