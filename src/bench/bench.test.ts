@@ -85,7 +85,7 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
     expect(JSON.parse(readFileSync(join(dir, 'out', 'bench.json'), 'utf8')).meta.suite).toBe('tiny');
   });
 
-  it('has a reference row per shape, then every pipeline x dtype inline; pool rows with 2 workers', () => {
+  it('has a reference row per shape, then every pipeline x dtype inline; pool rows with 2 workers after the pool\'s own reference row', () => {
     const shapes = ['1x10', '8x50', '67x50'];
     for (const shape of shapes) {
       const here = rows.filter((r) => `${r.batch}x${r.classes}` === shape);
@@ -99,7 +99,13 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
         }
       }
     }
-    expect(rows).toHaveLength(3 + 3 * 4 + 4);
+    // The pool shape's rows: its inline reference, then the pool's reference (relative 1 by definition), then the tasks.
+    const poolShape = rows.filter((r) => `${r.batch}x${r.classes}` === '67x50');
+    expect(poolShape[0]).toMatchObject({ pipeline: REFERENCE_NAME, path: 'inline', workers: 1 });
+    expect(poolShape[1]).toMatchObject({ pipeline: REFERENCE_NAME, path: 'pool', workers: 2, relative: 1 });
+    expect(poolShape[1].samples).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.pipeline === REFERENCE_NAME && r.path === 'pool')).toHaveLength(1);
+    expect(rows).toHaveLength(3 + 3 * 4 + 4 + 1);
   });
 
   it('every task ran its minimum of paired rounds; relative_to_reference lies in its 95% interval; compute and quantity filled', () => {

@@ -42,6 +42,28 @@ export async function prepare(task: { suiteFile: string; pipeline: string }): Pr
   return 0;
 }
 
+/** rows [from, to) of a float64 batch for the pool's reference loop. */
+export interface PoolReferenceTask {
+  readonly classes: number;
+  readonly from: number;
+  readonly to: number;
+  /** rows × classes float64 logits. */
+  readonly logits: SharedArrayBuffer;
+}
+
+/**
+ * The reference loop on the pool: Σ exp(x) over rows [from, to), the same loop
+ * as the inline reference (`referenceLoop` in run.ts), over the worker's whole
+ * share of the batch, so a pool row's reference block reads the same memory,
+ * on the same threads, through the same split and join as its task block.
+ */
+export function referenceRows(task: PoolReferenceTask): number {
+  const a = new Float64Array(task.logits, task.from * task.classes * 8, (task.to - task.from) * task.classes);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.exp(a[i]);
+  return s;
+}
+
 export default async function computeRows(task: PoolTask): Promise<number> {
   const p = await pipelineOf(task.suiteFile, task.pipeline);
   const { from, to, classes } = task;

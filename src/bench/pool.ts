@@ -6,7 +6,7 @@
  */
 import type { Dtype } from '../float/dtype.js';
 import { compiledModule, WorkerPool } from '../pool/pool.js';
-import type { PoolTask } from './pool-worker.js';
+import type { PoolReferenceTask, PoolTask } from './pool-worker.js';
 
 export class BenchPool {
   /** The shared pool (one task per thread at a time; a thread that dies fails the run with WorkerCrashError, not a hang). */
@@ -27,6 +27,34 @@ export class BenchPool {
     await Promise.all(Array.from({ length: this.workers }, load));
   }
 
+  /** The rows [from, to) of each worker's share of a `rows`-row batch. */
+  private ranges(rows: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let w = 0; w < this.workers; w++) {
+      const from = Math.floor((rows * w) / this.workers);
+      const to = Math.floor((rows * (w + 1)) / this.workers);
+      if (to > from) out.push([from, to]);
+    }
+    return out;
+  }
+
+  /**
+   * The reference loop on the pool: Σ exp(x) over every float64 logit of the
+   * batch, split, run and joined as `batch` is; returns the sum. Pool rows are
+   * paired with this, so a block of the reference and a block of the task share
+   * the same threads and the same moment of the machine (issue 11).
+   */
+  async reference(rows: number, classes: number, logits: Float64Array): Promise<number> {
+    if (!(logits.buffer instanceof SharedArrayBuffer) || logits.byteOffset !== 0) throw new Error('the pool path needs whole SharedArrayBuffer-backed arrays');
+    const parts = await Promise.all(
+      this.ranges(rows).map(([from, to]) => {
+        const task: PoolReferenceTask = { classes, from, to, logits: logits.buffer as SharedArrayBuffer };
+        return this.pool.run<number>(this.file, 'referenceRows', task);
+      }),
+    );
+    return parts.reduce((a, b) => a + b, 0);
+  }
+
   /** Computes every row of the batch: split into `workers` ranges, run, joined. */
   async batch(pipeline: string, dtype: Dtype, rows: number, classes: number, logits: Float32Array | Float64Array, targets: Int32Array, out: Float32Array | Float64Array): Promise<void> {
     const shared = [logits.buffer, targets.buffer, out.buffer];
@@ -34,10 +62,7 @@ export class BenchPool {
       throw new Error('the pool path needs whole SharedArrayBuffer-backed arrays');
     }
     const tasks: Promise<number>[] = [];
-    for (let w = 0; w < this.workers; w++) {
-      const from = Math.floor((rows * w) / this.workers);
-      const to = Math.floor((rows * (w + 1)) / this.workers);
-      if (to === from) continue;
+    for (const [from, to] of this.ranges(rows)) {
       const task: PoolTask = {
         suiteFile: this.suiteFile,
         pipeline,

@@ -19,8 +19,11 @@
  *   whose interval is narrow after MIN_ROUNDS stops early and leaves the rest
  *   of its share to later ones.
  * - Pool (`path=pool`): the pool shape split across `workers` threads
- *   (`pool.ts`), timed around split-compute-join, paired with the reference like
- *   any task; the same shape runs inline too, so pool/inline is the speed-up.
+ *   (`pool.ts`), timed on the wall clock around split-compute-join, paired with
+ *   the reference loop run on the same pool (`poolReference`: Σ exp over the
+ *   whole batch, split and joined the same way), which gets its own
+ *   `reference-exp-sum … pool` row; the same shape runs inline too, so the
+ *   elements/s of pool over inline is the speed-up.
  *   Peers are not run in the pool.
  * - Peers run in their native dtypes (tfjs: float32 only); onnxruntime is timed
  *   through its async session.run.
@@ -225,6 +228,29 @@ export async function reference(x: Float64Array, nan: () => Error): Promise<Refe
   return { call, elements: a.length, bestMs: await warm(call, 2 * ROUND_MS, 'cpu'), perElementMs: [] };
 }
 
+/**
+ * The reference loop on a pool: Σ exp(x) over every float64 logit of the batch,
+ * split across the pool's threads and joined as the pool's tasks are
+ * (`BenchPool.reference`), warmed up on the wall clock. Pool rows are paired
+ * with it rather than with the inline reference: a pool block needs every
+ * core at once, so another process taking one core for a few ms (or the host
+ * taking a vCPU) slows a pool block and not an inline reference block beside it;
+ * between runs that made pool ratios move by more than their intervals (3 of 3
+ * unchanged gate runs flagged a pool row). Paired with the pool's own reference,
+ * both blocks of a round need the same cores at the same moment.
+ */
+export async function poolReference(pool: BenchPool, b: BenchBatch): Promise<Reference> {
+  const { rows, classes, x64 } = b;
+  const call: Call = {
+    async: async () => {
+      const s = await pool.reference(rows, classes, x64);
+      if (s !== s) throw new BenchNaNError(REFERENCE_NAME, 'float64', rows, classes, 0);
+      sinkValue += s;
+    },
+  };
+  return { call, elements: rows * classes, bestMs: await warm(call, 2 * ROUND_MS, 'wall'), perElementMs: [] };
+}
+
 /** What the rounds of one task measured. */
 export interface PairedRounds {
   /** Per round: the task's elements/s over the reference's, in adjacent blocks. */
@@ -334,10 +360,10 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
   };
 
   const referenceOf = (b: BenchBatch) => reference(b.x64, () => new BenchNaNError(REFERENCE_NAME, 'float64', b.rows, b.classes, 0));
-  const referenceRow = (b: BenchBatch, ref: Reference): BenchRow => {
+  const referenceRow = (b: BenchBatch, ref: Reference, path: 'inline' | 'pool' = 'inline', threads = 1): BenchRow => {
     // Per-element times scaled to the batch: the time Σ exp would take over rows × classes elements.
     const t = summariseTimings(ref.perElementMs.map((ms) => ms * b.rows * b.classes));
-    return { pipeline: REFERENCE_NAME, dtype: 'float64', compute: 'float64', quantity: 'loss', path: 'inline', workers: 1, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
+    return { pipeline: REFERENCE_NAME, dtype: 'float64', compute: 'float64', quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
   };
 
   const measureTask = async (ref: Reference, b: BenchBatch, p: string, dtype: Dtype, path: 'inline' | 'pool', threads: number, call: Call): Promise<void> => {
@@ -397,22 +423,30 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
       try {
         await Promise.all(pools.map((pool) => pool.start(pooled[0].name)));
         const again = poolShapeIsInline(suite);
+        // Each pool's rows are paired with the reference loop run on that pool (poolReference).
+        const poolRefs: Reference[] = [];
+        for (const pool of pools) poolRefs.push(await poolReference(pool, b));
+        const at = rows.length;
         await shape(b, async (ref) => {
           for (const p of pooled) {
             for (const dtype of suite.dtypes) {
               if (!again) await inline(ref, p, dtype, b);
               const x = dtype === 'float32' ? b.x32 : b.x64;
               const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
-              for (const pool of pools) {
+              for (const [i, pool] of pools.entries()) {
                 const batch = async () => {
                   await pool.batch(p.name, dtype, r, c, x, b.targets, out);
                   keep(out, r, p.name, dtype, c);
                 };
-                await measureTask(ref, b, p.name, dtype, 'pool', pool.workers, { async: batch });
+                await measureTask(poolRefs[i], b, p.name, dtype, 'pool', pool.workers, { async: batch });
               }
             }
           }
         }, !again);
+        // The pools' reference rows go first among the pool rows, after the shape's own reference row.
+        const refRows = pools.map((pool, i) => referenceRow(b, poolRefs[i], 'pool', pool.workers));
+        rows.splice(again ? at : at + 1, 0, ...refRows);
+        for (const rr of refRows) log(`  ${REFERENCE_NAME.padEnd(26)} float64 pool   ${String(rr.workers).padStart(2)}  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rr.elementsPerS / 1e6)} M elements/s (the pool's reference, ${poolRefs[refRows.indexOf(rr)].perElementMs.length} blocks)`);
       } finally {
         await Promise.all(pools.map((pool) => pool.close()));
       }
