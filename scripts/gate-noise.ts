@@ -24,7 +24,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -64,11 +64,15 @@ process.on('SIGINT', () => process.exit(130));
 interface RunResult {
   status: number | null;
   seconds: number;
+  /** The throughput check nearest to failing: the smallest (interval's upper end) / limit, and its name. */
+  closest: { margin: number; name: string } | undefined;
   regressions: string[];
   inconclusive: string[];
 }
 
 const results: RunResult[] = [];
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown';
+const loadStart = loadavg();
 const scratch = mkdtempSync(join(tmpdir(), 'gate-noise-'));
 try {
   for (let i = 1; i <= runs; i++) {
@@ -83,14 +87,23 @@ try {
     }
     const rows = parse(readFileSync(join(out, 'gate.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     const name = (x: Record<string, string>) => `${x.check} ${x.pipeline} ${x.dtype} ${x.metric}`;
+    // current is "median [low, high]" (or a bare median without an interval): a regression needs high < limit.
+    let closest: RunResult['closest'];
+    for (const x of rows.filter((y) => y.check === 'throughput' && y.status !== 'new' && y.status !== 'missing')) {
+      const nums = x.current.match(/-?[\d.]+(?:e[-+]?\d+)?/gi)?.map(Number) ?? [];
+      const high = nums.length >= 3 ? nums[2] : nums[0];
+      const margin = high / Number(x.limit);
+      if (Number.isFinite(margin) && (closest === undefined || margin < closest.margin)) closest = { margin, name: `${x.pipeline} ${x.dtype} ${x.metric}` };
+    }
     const result = {
       status: r.status,
       seconds,
+      closest,
       regressions: rows.filter((x) => x.status === 'regression' || x.status === 'missing').map(name),
       inconclusive: rows.filter((x) => x.status === 'inconclusive').map(name),
     };
     results.push(result);
-    process.stdout.write(`run ${i}/${runs}: exit ${r.status}, ${seconds.toFixed(0)} s, ${result.regressions.length} regressions, ${result.inconclusive.length} inconclusive${result.regressions.length ? `: ${result.regressions.join('; ')}` : ''}\n`);
+    process.stdout.write(`run ${i}/${runs}: exit ${r.status}, ${seconds.toFixed(0)} s, ${result.regressions.length} regressions, ${result.inconclusive.length} inconclusive${result.regressions.length ? `: ${result.regressions.join('; ')}` : ''}; closest throughput check: upper end at ${closest ? `${closest.margin.toFixed(3)} x its limit (${closest.name})` : 'none'}\n`);
     rmSync(out, { recursive: true, force: true });
   }
 } finally {
@@ -106,6 +119,7 @@ const pipelines = (pick: (r: RunResult) => string[]) => {
 };
 process.stdout.write(
   [
+    `commit ${commit}, load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at the start and ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`,
     `suite ${args.suite}, ${runs} runs${args.busy ? ', one core kept busy' : ''}, median ${[...results.map((r) => r.seconds)].sort((a, b) => a - b)[Math.floor(results.length / 2)].toFixed(0)} s a run`,
     `runs with a regression: ${count((r) => r.regressions.length > 0)} of ${runs}; pipelines: ${pipelines((r) => r.regressions)}`,
     `runs with an inconclusive check: ${count((r) => r.inconclusive.length > 0)} of ${runs}; pipelines: ${pipelines((r) => r.inconclusive)}`,
