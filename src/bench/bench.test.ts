@@ -85,12 +85,15 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
     expect(JSON.parse(readFileSync(join(dir, 'out', 'bench.json'), 'utf8')).meta.suite).toBe('tiny');
   });
 
-  it('has a reference row per shape, then every pipeline x dtype inline; pool rows with 2 workers after the pool\'s own reference row', () => {
+  it('has a reference row per shape and dtype, then every pipeline x dtype inline; pool rows with 2 workers after the pool\'s own reference rows', () => {
     const shapes = ['1x10', '8x50', '67x50'];
     for (const shape of shapes) {
       const here = rows.filter((r) => `${r.batch}x${r.classes}` === shape);
-      expect(here[0].pipeline).toBe(REFERENCE_NAME);
-      expect(here[0].relative).toBe(1);
+      // The reference reads the very array its dtype's tasks read, so each dtype has its own (relative 1 by definition).
+      expect(here.slice(0, 2)).toMatchObject([
+        { pipeline: REFERENCE_NAME, dtype: 'float32', compute: 'float64', path: 'inline', workers: 1, relative: 1 },
+        { pipeline: REFERENCE_NAME, dtype: 'float64', compute: 'float64', path: 'inline', workers: 1, relative: 1 },
+      ]);
       for (const p of ['fused-cross-entropy', 'my-cross-entropy']) {
         for (const dtype of ['float32', 'float64']) {
           expect(here.filter((r) => r.pipeline === p && r.dtype === dtype && r.path === 'inline' && r.workers === 1)).toHaveLength(1);
@@ -99,19 +102,24 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
         }
       }
     }
-    // The pool shape's rows: its inline reference, then the pool's reference (relative 1 by definition), then the tasks.
+    // The pool shape's rows: its inline references, then the pool's references, then the tasks.
     const poolShape = rows.filter((r) => `${r.batch}x${r.classes}` === '67x50');
-    expect(poolShape[0]).toMatchObject({ pipeline: REFERENCE_NAME, path: 'inline', workers: 1 });
-    expect(poolShape[1]).toMatchObject({ pipeline: REFERENCE_NAME, path: 'pool', workers: 2, relative: 1 });
-    expect(poolShape[1].samples).toBeGreaterThan(0);
-    expect(rows.filter((r) => r.pipeline === REFERENCE_NAME && r.path === 'pool')).toHaveLength(1);
-    expect(rows).toHaveLength(3 + 3 * 4 + 4 + 1);
+    const poolRefs = poolShape.filter((r) => r.pipeline === REFERENCE_NAME && r.path === 'pool');
+    expect(poolRefs).toMatchObject([
+      { dtype: 'float32', workers: 2, relative: 1 },
+      { dtype: 'float64', workers: 2, relative: 1 },
+    ]);
+    expect(poolRefs.every((r) => r.samples > 0)).toBe(true);
+    const firstPoolTask = poolShape.findIndex((r) => r.path === 'pool' && r.pipeline !== REFERENCE_NAME);
+    expect(poolShape.indexOf(poolRefs[1])).toBeLessThan(firstPoolTask);
+    expect(rows).toHaveLength(3 * (2 + 4) + 2 + 4);
   });
 
   it('every task ran its minimum of paired rounds; relative_to_reference lies in its 95% interval; compute and quantity filled', () => {
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) {
-      expect(r.compute).toBe(r.dtype);
+      // The reference adds its exps in double whatever its logits' dtype.
+      expect(r.compute).toBe(r.pipeline === REFERENCE_NAME ? 'float64' : r.dtype);
       expect(r.quantity).toBe('loss');
       expect(r.elementsPerS).toBeCloseTo((r.batch * r.classes * 1000) / r.meanMs, -Math.floor(Math.log10(r.elementsPerS)) + 3);
       expect(r.meanMs).toBeGreaterThan(0);
@@ -120,7 +128,7 @@ describe('softmax-stability bench on a tiny suite with a user pipeline', () => {
         expect([r.relative, r.ciLow, r.ciHigh]).toEqual([1, 1, 1]);
         continue;
       }
-      expect(r.samples).toBeGreaterThanOrEqual(MIN_ROUNDS);
+      expect(r.samples, `${r.pipeline} ${r.dtype} ${r.path} ${r.batch}x${r.classes}`).toBeGreaterThanOrEqual(MIN_ROUNDS);
       expect(r.ciLow).toBeDefined();
       expect(r.ciHigh).toBeDefined();
       expect(r.ciLow as number).toBeLessThanOrEqual(r.relative);

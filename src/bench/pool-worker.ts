@@ -7,6 +7,7 @@
 import type { Dtype } from '../float/dtype.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { runKernel } from '../pipelines/types.js';
+import { referenceLoop, referenceLoop32 } from './reference.js';
 import { loadSuite } from '../suite/load.js';
 
 export interface PoolTask {
@@ -42,12 +43,13 @@ export async function prepare(task: { suiteFile: string; pipeline: string }): Pr
   return 0;
 }
 
-/** rows [from, to) of a float64 batch for the pool's reference loop. */
+/** rows [from, to) of a batch for the pool's reference loop. */
 export interface PoolReferenceTask {
+  readonly dtype: Dtype;
   readonly classes: number;
   readonly from: number;
   readonly to: number;
-  /** rows × classes float64 logits. */
+  /** rows × classes logits of `dtype`. */
   readonly logits: SharedArrayBuffer;
 }
 
@@ -58,10 +60,9 @@ export interface PoolReferenceTask {
  * on the same threads, through the same split and join as its task block.
  */
 export function referenceRows(task: PoolReferenceTask): number {
-  const a = new Float64Array(task.logits, task.from * task.classes * 8, (task.to - task.from) * task.classes);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.exp(a[i]);
-  return s;
+  const n = (task.to - task.from) * task.classes;
+  const at = task.from * task.classes;
+  return task.dtype === 'float32' ? referenceLoop32(new Float32Array(task.logits, at * 4, n)) : referenceLoop(new Float64Array(task.logits, at * 8, n));
 }
 
 export default async function computeRows(task: PoolTask): Promise<number> {

@@ -39,16 +39,17 @@ export class BenchPool {
   }
 
   /**
-   * The reference loop on the pool: Σ exp(x) over every float64 logit of the
-   * batch, split, run and joined as `batch` is; returns the sum. Pool rows are
+   * The reference loop on the pool: Σ exp(x) over every logit of the batch
+   * (float32 or float64), split, run and joined as `batch` is; returns the sum. Pool rows are
    * paired with this, so a block of the reference and a block of the task share
    * the same threads and the same moment of the machine (issue 11).
    */
-  async reference(rows: number, classes: number, logits: Float64Array): Promise<number> {
+  async reference(rows: number, classes: number, logits: Float32Array | Float64Array): Promise<number> {
     if (!(logits.buffer instanceof SharedArrayBuffer) || logits.byteOffset !== 0) throw new Error('the pool path needs whole SharedArrayBuffer-backed arrays');
+    const dtype: Dtype = logits instanceof Float32Array ? 'float32' : 'float64';
     const parts = await Promise.all(
       this.ranges(rows).map(([from, to]) => {
-        const task: PoolReferenceTask = { classes, from, to, logits: logits.buffer as SharedArrayBuffer };
+        const task: PoolReferenceTask = { dtype, classes, from, to, logits: logits.buffer as SharedArrayBuffer };
         return this.pool.run<number>(this.file, 'referenceRows', task);
       }),
     );

@@ -30,6 +30,7 @@
  */
 import { loadavg } from 'node:os';
 import type { Dtype } from '../float/dtype.js';
+import { DTYPES as DTYPE_ORDER } from '../float/dtype.js';
 import { isPeer } from '../peers/registry.js';
 import { ORT_PIPELINE_NAME, OrtLogSoftmax } from '../peers/onnxruntime.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
@@ -40,7 +41,10 @@ import type { Suite } from '../suite/load.js';
 import type { BenchBatch } from './data.js';
 import { LOGIT_RANGE, makeBatch } from './data.js';
 import { BenchPool } from './pool.js';
+import { referenceLoop, referenceLoop32 } from './reference.js';
 import { medianInterval, summariseTimings } from './stats.js';
+
+export { referenceLoop, referenceLoop32 } from './reference.js';
 
 export const REFERENCE_NAME = 'reference-exp-sum';
 
@@ -116,19 +120,10 @@ function keep(out: Float32Array | Float64Array, rows: number, pipeline: string, 
   sinkValue += s;
 }
 
-/** Σ exp(x_i): the fixed reference loop. */
-export function referenceLoop(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.exp(a[i]);
-  return s;
-}
-
 /** Shortest timed block of calls, ms: long enough for performance.now()'s resolution and overhead to stay below 0.1%. */
 export const ROUND_MS = 5;
 /** Longest reference block, ms, when the task's block is longer (the reference then samples the same moment, at a fraction of its cost). */
 const REFERENCE_BLOCK_MAX_MS = 25;
-/** Elements of the reference loop per call: the first ≤ 65,536 logits of the batch (512 KiB of doubles, cache-resident). */
-export const REFERENCE_ELEMENTS = 65536;
 /** Rounds every task gets, whatever the budget: the fewest whose 95% order-statistic interval of the median is [X(2), X(8)]. */
 export const MIN_ROUNDS = 9;
 /** A task whose rounds each take longer than this may stop at FLOOR_ROUNDS when its share of the budget is spent (tfjs on 4M elements takes ~4 s a call). */
@@ -172,17 +167,31 @@ async function timeBlock(call: Call, reps: number, clock: Clock = 'wall'): Promi
   return now() - t0;
 }
 
-/** Warms a call up (≥ one call, ≥ `warmMs` in all on `clock`) and returns its fastest single call, ms. */
+/** A warm-up block is at least this long, ms: ≥ 1000 ticks of the CPU clock's 1 µs resolution. */
+const WARM_BLOCK_MS = 1;
+/** Most calls in one warm-up block (a call that takes no measurable time at all still ends). */
+const WARM_MAX_REPS = 2 ** 22;
+
+/**
+ * Warms a call up (≥ `warmMs` in all on `clock`) and returns its fastest time per
+ * call, ms, from blocks of calls long enough to be timed: the number of calls per
+ * block doubles until a block lasts WARM_BLOCK_MS (the "autorange" of Python's
+ * timeit). Timing single calls instead reads 0 µs on the CPU clock for a call of
+ * ten logits, and blocks calibrated from that ran 10 to 50 times longer than
+ * ROUND_MS.
+ */
 async function warm(call: Call, warmMs: number, clock: Clock = 'wall'): Promise<number> {
-  let best = Infinity;
-  let calls = 0;
   const now = CLOCKS[clock];
   const start = now();
-  do {
-    best = Math.min(best, await timeBlock(call, 1, clock));
-    calls++;
-  } while (now() - start < warmMs && calls < 1e6);
-  return Math.max(best, 1e-5);
+  let reps = 1;
+  let ms = await timeBlock(call, reps, clock);
+  while (ms < WARM_BLOCK_MS && reps < WARM_MAX_REPS) {
+    reps *= 2;
+    ms = await timeBlock(call, reps, clock);
+  }
+  let best = ms / reps;
+  while (now() - start < warmMs) best = Math.min(best, (await timeBlock(call, reps, clock)) / reps);
+  return Math.max(best, 1e-7);
 }
 
 /**
@@ -215,21 +224,40 @@ export interface Reference {
   readonly perElementMs: number[];
 }
 
-/** The reference loop over the first ≤ REFERENCE_ELEMENTS values of `x`, warmed up; `nan` makes the error thrown if it returns NaN. */
-export async function reference(x: Float64Array, nan: () => Error): Promise<Reference> {
-  const a = x.length > REFERENCE_ELEMENTS ? x.subarray(0, REFERENCE_ELEMENTS) : x;
-  const call: Call = {
-    sync: () => {
-      const s = referenceLoop(a);
-      if (s !== s) throw nan();
-      sinkValue += s;
-    },
-  };
-  return { call, elements: a.length, bestMs: await warm(call, 2 * ROUND_MS, 'cpu'), perElementMs: [] };
+/**
+ * The reference loop over every value of `x` (the very array the tasks of its
+ * dtype read), warmed up; `nan` makes the error thrown if it returns NaN.
+ *
+ * Over the whole batch, not a cache-resident prefix: a task at 4096x1000 streams
+ * 16 or 32 MB per call, and when another process shares the caches and the memory
+ * bus, a streaming block slows more than a cache-resident one. Paired with a
+ * 512 KiB prefix, the ratios of the 4096x1000 rows fell by more than 15% between
+ * unchanged gate runs under a load average of 2 to 3 (1 of 4 runs flagged two
+ * float64 rows); paired with a loop that reads the same bytes, both blocks of a
+ * round pay the same for memory.
+ */
+export async function reference(x: Float32Array | Float64Array, nan: () => Error): Promise<Reference> {
+  const call: Call =
+    x instanceof Float32Array
+      ? {
+          sync: () => {
+            const s = referenceLoop32(x);
+            if (s !== s) throw nan();
+            sinkValue += s;
+          },
+        }
+      : {
+          sync: () => {
+            const s = referenceLoop(x);
+            if (s !== s) throw nan();
+            sinkValue += s;
+          },
+        };
+  return { call, elements: x.length, bestMs: await warm(call, 2 * ROUND_MS, 'cpu'), perElementMs: [] };
 }
 
 /**
- * The reference loop on a pool: Σ exp(x) over every float64 logit of the batch,
+ * The reference loop on a pool: Σ exp(x) over every logit of the batch in `dtype`,
  * split across the pool's threads and joined as the pool's tasks are
  * (`BenchPool.reference`), warmed up on the wall clock. Pool rows are paired
  * with it rather than with the inline reference: a pool block needs every
@@ -239,12 +267,13 @@ export async function reference(x: Float64Array, nan: () => Error): Promise<Refe
  * unchanged gate runs flagged a pool row). Paired with the pool's own reference,
  * both blocks of a round need the same cores at the same moment.
  */
-export async function poolReference(pool: BenchPool, b: BenchBatch): Promise<Reference> {
-  const { rows, classes, x64 } = b;
+export async function poolReference(pool: BenchPool, b: BenchBatch, dtype: Dtype): Promise<Reference> {
+  const { rows, classes } = b;
+  const x = dtype === 'float32' ? b.x32 : b.x64;
   const call: Call = {
     async: async () => {
-      const s = await pool.reference(rows, classes, x64);
-      if (s !== s) throw new BenchNaNError(REFERENCE_NAME, 'float64', rows, classes, 0);
+      const s = await pool.reference(rows, classes, x);
+      if (s !== s) throw new BenchNaNError(REFERENCE_NAME, dtype, rows, classes, 0);
       sinkValue += s;
     },
   };
@@ -359,11 +388,27 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     );
   };
 
-  const referenceOf = (b: BenchBatch) => reference(b.x64, () => new BenchNaNError(REFERENCE_NAME, 'float64', b.rows, b.classes, 0));
-  const referenceRow = (b: BenchBatch, ref: Reference, path: 'inline' | 'pool' = 'inline', threads = 1): BenchRow => {
-    // Per-element times scaled to the batch: the time Σ exp would take over rows × classes elements.
+  /** A batch's references, one per dtype (the array its tasks read), made when first needed. */
+  type References = Map<Dtype, Reference>;
+  const referenceFor = async (refs: References, b: BenchBatch, dtype: Dtype): Promise<Reference> => {
+    let ref = refs.get(dtype);
+    if (ref === undefined) {
+      ref = await reference(dtype === 'float32' ? b.x32 : b.x64, () => new BenchNaNError(REFERENCE_NAME, dtype, b.rows, b.classes, 0));
+      refs.set(dtype, ref);
+    }
+    return ref;
+  };
+  const referenceRow = (b: BenchBatch, ref: Reference, dtype: Dtype, path: 'inline' | 'pool', threads: number): BenchRow => {
+    // Per-element times scaled to the batch: the time Σ exp takes over rows × classes elements.
     const t = summariseTimings(ref.perElementMs.map((ms) => ms * b.rows * b.classes));
-    return { pipeline: REFERENCE_NAME, dtype: 'float64', compute: 'float64', quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
+    // compute float64: the reference adds its exps in double whatever the logits' dtype.
+    return { pipeline: REFERENCE_NAME, dtype, compute: 'float64', quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
+  };
+  /** Inserts the reference rows of `refs` at `at` (before the tasks they served), in dtype order. */
+  const referenceRows = (at: number, b: BenchBatch, refs: References, path: 'inline' | 'pool', threads: number): void => {
+    const made = [...refs].sort(([d1], [d2]) => DTYPE_ORDER.indexOf(d1) - DTYPE_ORDER.indexOf(d2)).map(([d, ref]) => referenceRow(b, ref, d, path, threads));
+    rows.splice(at, 0, ...made);
+    for (const rr of made) log(`  ${REFERENCE_NAME.padEnd(26)} ${rr.dtype} ${path.padEnd(6)} ${String(threads).padStart(2)}  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rr.elementsPerS / 1e6)} M elements/s (the reference, ${rr.samples} blocks)`);
   };
 
   const measureTask = async (ref: Reference, b: BenchBatch, p: string, dtype: Dtype, path: 'inline' | 'pool', threads: number, call: Call): Promise<void> => {
@@ -374,7 +419,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     push({ pipeline: p, dtype, compute: dtype, quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (elements * 1000) / t.meanMs, relative: iv.median, ciLow: iv.low, ciHigh: iv.high });
   };
 
-  const inline = async (ref: Reference, p: Pipeline, dtype: Dtype, b: BenchBatch): Promise<void> => {
+  const inline = async (refs: References, p: Pipeline, dtype: Dtype, b: BenchBatch): Promise<void> => {
     const out = dtype === 'float32' ? new Float32Array(b.rows) : new Float64Array(b.rows);
     let call: Call;
     if (p.name === ORT_PIPELINE_NAME) {
@@ -394,25 +439,16 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     } else {
       call = syncCall(p, dtype, b, out);
     }
-    await measureTask(ref, b, p.name, dtype, 'inline', 1, call);
-  };
-
-  /** Measures a batch's tasks; the batch's reference row goes first. */
-  const shape = async (b: BenchBatch, tasks: (ref: Reference) => Promise<void>, referenceRowToo = true): Promise<void> => {
-    const ref = await referenceOf(b);
-    const at = rows.length;
-    await tasks(ref);
-    if (!referenceRowToo) return;
-    rows.splice(at, 0, referenceRow(b, ref));
-    log(`  ${REFERENCE_NAME.padEnd(26)} float64 inline  1  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rows[at].elementsPerS / 1e6)} M elements/s (the reference, ${ref.perElementMs.length} blocks)`);
+    await measureTask(await referenceFor(refs, b, dtype), b, p.name, dtype, 'inline', 1, call);
   };
 
   try {
     for (const [r, c] of shapes) {
       const b = makeBatch(r, c, suite.seed);
-      await shape(b, async (ref) => {
-        for (const p of suite.pipelines) for (const dtype of benchDtypes(p, suite.dtypes)) await inline(ref, p, dtype, b);
-      });
+      const refs: References = new Map();
+      const at = rows.length;
+      for (const p of suite.pipelines) for (const dtype of benchDtypes(p, suite.dtypes)) await inline(refs, p, dtype, b);
+      referenceRows(at, b, refs, 'inline', 1);
     }
 
     const pooled = suite.pipelines.filter((p) => !isPeer(p));
@@ -422,31 +458,34 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
       const pools = workers.map((w) => new BenchPool(w, suite.file));
       try {
         await Promise.all(pools.map((pool) => pool.start(pooled[0].name)));
+        // When the pool shape is also an inline shape, its inline rows are those of the loop above.
         const again = poolShapeIsInline(suite);
-        // Each pool's rows are paired with the reference loop run on that pool (poolReference).
-        const poolRefs: Reference[] = [];
-        for (const pool of pools) poolRefs.push(await poolReference(pool, b));
+        const inlineRefs: References = new Map();
+        // Each pool's rows are paired with the reference loop run on that pool, per dtype (poolReference).
+        const poolRefs = pools.map(() => new Map<Dtype, Reference>());
         const at = rows.length;
-        await shape(b, async (ref) => {
-          for (const p of pooled) {
-            for (const dtype of suite.dtypes) {
-              if (!again) await inline(ref, p, dtype, b);
-              const x = dtype === 'float32' ? b.x32 : b.x64;
-              const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
-              for (const [i, pool] of pools.entries()) {
-                const batch = async () => {
-                  await pool.batch(p.name, dtype, r, c, x, b.targets, out);
-                  keep(out, r, p.name, dtype, c);
-                };
-                await measureTask(poolRefs[i], b, p.name, dtype, 'pool', pool.workers, { async: batch });
+        for (const p of pooled) {
+          for (const dtype of suite.dtypes) {
+            if (!again) await inline(inlineRefs, p, dtype, b);
+            const x = dtype === 'float32' ? b.x32 : b.x64;
+            const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
+            for (const [i, pool] of pools.entries()) {
+              let ref = poolRefs[i].get(dtype);
+              if (ref === undefined) {
+                ref = await poolReference(pool, b, dtype);
+                poolRefs[i].set(dtype, ref);
               }
+              const batch = async () => {
+                await pool.batch(p.name, dtype, r, c, x, b.targets, out);
+                keep(out, r, p.name, dtype, c);
+              };
+              await measureTask(ref, b, p.name, dtype, 'pool', pool.workers, { async: batch });
             }
           }
-        }, !again);
-        // The pools' reference rows go first among the pool rows, after the shape's own reference row.
-        const refRows = pools.map((pool, i) => referenceRow(b, poolRefs[i], 'pool', pool.workers));
-        rows.splice(again ? at : at + 1, 0, ...refRows);
-        for (const rr of refRows) log(`  ${REFERENCE_NAME.padEnd(26)} float64 pool   ${String(rr.workers).padStart(2)}  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rr.elementsPerS / 1e6)} M elements/s (the pool's reference, ${poolRefs[refRows.indexOf(rr)].perElementMs.length} blocks)`);
+        }
+        // Reference rows first: the pools' (last inserted, so they follow), then the inline ones.
+        for (const [i, pool] of [...pools.entries()].reverse()) referenceRows(at, b, poolRefs[i], 'pool', pool.workers);
+        referenceRows(at, b, inlineRefs, 'inline', 1);
       } finally {
         await Promise.all(pools.map((pool) => pool.close()));
       }

@@ -11,7 +11,7 @@ import { BENCH_COLUMNS } from '../report/columns.js';
 import { numberField, readReport } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import type { BenchRow, BenchRun } from './run.js';
-import { fmt, REFERENCE_ELEMENTS, REFERENCE_NAME } from './run.js';
+import { fmt, REFERENCE_NAME } from './run.js';
 
 export { BENCH_COLUMNS };
 
@@ -119,7 +119,7 @@ export function renderBenchSection(dir: string): string {
     '',
   );
   out.push(
-    `Every row's \`relative_to_reference\` is the median, over interleaved rounds (a block of \`${REFERENCE_NAME}\`, Σ Math.exp(x) over the batch's first ≤ ${REFERENCE_ELEMENTS} float64 logits, then a block of the task), of the task's elements per second over the reference's in the same round; the interval is its 95% order-statistic confidence interval (none below 6 rounds). ${info.budgetSeconds === undefined ? '' : `Budget ${info.budgetSeconds} s of rounds. `}Inline rows run on the main thread and are timed on the process's CPU time; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join on wall-clock time, paired with the same reference loop run on the same pool over the whole batch (the \`${REFERENCE_NAME}\` pool row), so both blocks of a round need every core at the same moment; the pool's speed-up below (its elements/s over inline) is only meaningful on an otherwise idle machine.`,
+    `Every row's \`relative_to_reference\` is the median, over interleaved rounds (a block of \`${REFERENCE_NAME}\`, Σ Math.exp(x) in double over every logit of the batch in the row's dtype, then a block of the task), of the task's elements per second over the reference's in the same round; the interval is its 95% order-statistic confidence interval (none below 6 rounds). ${info.budgetSeconds === undefined ? '' : `Budget ${info.budgetSeconds} s of rounds. `}Inline rows run on the main thread and are timed on the process's CPU time; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join on wall-clock time, paired with the same reference loop run on the same pool over the whole batch (the \`${REFERENCE_NAME}\` pool row), so both blocks of a round need every core at the same moment; the pool's speed-up below (its elements/s over inline) is only meaningful on an otherwise idle machine.`,
     '',
   );
   out.push(`![Throughput relative to the reference loop](${BENCH_SVG})`, '');
