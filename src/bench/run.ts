@@ -6,8 +6,9 @@
  * - Inputs are made before timing (`data.ts`); each call's losses are scanned
  *   inside the timed region: a NaN stops the run (`BenchNaNError`), and their
  *   sum goes to `sink`, so no call's work can be dropped.
- * - Reference (`reference-exp-sum`, float64, inline): Σ Math.exp(x_i) over the
- *   first ≤ REFERENCE_ELEMENTS float64 logits of the batch.
+ * - Reference (`reference-exp-sum`, compute float64): Σ Math.exp(x_i) in double
+ *   over every logit of the batch in the task's dtype (`reference`), one per
+ *   shape and dtype inline and one per dtype on each pool (`poolReference`).
  * - Paired rounds (`pairedRounds`): reference block, task block, reference block,
  *   task block, …, each block a calibrated number of calls lasting ≥ ROUND_MS.
  *   Each round gives one ratio of elements/s taken under the same conditions;
