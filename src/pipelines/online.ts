@@ -3,6 +3,7 @@
  */
 import { traceOnlineSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
+import { onlineSoftmaxGrad } from './backward.js';
 import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
@@ -17,6 +18,7 @@ export const onlineSoftmax: Pipeline = {
   name: 'online-softmax',
   formula: 'm_j = max(m_{j−1}, x_j); d_j = d_{j−1}·exp(m_{j−1} − m_j) + exp(x_j − m_j); loss = log d − (x[t] − m)',
   diagnose: (row, target, dtype) => traceOnlineSoftmax(row, target, dtype).cause,
+  grad: onlineSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       let m = -Infinity;
