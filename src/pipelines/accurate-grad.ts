@@ -27,7 +27,7 @@
  * that rounding is below (|x_j − m| + n + 2)·2^−53 ≪ 2^−24.
  */
 import type { RoundingFn } from './generic.js';
-import { expTerm, INV_LN2_N, NEGLIGIBLE_BELOW, outHi, outLo, ROUNDER, SCALED_BELOW, sumErr, sumHi, sumLo, sumRow, termExp, termHi, termLo, twoProd } from './accurate.js';
+import { expTerm, INV_LN2_N, NEGLIGIBLE_BELOW, NO_EFFECT_BELOW, outHi, outLo, ROUNDER, SCALED_BELOW, sumErr, sumHi, sumLo, sumRow, termExp, termHi, termLo, twoProd } from './accurate.js';
 import type { PipelineGrad } from './types.js';
 
 /** exp(d) < 2^−1075 (half the smallest float64 subnormal) below this d: the component rounds to +0. */
@@ -75,7 +75,11 @@ function accurateGradRow64(x: Float64Array, base: number, classes: number, targe
   let qExp = 0;
   if (target === k) {
     const g = m2 - m;
-    if (g < SCALED_BELOW) {
+    if (g < NO_EFFECT_BELOW || m2 === -Infinity) {
+      // No other class, or all so far below that Q < n·e^−1500 rounds to 0.
+      qh = 0;
+      ql = 0;
+    } else if (g < SCALED_BELOW) {
       // T < n·e^−600: summed at the scale 2^−qmax of its largest term, so that its last bits survive.
       qExp = ((g * INV_LN2_N + ROUNDER - ROUNDER) | 0) >> 8;
       sumRow(x, base, classes, k, m, g - NEGLIGIBLE_BELOW, qExp);

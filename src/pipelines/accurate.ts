@@ -94,7 +94,7 @@ export const NEGLIGIBLE_BELOW = 800;
  * for n < 2^60, far under half the smallest subnormal (2^−1075), so the loss is
  * D + 0 rounded (an exact 0 when D = 0).
  */
-const NO_EFFECT_BELOW = -1500;
+export const NO_EFFECT_BELOW = -1500;
 /**
  * With the target at the maximum and every other class more than 600 below it,
  * T < n·e^−600 ≈ 2^−866·n: small enough that the loss is T itself, and close
