@@ -6,14 +6,13 @@
  * and beyond, exp-overflow and underflow distances, ties, masked classes and
  * masked targets, and a 600-below-the-maximum tail (the scaled sum).
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance } from '../float/ordinal.js';
 import { oracleGrad } from '../oracle/grad.js';
-import { FIXTURES } from '../testing/fixtures.js';
+import { readGradFixtureRows } from '../testing/fixtures.js';
 import { accurateCrossEntropy } from './accurate.js';
 import { runKernel } from './types.js';
 
@@ -35,14 +34,7 @@ function maxUlp(row: readonly number[], target: number, dtype: Dtype): number {
 }
 
 describe('accurate-cross-entropy gradient: max_ulp ≤ 2 against the oracle', () => {
-  const fixtureRows = readFileSync(`${FIXTURES}mpmath-t2/grad-cases.csv`, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [, , target, logits] = line.split(',');
-      return { logits: logits.split(' ').map(parseFloat), target: Number(target) };
-    });
+  const fixtureRows = readGradFixtureRows();
 
   it.each<Dtype>(['float32', 'float64'])('%s: every mpmath gradient row (232, each read in the format)', (dtype) => {
     const fmt = formatOf(dtype);

@@ -27,7 +27,28 @@
  * that rounding is below (|x_j − m| + n + 2)·2^−53 ≪ 2^−24.
  */
 import type { RoundingFn } from './generic.js';
-import { expTerm, INV_LN2_N, NEGLIGIBLE_BELOW, NO_EFFECT_BELOW, outHi, outLo, ROUNDER, SCALED_BELOW, sumErr, sumHi, sumLo, sumRow, termExp, termHi, termLo, twoProd } from './accurate.js';
+import {
+  expTerm,
+  INV_LN2_N,
+  NEGLIGIBLE_BELOW,
+  NO_EFFECT_BELOW,
+  outHi,
+  outLo,
+  ROUNDER,
+  rowK,
+  rowM,
+  rowM2,
+  scanMax,
+  SCALED_BELOW,
+  sumErr,
+  sumHi,
+  sumLo,
+  sumRow,
+  termExp,
+  termHi,
+  termLo,
+  twoProd,
+} from './accurate.js';
 import type { PipelineGrad } from './types.js';
 
 /** exp(d) < 2^−1075 (half the smallest float64 subnormal) below this d: the component rounds to +0. */
@@ -49,19 +70,10 @@ function scale(v: number, e: number): number {
 
 /** One row's gradient in float64 into out[base .. base + classes). */
 function accurateGradRow64(x: Float64Array, base: number, classes: number, target: number, out: Float64Array): void {
-  let k = 0;
-  let m = x[base];
-  let m2 = -Infinity;
-  for (let j = 1; j < classes; j++) {
-    const v = x[base + j];
-    if (v > m) {
-      m2 = m;
-      m = v;
-      k = j;
-    } else if (v > m2) {
-      m2 = v;
-    }
-  }
+  scanMax(x, base, classes);
+  const k = rowK;
+  const m = rowM;
+  const m2 = rowM2;
   // S = 1 + T, T = Σ_{j≠k} e_j as a double-double.
   sumRow(x, base, classes, k, m, -NEGLIGIBLE_BELOW, 0);
   const th = sumHi + (sumErr + sumLo);

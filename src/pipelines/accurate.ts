@@ -174,7 +174,13 @@ function log1pDD(th: number, tl: number): void {
 
 // ---------------------------------------------------------------------------
 
-function accurateRow64(x: Float64Array, base: number, classes: number, target: number): number {
+/** The first index of the maximum, the maximum and the largest other value (−Infinity if none), set by {@link scanMax}. */
+export let rowK = 0;
+export let rowM = 0;
+export let rowM2 = -Infinity;
+
+/** One pass over x[base .. base + classes): rowK, rowM, rowM2. */
+export function scanMax(x: Float64Array, base: number, classes: number): void {
   let k = 0;
   let m = x[base];
   let m2 = -Infinity;
@@ -188,6 +194,16 @@ function accurateRow64(x: Float64Array, base: number, classes: number, target: n
       m2 = v;
     }
   }
+  rowK = k;
+  rowM = m;
+  rowM2 = m2;
+}
+
+function accurateRow64(x: Float64Array, base: number, classes: number, target: number): number {
+  scanMax(x, base, classes);
+  const k = rowK;
+  const m = rowM;
+  const m2 = rowM2;
   const xt = x[base + target];
   // D = m − x[t] exactly, as Dh + Dl (TwoSum).
   const dH = m - xt;

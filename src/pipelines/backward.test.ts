@@ -7,11 +7,10 @@
  * classes, masked targets and ties; batched several rows at a time, so the row
  * offsets of the kernels are exercised too.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
-import { FIXTURES, readFixtureCases } from '../testing/fixtures.js';
+import { readFixtureCases, readGradFixtureRows } from '../testing/fixtures.js';
 import { mulberry32 } from '../util/random.js';
 import { GENERIC_GRAD } from './generic.js';
 import { BUILTIN_PIPELINES } from './registry.js';
@@ -50,18 +49,8 @@ function extremeRows(count: number, seed: number): Row[] {
   return rows;
 }
 
-function gradFixtureRows(): Row[] {
-  return readFileSync(`${FIXTURES}mpmath-t2/grad-cases.csv`, 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => {
-      const [, , target, logits] = line.split(',');
-      return { logits: logits.split(' ').map(parseFloat), target: Number(target) };
-    });
-}
 
-const rows: Row[] = [...gradFixtureRows(), ...readFixtureCases().map((c) => ({ logits: Array.from(c.logits), target: c.target })), ...extremeRows(3000, 14)];
+const rows: Row[] = [...readGradFixtureRows(), ...readFixtureCases().map((c) => ({ logits: Array.from(c.logits), target: c.target })), ...extremeRows(3000, 14)];
 
 describe.each(BUILTIN_PIPELINES.map((p) => p.name))('%s backward: the fast kernels are the generic gradient bit for bit', (name) => {
   const pipeline = BUILTIN_PIPELINES.find((p) => p.name === name)!;

@@ -13,10 +13,24 @@
  */
 import { exp32 } from './exp32.js';
 import { GENERIC_GRAD } from './generic.js';
+import { onlineD, onlineM, onlineMaxSum32, onlineMaxSum64 } from './online-sum.js';
 import { rowMax } from './row.js';
 import type { PipelineGrad } from './types.js';
 
 const fr = Math.fround;
+
+/** Σ exp(x_j − m) over one float32 row, each difference, term and partial sum rounded (the forward's sum). */
+function shiftedSum32(x: Float32Array, base: number, classes: number, m: number): number {
+  let s = 0;
+  for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
+  return s;
+}
+
+function shiftedSum64(x: Float64Array, base: number, classes: number, m: number): number {
+  let s = 0;
+  for (let j = 0; j < classes; j++) s += Math.exp(x[base + j] - m);
+  return s;
+}
 
 /** naive-softmax: autograd through e = exp(x), s = Σ e, p = e / s, −log p[t] (PyTorch's backward formulas). */
 export const naiveSoftmaxGrad: PipelineGrad = {
@@ -71,18 +85,14 @@ export const stableLogSoftmaxGrad: PipelineGrad = {
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
-      let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
-      const ls = fr(Math.log(s));
+      const ls = fr(Math.log(shiftedSum32(x, base, classes, m)));
       for (let j = 0; j < classes; j++) out[base + j] = fr((j === targets[r] ? -1 : 0) - -exp32(fr(fr(x[base + j] - m) - ls)));
     }
   },
   float64(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
-      let s = 0;
-      for (let j = 0; j < classes; j++) s += Math.exp(x[base + j] - m);
-      const ls = Math.log(s);
+      const ls = Math.log(shiftedSum64(x, base, classes, m));
       for (let j = 0; j < classes; j++) out[base + j] = (j === targets[r] ? -1 : 0) - -Math.exp(x[base + j] - m - ls);
     }
   },
@@ -109,17 +119,13 @@ export const fusedCrossEntropyGrad: PipelineGrad = {
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
-      let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
-      fusedRow32(x, base, classes, targets[r], m, s, out);
+      fusedRow32(x, base, classes, targets[r], m, shiftedSum32(x, base, classes, m), out);
     }
   },
   float64(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
-      let s = 0;
-      for (let j = 0; j < classes; j++) s += Math.exp(x[base + j] - m);
-      fusedRow64(x, base, classes, targets[r], m, s, out);
+      fusedRow64(x, base, classes, targets[r], m, shiftedSum64(x, base, classes, m), out);
     }
   },
   generic: GENERIC_GRAD['fused-cross-entropy'],
@@ -129,34 +135,14 @@ export const fusedCrossEntropyGrad: PipelineGrad = {
 export const onlineSoftmaxGrad: PipelineGrad = {
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
-      let m = -Infinity;
-      let d = 0;
-      for (let j = 0; j < classes; j++) {
-        const v = x[base + j];
-        if (v > m) {
-          d = fr(fr(d * exp32(fr(m - v))) + 1);
-          m = v;
-        } else if (v !== -Infinity) {
-          d = fr(d + exp32(fr(v - m)));
-        }
-      }
-      fusedRow32(x, base, classes, targets[r], m, d, out);
+      onlineMaxSum32(x, base, classes);
+      fusedRow32(x, base, classes, targets[r], onlineM, onlineD, out);
     }
   },
   float64(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
-      let m = -Infinity;
-      let d = 0;
-      for (let j = 0; j < classes; j++) {
-        const v = x[base + j];
-        if (v > m) {
-          d = d * Math.exp(m - v) + 1;
-          m = v;
-        } else if (v !== -Infinity) {
-          d += Math.exp(v - m);
-        }
-      }
-      fusedRow64(x, base, classes, targets[r], m, d, out);
+      onlineMaxSum64(x, base, classes);
+      fusedRow64(x, base, classes, targets[r], onlineM, onlineD, out);
     }
   },
   generic: GENERIC_GRAD['online-softmax'],
@@ -167,9 +153,7 @@ export const logsumexpMinusTargetGrad: PipelineGrad = {
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
-      let s = 0;
-      for (let j = 0; j < classes; j++) s = fr(s + exp32(fr(x[base + j] - m)));
-      const lse = fr(m + fr(Math.log(s)));
+      const lse = fr(m + fr(Math.log(shiftedSum32(x, base, classes, m))));
       for (let j = 0; j < classes; j++) {
         const p = exp32(fr(x[base + j] - lse));
         out[base + j] = j === targets[r] ? fr(p - 1) : p;
@@ -179,9 +163,7 @@ export const logsumexpMinusTargetGrad: PipelineGrad = {
   float64(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
-      let s = 0;
-      for (let j = 0; j < classes; j++) s += Math.exp(x[base + j] - m);
-      const lse = m + Math.log(s);
+      const lse = m + Math.log(shiftedSum64(x, base, classes, m));
       for (let j = 0; j < classes; j++) {
         const p = Math.exp(x[base + j] - lse);
         out[base + j] = j === targets[r] ? p - 1 : p;

@@ -4,7 +4,7 @@
 import { traceOnlineSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
 import { onlineSoftmaxGrad } from './backward.js';
-import { exp32 } from './exp32.js';
+import { onlineD, onlineM, onlineMaxSum32, onlineMaxSum64 } from './online-sum.js';
 
 const fr = Math.fround;
 
@@ -21,34 +21,14 @@ export const onlineSoftmax: Pipeline = {
   grad: onlineSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
-      let m = -Infinity;
-      let d = 0;
-      for (let j = 0; j < classes; j++) {
-        const v = x[base + j];
-        if (v > m) {
-          d = fr(fr(d * exp32(fr(m - v))) + 1);
-          m = v;
-        } else if (v !== -Infinity) {
-          d = fr(d + exp32(fr(v - m)));
-        }
-      }
-      out[r] = fr(fr(Math.log(d)) - fr(x[base + targets[r]] - m));
+      onlineMaxSum32(x, base, classes);
+      out[r] = fr(fr(Math.log(onlineD)) - fr(x[base + targets[r]] - onlineM));
     }
   },
   float64(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
-      let m = -Infinity;
-      let d = 0;
-      for (let j = 0; j < classes; j++) {
-        const v = x[base + j];
-        if (v > m) {
-          d = d * Math.exp(m - v) + 1;
-          m = v;
-        } else if (v !== -Infinity) {
-          d += Math.exp(v - m);
-        }
-      }
-      out[r] = Math.log(d) - (x[base + targets[r]] - m);
+      onlineMaxSum64(x, base, classes);
+      out[r] = Math.log(onlineD) - (x[base + targets[r]] - onlineM);
     }
   },
 };

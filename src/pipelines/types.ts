@@ -62,13 +62,7 @@ export interface Pipeline {
  * Allocation-free like the forward kernels; float32 kernels round every step
  * with `Math.fround` (SPEC section 2.2).
  */
-export type GradKernel<A extends Float32Array | Float64Array> = (
-  logits: A,
-  rows: number,
-  classes: number,
-  targets: Int32Array,
-  out: A,
-) => void;
+export type GradKernel<A extends Float32Array | Float64Array> = Kernel<A>;
 
 /**
  * A pipeline's backward pass: one kernel per format, and optionally `generic`,
