@@ -15,7 +15,8 @@
  *   (`exp-underflow`, `division-underflow`), or subnormal (gradual underflow);
  * - cancellation: an addition of opposite-signed values whose result is at most
  *   half the larger one (Sterbenz: exact, so it exposes the operands' earlier
- *   rounding errors), e.g. the target's p_t − 1 when p_t rounds to 1.
+ *   rounding errors), e.g. the target's p_t − 1 when p_t rounds to 1; a product
+ *   or quotient of a nonzero cancelled value is marked too.
  *
  * The cause: the first range event, if any (an overflowed exp can also leave a
  * finite but wrong gradient: log ∞ = ∞, exp(−∞) = 0); else for an `underflow`
@@ -91,8 +92,14 @@ class WatchedArith implements StepArith {
     return this.add(a, -b);
   }
 
+  /** A product or quotient of a nonzero cancelled value carries the cancellation on (naive-softmax's (∂/∂e_t)·e_t). */
+  private carry(a: number, b: number, v: number): void {
+    if ((a !== 0 && this.cancelled.has(a)) || (b !== 0 && this.cancelled.has(b))) this.cancelled.add(v);
+  }
+
   mul(a: number, b: number): number {
     const v = this.round(a * b);
+    this.carry(a, b, v);
     if (Number.isNaN(v)) {
       if (!Number.isNaN(a) && !Number.isNaN(b)) this.onRange('inf-minus-inf');
     } else if (!finite(v)) {
@@ -105,6 +112,7 @@ class WatchedArith implements StepArith {
 
   div(a: number, b: number): number {
     const v = this.round(a / b);
+    this.carry(a, b, v);
     if (b === 0 && finite(a)) {
       this.onRange(this.zeroBy ?? 'division-underflow');
     } else if (Number.isNaN(v)) {
