@@ -69,3 +69,13 @@ export { BENCH_COLUMNS, benchHighlights, readBenchCsv, renderBenchSection } from
 export { availablePeers, PEER_NAMES } from './peers/registry.js';
 export { tfjsCpuLogSoftmax } from './peers/tfjs.js';
 export { onnxruntimeLogSoftmax } from './peers/onnxruntime.js';
+
+// Gradients (issue 14): backward kernels, the gradient oracle, `score --grad`.
+export type { GradKernel, PipelineGrad } from './pipelines/types.js';
+export type { GenericGrad, RoundingFn } from './pipelines/generic.js';
+export { GENERIC_GRAD } from './pipelines/generic.js';
+export type { GradOracleResult, LossAndGradResult } from './oracle/grad.js';
+export { oracleGrad, oracleLossAndGrad } from './oracle/grad.js';
+export type { ScoredGrad } from './score/grad.js';
+export { GRAD_COLUMNS, judgeGrad, scoreGradCases } from './score/grad.js';
+export { maskedFamily, maskValues } from './fuzz/masked.js';

@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { Dtype } from '../float/dtype.js';
-import { formatOf, isDtype } from '../float/dtype.js';
+import type { AnyDtype, Dtype } from '../float/dtype.js';
+import { ANY_DTYPES, formatOf, isAnyDtype, isDtype } from '../float/dtype.js';
 import { InputError } from '../util/errors.js';
 
 export interface Case {
@@ -26,6 +26,11 @@ export interface Case {
   readonly line: number;
 }
 
+/** A case of any format of the format table (`score --grad` reads float16 and bfloat16 rows too). */
+export interface AnyCase extends Omit<Case, 'dtype'> {
+  readonly dtype: AnyDtype;
+}
+
 export const CASE_COLUMNS = ['id', 'dtype', 'target', 'logits'] as const;
 
 /** A decimal or exponent-notation number, or ±Infinity / NaN spelled out (refused later with a reason). */
@@ -33,7 +38,7 @@ const NUMBER = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity|NaN)$/;
 const INTEGER = /^\d+$/;
 
 /** Parses `-Infinity`-aware logits; throws a message fragment on the first bad token. */
-export function parseLogits(text: string, dtype: Dtype, where: (msg: string) => InputError): Float64Array {
+export function parseLogits(text: string, dtype: AnyDtype, where: (msg: string) => InputError): Float64Array {
   if (text.trim() === '') throw where('no logits; give at least one number, separated by single spaces');
   const tokens = text.split(' ');
   const round = formatOf(dtype).round;
@@ -72,6 +77,15 @@ export function parseCsvLines(text: string, file: string): { record: string[]; l
 }
 
 export function parseCases(text: string, file: string): Case[] {
+  return parseCaseRows(text, file, isDtype, 'use float32 or float64') as Case[];
+}
+
+/** The cases of a file whose dtypes may be any of the format table's (float64, float32, float16, bfloat16). */
+export function parseAnyCases(text: string, file: string): AnyCase[] {
+  return parseCaseRows(text, file, isAnyDtype, `use one of ${ANY_DTYPES.join(', ')}`);
+}
+
+function parseCaseRows(text: string, file: string, accepts: (dtype: string) => dtype is AnyDtype, choices: string): AnyCase[] {
   const parsed = parseCsvLines(text, file);
   const records = parsed.map((p) => p.record);
   if (records.length === 0) throw new InputError(`empty file; expected the header ${CASE_COLUMNS.join(',')}`, file, 1);
@@ -87,7 +101,7 @@ export function parseCases(text: string, file: string): Case[] {
   if (extra !== undefined || header.length !== CASE_COLUMNS.length) {
     throw new InputError(`the header has a column ${JSON.stringify(extra ?? header.find((h, i) => header.indexOf(h) !== i))} the cases format does not have; it must be ${CASE_COLUMNS.join(',')}`, file, 1, extra ?? 'header');
   }
-  const cases: Case[] = [];
+  const cases: AnyCase[] = [];
   const idLine = new Map<string, number>();
   for (let r = 1; r < records.length; r++) {
     const rec = records[r];
@@ -104,7 +118,7 @@ export function parseCases(text: string, file: string): Case[] {
     if (before !== undefined) throw err('id')(`id ${JSON.stringify(id)} is also on line ${before}; give each case its own id (--external rows are paired by id)`);
     idLine.set(id, line);
     const dtype = rec[index.dtype].trim();
-    if (!isDtype(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; use float32 or float64`);
+    if (!accepts(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; ${choices}`);
     const logits = parseLogits(rec[index.logits], dtype, err('logits'));
     const targetText = rec[index.target].trim();
     if (!INTEGER.test(targetText)) throw err('target')(`target ${JSON.stringify(targetText)} is not a 0-based class index`);
@@ -118,11 +132,18 @@ export function parseCases(text: string, file: string): Case[] {
 }
 
 export function readCases(file: string): Case[] {
-  let text: string;
+  return parseCases(readCasesText(file), file);
+}
+
+/** {@link readCases} for any format of the format table. */
+export function readAnyCases(file: string): AnyCase[] {
+  return parseAnyCases(readCasesText(file), file);
+}
+
+function readCasesText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new InputError(`cannot read the cases file (${(err as Error).message})`, file);
   }
-  return parseCases(text, file);
 }

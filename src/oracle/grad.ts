@@ -32,7 +32,9 @@ import { Decimal } from 'decimal.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { exactDecimalString, roundDecimal } from './exact.js';
-import { workingDecimal } from './loss.js';
+import { pulse } from '../supervise/heartbeat.js';
+import type { OracleResult } from './loss.js';
+import { lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
 
 export interface GradOracleResult {
   /** g_j correctly rounded to the dtype (ties to even), one per class. */
@@ -48,15 +50,27 @@ const EXP_FLOOR = -2e16;
 /** A bound for the terms under EXP_FLOOR, together (see loss.ts). */
 const NEGLIGIBLE = '1e-1000';
 
-/**
- * The oracle gradient of one row. `row` holds values of `dtype` (held in
- * doubles); `target` indexes it. At least one logit must be finite (a fully
- * masked row has no gradient; SPEC section 6 gives it a convention).
- */
-export function oracleGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype): GradOracleResult {
+/** The gradient oracle's plan for one row (see the file comment), fixed before any decimal arithmetic. */
+interface GradPlan {
+  readonly n: number;
+  readonly target: number;
+  readonly dtype: AnyDtype;
+  readonly k: number;
+  /** Terms summed into S and Q (index order), and terms computed for their own component only. */
+  readonly summed: readonly number[];
+  readonly unsummed: readonly number[];
+  readonly negligibleCount: number;
+  readonly floorCount: number;
+  readonly maxAbsD: number;
+  readonly exact: ReadonlyMap<number, string>;
+  readonly mExact: string;
+  /** Every quotient is exact (tied classes, a power-of-two count): no error bound. */
+  readonly exactArithmetic: boolean;
+}
+
+function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): GradPlan {
   const n = row.length;
   const fmt = formatOf(dtype);
-  const rounded = new Float64Array(n);
   let k = -1;
   for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
   if (k < 0) throw new RangeError('oracleGrad: every logit is −Infinity (a fully masked row)');
@@ -97,69 +111,126 @@ export function oracleGrad(row: ArrayLike<number>, target: number, dtype: AnyDty
   for (const j of summed) maxAbsD = Math.max(maxAbsD, Math.abs(row[j] - m));
   const exact = new Map<number, string>();
   for (const j of [...summed, ...unsummed]) exact.set(j, exactDecimalString(row[j]));
-  const mExact = exactDecimalString(m);
   // With every finite logit tied, S and Q are the integers c and c − 1 (or c − 0): 1/c is a dyadic
   // rational, possibly a rounding midpoint, when c is a power of two, and decimal.js then divides
   // exactly, so no error bound applies. Otherwise no quotient is exact and Ziv's bound is used.
   const count = summed.length + 1;
   const exactArithmetic = allTied && (count & (count - 1)) === 0;
+  return { n, target, dtype, k, summed, unsummed, negligibleCount, floorCount, maxAbsD, exact, mExact: exactDecimalString(m), exactArithmetic };
+}
 
+/**
+ * One step of Ziv's loop: every component's bounds at `digits` from the terms
+ * `e` (summed and unsummed, computed at that precision) and T = Σ e over
+ * `plan.summed`; writes the lower bound's rounding into `rounded` and says
+ * whether every component is decided.
+ */
+function gradStep(plan: GradPlan, row: ArrayLike<number>, digits: number, D: typeof Decimal, e: ReadonlyMap<number, Decimal>, T: Decimal, rounded: Float64Array): boolean {
+  const { n, target, k, dtype } = plan;
+  const one = new D(1);
+  const delta = plan.exactArithmetic ? new D(0) : new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + n + 2));
+  const S = T.plus(1);
+  // Q = Σ_{j≠t} e_j: S − e_t, computed as a sum (no cancellation).
+  let Q = target === k ? T : new D(1);
+  if (target !== k) for (const j of plan.summed) if (j !== target) Q = Q.plus(e.get(j)!);
+  // What the sums leave out, as an absolute amount.
+  let dropped = new D(0);
+  if (plan.negligibleCount > 0) dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10)));
+  if (plan.floorCount > 0) dropped = dropped.plus(NEGLIGIBLE);
+  const sLo = S.times(one.minus(delta));
+  const sHi = S.times(one.plus(delta)).plus(dropped);
+
+  let decided = true;
+  for (let j = 0; j < n; j++) {
+    let lo: Decimal;
+    let hi: Decimal;
+    if (j === target) {
+      if (row[j] === -Infinity) {
+        rounded[j] = -1; // p_t = 0 exactly
+        continue;
+      }
+      if (Q.isZero() && dropped.isZero()) {
+        rounded[j] = 0; // every other class masked: p_t = 1 exactly
+        continue;
+      }
+      // g_t = −Q/S ∈ [−Q_hi/S_lo, −Q_lo/S_hi], the quotient's own rounding included.
+      lo = Q.times(one.plus(delta)).plus(dropped).div(sLo).times(one.plus(delta)).neg();
+      hi = Q.times(one.minus(delta)).div(sHi).times(one.minus(delta)).neg();
+    } else if (row[j] === -Infinity) {
+      rounded[j] = 0;
+      continue;
+    } else {
+      const ej = j === k ? one : e.get(j);
+      if (ej === undefined) {
+        rounded[j] = 0; // tiny: below minSubnormal/2
+        continue;
+      }
+      lo = ej.times(one.minus(delta)).div(sHi).times(one.minus(delta));
+      hi = ej.times(one.plus(delta)).div(sLo).times(one.plus(delta));
+    }
+    const rlo = roundDecimal(lo, dtype);
+    rounded[j] = rlo;
+    if (!Object.is(rlo, roundDecimal(hi, dtype))) decided = false;
+  }
+  return decided;
+}
+
+/** The terms e_j = exp(x_j − m) of a plan at one precision: summed ones (with T, their sum in index order) and unsummed ones. */
+function gradTerms(plan: GradPlan, D: typeof Decimal, mD: Decimal): { e: Map<number, Decimal>; T: Decimal } {
+  const e = new Map<number, Decimal>();
+  let T = new D(0); // Σ_{j≠k} e_j over the summed terms
+  for (const j of plan.summed) {
+    const ej = new D(plan.exact.get(j)!).minus(mD).exp();
+    e.set(j, ej);
+    T = T.plus(ej);
+  }
+  for (const j of plan.unsummed) e.set(j, new D(plan.exact.get(j)!).minus(mD).exp());
+  return { e, T };
+}
+
+/**
+ * The oracle gradient of one row. `row` holds values of `dtype` (held in
+ * doubles); `target` indexes it. At least one logit must be finite (a fully
+ * masked row has no gradient; SPEC section 6 gives it a convention).
+ */
+export function oracleGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype): GradOracleResult {
+  const plan = gradPlan(row, target, dtype);
+  const rounded = new Float64Array(plan.n);
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
     const D = workingDecimal(digits);
-    const mD = new D(mExact);
-    const one = new D(1);
-    const delta = exactArithmetic ? new D(0) : new D(10).pow(1 - digits).times(4 * (maxAbsD + n + 2));
-    const e = new Map<number, Decimal>();
-    let T = new D(0); // Σ_{j≠k} e_j over the summed terms
-    for (const j of summed) {
-      const ej = new D(exact.get(j)!).minus(mD).exp();
-      e.set(j, ej);
-      T = T.plus(ej);
-    }
-    for (const j of unsummed) e.set(j, new D(exact.get(j)!).minus(mD).exp());
-    const S = T.plus(1);
-    // Q = Σ_{j≠t} e_j: S − e_t, computed as a sum (no cancellation).
-    let Q = target === k ? T : new D(1);
-    if (target !== k) for (const j of summed) if (j !== target) Q = Q.plus(e.get(j)!);
-    // What the sums leave out, as an absolute amount.
-    let dropped = new D(0);
-    if (negligibleCount > 0) dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10)));
-    if (floorCount > 0) dropped = dropped.plus(NEGLIGIBLE);
-    const sLo = S.times(one.minus(delta));
-    const sHi = S.times(one.plus(delta)).plus(dropped);
-
-    let decided = true;
-    for (let j = 0; j < n; j++) {
-      let lo: Decimal;
-      let hi: Decimal;
-      if (j === target) {
-        if (row[j] === -Infinity) {
-          rounded[j] = -1; // p_t = 0 exactly
-          continue;
-        }
-        if (Q.isZero() && dropped.isZero()) {
-          rounded[j] = 0; // every other class masked: p_t = 1 exactly
-          continue;
-        }
-        // g_t = −Q/S ∈ [−Q_hi/S_lo, −Q_lo/S_hi], the quotient's own rounding included.
-        lo = Q.times(one.plus(delta)).plus(dropped).div(sLo).times(one.plus(delta)).neg();
-        hi = Q.times(one.minus(delta)).div(sHi).times(one.minus(delta)).neg();
-      } else if (row[j] === -Infinity) {
-        rounded[j] = 0;
-        continue;
-      } else {
-        const ej = j === k ? one : e.get(j);
-        if (ej === undefined) {
-          rounded[j] = 0; // tiny: below minSubnormal/2
-          continue;
-        }
-        lo = ej.times(one.minus(delta)).div(sHi).times(one.minus(delta));
-        hi = ej.times(one.plus(delta)).div(sLo).times(one.plus(delta));
-      }
-      const rlo = roundDecimal(lo, dtype);
-      rounded[j] = rlo;
-      if (!Object.is(rlo, roundDecimal(hi, dtype))) decided = false;
-    }
-    if (decided || digits >= MAX_DIGITS) return { rounded, digits };
+    const { e, T } = gradTerms(plan, D, new D(plan.mExact));
+    if (gradStep(plan, row, digits, D, e, T, rounded) || digits >= MAX_DIGITS) return { rounded, digits };
   }
+}
+
+/** The loss and the gradient of one row from one oracle evaluation. */
+export interface LossAndGradResult {
+  readonly loss: OracleResult;
+  readonly grad: GradOracleResult;
+}
+
+/**
+ * The correctly rounded loss and gradient of one row, from one set of decimal
+ * terms: the loss oracle's T = Σ_{j≠k} exp(x_j − m) is the gradient oracle's
+ * (both plans sum the same terms, in index order, at the same precision), so
+ * each precision of Ziv's loop computes every exp(x_j − m) once and both
+ * oracles decide from it. The answers equal `oracleLoss` and `oracleGrad` bit
+ * for bit; the loop runs until both are decided.
+ */
+export function oracleLossAndGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradResult {
+  pulse();
+  const gPlan = gradPlan(row, target, dtype);
+  const lPlan = row[target] === -Infinity ? undefined : lossPlan(row, target, dtype);
+  let loss: OracleResult | undefined = lPlan === undefined ? MASKED_TARGET_LOSS : undefined;
+  const rounded = new Float64Array(gPlan.n);
+  if (lPlan !== undefined && lPlan.summed.join() !== gPlan.summed.join()) throw new Error('oracleLossAndGrad: the loss and gradient plans sum different terms');
+  let gradDigits = 0; // the precision the gradient was decided at; 0 while undecided
+  for (let digits = FIRST_DIGITS; loss === undefined || gradDigits === 0; digits *= 2) {
+    const D = workingDecimal(digits);
+    const mD = new D(gPlan.mExact);
+    const { e, T } = gradTerms(gPlan, D, mD);
+    if (loss === undefined) loss = lossStep(lPlan!, digits, D, mD, T);
+    if (gradDigits === 0 && (gradStep(gPlan, row, digits, D, e, T, rounded) || digits >= MAX_DIGITS)) gradDigits = digits;
+  }
+  return { loss, grad: { rounded, digits: gradDigits } };
 }

@@ -93,28 +93,46 @@ function log1p(t: Decimal, D: typeof Decimal): Decimal {
 }
 
 /**
- * The oracle for one row. `row` holds values of `dtype` (held in doubles, which
- * hold every format's values exactly); `target` indexes it. Any format of the
- * format table: the result is rounded once, directly, to `dtype`.
+ * What the loss oracle computes for one row, fixed before any decimal arithmetic:
+ * which terms exp(x_j − m) it sums (`summed`, in index order; the rest are
+ * `dropped` and bounded), and the exact decimal strings of the inputs.
  */
-export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): OracleResult {
-  pulse(); // the supervisor's watchdog: this thread is alive (supervise/heartbeat.ts)
+export interface LossPlan {
+  readonly n: number;
+  readonly dtype: AnyDtype;
+  /** Index of the first maximum, and the maximum. */
+  readonly k: number;
+  readonly m: number;
+  readonly xt: number;
+  /** The j ≠ k whose terms are summed, in index order. */
+  readonly summed: readonly number[];
+  readonly droppedCount: number;
+  /** max |x_j − m| over the summed terms (the bound δ grows with it). */
+  readonly maxAbsD: number;
+  readonly mExact: string;
+  readonly tExact: string;
+  /** Exact decimal strings of the summed logits, by index. */
+  readonly exact: ReadonlyMap<number, string>;
+}
+
+/**
+ * The loss oracle's plan for one row (the target is not at −Infinity). Which
+ * terms to compute: with g = the largest x_j − m over j ≠ k, T ≥ exp(g), and a
+ * term with x_j − m < g − W adds less than exp(−W) · T. W makes the dropped
+ * terms together < 10^−(FIRST_DIGITS+10) · T. The differences are taken in
+ * double: their error is below 2.3·10^−16 of each magnitude, which the margin
+ * absorbs.
+ */
+export function lossPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossPlan {
   const n = row.length;
-  const xt = row[target];
-  if (xt === -Infinity) return { rounded: Infinity, exact: 'Infinity', approx: Infinity, digits: 0 };
   let k = -1;
   for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
   const m = row[k];
-
-  // Which terms to compute. With g = the largest x_j − m over j ≠ k, T ≥ exp(g),
-  // and a term with x_j − m < g − W adds less than exp(−W) · T. W makes the
-  // dropped terms together < 10^−(FIRST_DIGITS+10) · T. The differences are
-  // taken in double: their error is below 2.3·10^−16 of each magnitude, which
-  // the margin absorbs.
   let g = -Infinity;
   for (let j = 0; j < n; j++) if (j !== k && row[j] - m > g) g = row[j] - m;
   const W = (FIRST_DIGITS + 10) * Math.LN10 + Math.log(n) + 1;
-  const terms: string[] = [];
+  const summed: number[] = [];
+  const exact = new Map<number, string>();
   let droppedCount = 0;
   let maxAbsD = 0;
   for (let j = 0; j < n; j++) {
@@ -126,48 +144,77 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
       continue;
     }
     maxAbsD = Math.max(maxAbsD, Math.abs(d));
-    terms.push(exactDecimalString(row[j]));
+    summed.push(j);
+    exact.set(j, exactDecimalString(row[j]));
   }
-  const mExact = exactDecimalString(m);
-  const tExact = exactDecimalString(xt);
+  return { n, dtype, k, m, xt: row[target], summed, droppedCount, maxAbsD, mExact: exactDecimalString(m), tExact: exactDecimalString(row[target]), exact };
+}
 
+/**
+ * One step of Ziv's loop at `digits` significant digits (constructor `D`), given
+ * mD = m and T = Σ exp(x_j − m) over `plan.summed`, computed at that precision:
+ * the correctly rounded loss when the bounds decide it (or at MAX_DIGITS),
+ * otherwise undefined (double the digits and try again).
+ */
+export function lossStep(plan: LossPlan, digits: number, D: typeof Decimal, mD: Decimal, T: Decimal): OracleResult | undefined {
+  const { dtype, n, droppedCount } = plan;
+  const dPart = mD.minus(plan.tExact); // D = m − x[t], relative error ≤ 10^(1−P)/2
+  const l1p = log1p(T, D);
+  const L = dPart.plus(l1p);
+  // Relative error bound of L: each difference x_j − m is rounded (relative
+  // 10^(1−P)), which exp turns into a relative error of |x_j − m| · 10^(1−P);
+  // exp is correctly rounded and the n sums add 10^(1−P) each; log1p adds
+  // 10^(6−P) (SERIES_BELOW); the final sum adds 10^(1−P). A factor 4 covers the
+  // second-order terms.
+  const delta = new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + n + 1e5 + 2));
+  let dropped = new D(0);
+  if (droppedCount > 0) {
+    // The dropped terms: < 10^−(FIRST_DIGITS+10) · T each group, or < 10^−1000 if they sat under EXP_FLOOR.
+    dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10))).plus(NEGLIGIBLE);
+  }
+  const lo = L.times(new D(1).minus(delta));
+  const hi = L.times(new D(1).plus(delta)).plus(dropped);
+  const rlo = roundDecimal(lo, dtype);
+  const rhi = roundDecimal(hi, dtype);
+  if (!Object.is(rlo, rhi) && (droppedCount > 0 || !T.isZero())) {
+    // A tail below minSubnormal/4 decides by its sign alone: D = m − x[t] is a multiple of
+    // minSubnormal and every rounding midpoint a multiple of minSubnormal/2, so no midpoint
+    // lies in (D, D + minSubnormal/4] and L ∈ (D, D + tail) rounds as D + minSubnormal/4
+    // (up at a midpoint D, where Ziv's interval would straddle it at any precision).
+    const eta = exactDecimal(formatOf(dtype).minSubnormal).div(4);
+    if (l1p.times(new D(1).plus(delta)).plus(dropped).lt(eta)) {
+      const dExact = exactDecimal(plan.m).minus(exactDecimal(plan.xt));
+      return { rounded: roundDecimal(dExact.plus(eta), dtype), exact: dExact.toSignificantDigits(EXACT_DIGITS).toString(), approx: dExact.toNumber(), digits };
+    }
+  }
+  if (Object.is(rlo, rhi) || digits >= MAX_DIGITS) {
+    const exact = L.isZero() ? '0' : L.toSignificantDigits(EXACT_DIGITS).toString();
+    return { rounded: rlo, exact, approx: L.toNumber(), digits };
+  }
+  return undefined;
+}
+
+/** The loss of a row whose target is masked: +Infinity, exactly. */
+export const MASKED_TARGET_LOSS: OracleResult = { rounded: Infinity, exact: 'Infinity', approx: Infinity, digits: 0 };
+
+/** The first working precision; each step of Ziv's loop doubles it. */
+export const ORACLE_FIRST_DIGITS = FIRST_DIGITS;
+
+/**
+ * The oracle for one row. `row` holds values of `dtype` (held in doubles, which
+ * hold every format's values exactly); `target` indexes it. Any format of the
+ * format table: the result is rounded once, directly, to `dtype`.
+ */
+export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): OracleResult {
+  pulse(); // the supervisor's watchdog: this thread is alive (supervise/heartbeat.ts)
+  if (row[target] === -Infinity) return MASKED_TARGET_LOSS;
+  const plan = lossPlan(row, target, dtype);
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
     const D = workingDecimal(digits);
-    const mD = new D(mExact);
-    const dPart = mD.minus(tExact); // D = m − x[t], relative error ≤ 10^(1−P)/2
+    const mD = new D(plan.mExact);
     let T = new D(0);
-    for (const s of terms) T = T.plus(new D(s).minus(mD).exp());
-    const l1p = log1p(T, D);
-    const L = dPart.plus(l1p);
-    // Relative error bound of L: each difference x_j − m is rounded (relative
-    // 10^(1−P)), which exp turns into a relative error of |x_j − m| · 10^(1−P);
-    // exp is correctly rounded and the n sums add 10^(1−P) each; log1p adds
-    // 10^(6−P) (SERIES_BELOW); the final sum adds 10^(1−P). A factor 4 covers the
-    // second-order terms.
-    const delta = new D(10).pow(1 - digits).times(4 * (maxAbsD + n + 1e5 + 2));
-    let dropped = new D(0);
-    if (droppedCount > 0) {
-      // The dropped terms: < 10^−(FIRST_DIGITS+10) · T each group, or < 10^−1000 if they sat under EXP_FLOOR.
-      dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10))).plus(NEGLIGIBLE);
-    }
-    const lo = L.times(new D(1).minus(delta));
-    const hi = L.times(new D(1).plus(delta)).plus(dropped);
-    const rlo = roundDecimal(lo, dtype);
-    const rhi = roundDecimal(hi, dtype);
-    if (!Object.is(rlo, rhi) && (droppedCount > 0 || !T.isZero())) {
-      // A tail below minSubnormal/4 decides by its sign alone: D = m − x[t] is a multiple of
-      // minSubnormal and every rounding midpoint a multiple of minSubnormal/2, so no midpoint
-      // lies in (D, D + minSubnormal/4] and L ∈ (D, D + tail) rounds as D + minSubnormal/4
-      // (up at a midpoint D, where Ziv's interval would straddle it at any precision).
-      const eta = exactDecimal(formatOf(dtype).minSubnormal).div(4);
-      if (l1p.times(new D(1).plus(delta)).plus(dropped).lt(eta)) {
-        const dExact = exactDecimal(m).minus(exactDecimal(xt));
-        return { rounded: roundDecimal(dExact.plus(eta), dtype), exact: dExact.toSignificantDigits(EXACT_DIGITS).toString(), approx: dExact.toNumber(), digits };
-      }
-    }
-    if (Object.is(rlo, rhi) || digits >= MAX_DIGITS) {
-      const exact = L.isZero() ? '0' : L.toSignificantDigits(EXACT_DIGITS).toString();
-      return { rounded: rlo, exact, approx: L.toNumber(), digits };
-    }
+    for (const j of plan.summed) T = T.plus(new D(plan.exact.get(j)!).minus(mD).exp());
+    const result = lossStep(plan, digits, D, mD, T);
+    if (result !== undefined) return result;
   }
 }

@@ -5,7 +5,7 @@ import { formatOf, isAnyDtype } from '../float/dtype.js';
 import { nextUp } from '../float/ordinal.js';
 import { FIXTURES, readFixtureCases, readTruth } from '../testing/fixtures.js';
 import { ExactDecimal, exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
-import { oracleGrad } from './grad.js';
+import { oracleGrad, oracleLossAndGrad } from './grad.js';
 import { oracleLoss } from './loss.js';
 
 describe('exact conversion from the bits', () => {
@@ -146,5 +146,29 @@ describe('gradient oracle against mpmath (600 and 1400 bits, every component rou
     const g = oracleGrad(row, 0, 'float16').rounded;
     expect(g.slice(1).every((v) => Object.is(v, 0))).toBe(true);
     expect(g[0]).toBe(-formatOf('float16').round(10 * Math.exp(-17.5)));
+  });
+});
+
+describe('the loss and the gradient from one set of terms (oracleLossAndGrad)', () => {
+  it('equals oracleLoss and oracleGrad bit for bit on every mpmath-t2 gradient row and the mpmath rows of up to 16 classes', () => {
+    const rows = [
+      ...readRows('grad-cases.csv'),
+      ...readFixtureCases()
+        .filter((c) => c.logits.length <= 16)
+        .map((c) => ({ id: c.id, dtype: c.dtype, target: c.target, row: Array.from(c.logits) })),
+      { id: 'masked-target', dtype: 'float64' as const, target: 1, row: [1, -Infinity, 3] },
+    ];
+    expect(rows.length).toBeGreaterThan(400);
+    const mismatches: string[] = [];
+    for (const { id, dtype, target, row } of rows) {
+      const joint = oracleLossAndGrad(row, target, dtype);
+      const loss = oracleLoss(row, target, dtype);
+      if (!Object.is(joint.loss.rounded, loss.rounded) || joint.loss.exact !== loss.exact) mismatches.push(`${id}: loss ${joint.loss.rounded} vs ${loss.rounded}`);
+      const grad = oracleGrad(row, target, dtype).rounded;
+      grad.forEach((v, j) => {
+        if (!Object.is(v, joint.grad.rounded[j])) mismatches.push(`${id} class ${j}: ${joint.grad.rounded[j]} vs ${v}`);
+      });
+    }
+    expect(mismatches).toEqual([]);
   });
 });

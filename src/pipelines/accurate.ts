@@ -42,24 +42,25 @@
  */
 import { Decimal } from 'decimal.js';
 import { exactDecimalString } from '../oracle/exact.js';
-import type { Pipeline } from './types.js';
+import type { Pipeline, PipelineGrad } from './types.js';
+import { accurateCrossEntropyGrad } from './accurate-grad.js';
 
 // ---------------------------------------------------------------------------
 // Tables and constants, derived at load time from decimal.js at 40 digits (each
 // double taken at its exact binary value: `new Decimal(x)` would read its shortest decimal).
 
 /** Table size: 2^(i/N), i = 0..N−1; |r| ≤ ln2/(2N) = 0.00135 after reduction. */
-const N = 256;
+export const N = 256;
 const D40 = Decimal.clone({ precision: 40 });
 const LN2 = D40.ln(2);
 /** N / ln 2, rounded: only used to pick the reduction multiple, any rounding is fine. */
-const INV_LN2_N = N / Math.LN2;
+export const INV_LN2_N = N / Math.LN2;
 /**
  * ln2/N in three parts (Cody & Waite 1980): L1 keeps 33 significant bits so that
  * kk·L1 is exact for |kk| < 2^20 (|d| < 2800, beyond every argument used below);
  * L2 and L3 carry the next 106 bits.
  */
-const [L1, L2, L3] = (() => {
+export const [L1, L2, L3] = (() => {
   const c = LN2.div(N);
   const hi = Number(c.toString());
   const l1 = Math.trunc(hi * 2 ** 40) / 2 ** 40; // ln2/256 ≈ 2^−8.5: 40 fractional bits = 33 significant bits
@@ -69,48 +70,48 @@ const [L1, L2, L3] = (() => {
   return [l1, l2, l3];
 })();
 /** 2^(i/N) as a double-double: TH[i] + TL[i]. */
-const TH = new Float64Array(N);
-const TL = new Float64Array(N);
+export const TH = new Float64Array(N);
+export const TL = new Float64Array(N);
 for (let i = 0; i < N; i++) {
   const v = new D40(2).pow(new D40(i).div(N));
   TH[i] = Number(v.toString());
   TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
 }
 /** POW2M[e] = 2^−e for e = 0..1074 (2^−1074 is the smallest subnormal); 0 beyond. */
-const POW2M = new Float64Array(1076);
+export const POW2M = new Float64Array(1076);
 for (let e = 0; e < 1076; e++) POW2M[e] = e <= 1074 ? 2 ** -e : 0;
 /** Rounds a double of magnitude < 2^51 to an integer, ties to even: adding 1.5·2^52 leaves no fraction bits. */
-const ROUNDER = 6755399441055744;
+export const ROUNDER = 6755399441055744;
 /** Dekker's splitter for TwoProd without FMA: 2^27 + 1. */
 const SPLITTER = 134217729;
 /**
  * Terms more than 800 below the largest one (e^−800 ≈ 2^−1154 of it) cannot reach
  * the 2^−60 relative accuracy the sum keeps: skipped, along with masked classes.
  */
-const NEGLIGIBLE_BELOW = 800;
+export const NEGLIGIBLE_BELOW = 800;
 /**
  * Below this the other classes cannot touch a float64 loss: T < n·e^−1500 < 2^−2100
  * for n < 2^60, far under half the smallest subnormal (2^−1075), so the loss is
  * D + 0 rounded (an exact 0 when D = 0).
  */
-const NO_EFFECT_BELOW = -1500;
+export const NO_EFFECT_BELOW = -1500;
 /**
  * With the target at the maximum and every other class more than 600 below it,
  * T < n·e^−600 ≈ 2^−866·n: small enough that the loss is T itself, and close
  * enough to the subnormal range (2^−1022) that it is summed scaled.
  */
-const SCALED_BELOW = -600;
+export const SCALED_BELOW = -600;
 
 // ---------------------------------------------------------------------------
 // Row state shared by the helpers (module-level, so the kernels allocate nothing).
 
-let sumHi = 0; // Σ of the table parts 2^(q−qmax)·H, TwoSum-accumulated …
-let sumErr = 0; // … their rounding errors …
-let sumLo = 0; // … and the small parts 2^(q−qmax)·h (see sumRow).
+export let sumHi = 0; // Σ of the table parts 2^(q−qmax)·H, TwoSum-accumulated …
+export let sumErr = 0; // … their rounding errors …
+export let sumLo = 0; // … and the small parts 2^(q−qmax)·h (see sumRow).
 let expHi = 0; // result of expDD: expHi + expLo
 let expLo = 0;
-let outHi = 0; // result of log1pDD / twoProd
-let outLo = 0;
+export let outHi = 0; // result of log1pDD / twoProd
+export let outLo = 0;
 
 /** exp(x) for |x| ≤ 2800 as a double-double in (expHi, expLo), relative error ≈ 2^−62. */
 function expDD(x: number): void {
@@ -125,7 +126,7 @@ function expDD(x: number): void {
 }
 
 /** Dekker's TwoProd: a·b = outHi + outLo exactly (no overflow in the split for |a|, |b| < 2^995). */
-function twoProd(a: number, b: number): void {
+export function twoProd(a: number, b: number): void {
   const p = a * b;
   let c = SPLITTER * a;
   const ah = c - (c - a);
@@ -173,7 +174,33 @@ function log1pDD(th: number, tl: number): void {
 
 // ---------------------------------------------------------------------------
 
+/** The first index of the maximum, the maximum and the largest other value (−Infinity if none), set by {@link scanMax}. */
+export let rowK = 0;
+export let rowM = 0;
+export let rowM2 = -Infinity;
+
+/** One pass over x[base .. base + classes): rowK, rowM, rowM2. */
+export function scanMax(x: Float64Array, base: number, classes: number): void {
+  let k = 0;
+  let m = x[base];
+  let m2 = -Infinity;
+  for (let j = 1; j < classes; j++) {
+    const v = x[base + j];
+    if (v > m) {
+      m2 = m;
+      m = v;
+      k = j;
+    } else if (v > m2) {
+      m2 = v;
+    }
+  }
+  rowK = k;
+  rowM = m;
+  rowM2 = m2;
+}
+
 function accurateRow64(x: Float64Array, base: number, classes: number, target: number): number {
+  // scanMax's pass, written out (the hot path: no module variables in between).
   let k = 0;
   let m = x[base];
   let m2 = -Infinity;
@@ -217,18 +244,47 @@ function accurateRow64(x: Float64Array, base: number, classes: number, target: n
   return hi + lo;
 }
 
+/** exp(x_j − m) as 2^termExp · (termHi + termLo), set by {@link expTerm}. */
+export let termHi = 0;
+export let termLo = 0;
+export let termExp = 0;
+
 /**
- * T·2^−qmax into (sumHi, sumErr, sumLo): every j ≠ k with x_j − m ≥ lim (masked
- * classes fail that test). lim ≥ −2300, so |kk| < 2^20 and kk·L1 is exact.
+ * exp(v − m) for dh = v − m (the double difference) ≥ −2300, into (termHi,
+ * termLo, termExp): 2^termExp · (termHi + termLo), termHi = 2^(i/N) from the
+ * table, relative error ≈ 2^−62. v − m is kept exact as dh + dl (TwoSum), and
+ * exp(dh + dl) = 2^(kk/N) · exp(r), r = dh + dl − kk·ln2/N, |r| ≤ ln2/(2N);
+ * |kk| < 2^20, so kk·L1 is exact.
  */
-function sumRow(x: Float64Array, base: number, classes: number, k: number, m: number, lim: number, qmax: number): void {
+export function expTerm(v: number, m: number, dh: number): void {
+  const bb = dh - v; // TwoSum(v, −m): dh + dl = v − m exactly
+  const dl = v - (dh - bb) + (-m - bb);
+  const kk = dh * INV_LN2_N + ROUNDER - ROUNDER;
+  const r = dh - kk * L1 - kk * L2 + (dl - kk * L3);
+  const ki = kk | 0;
+  const i = ki & (N - 1);
+  // expm1(r) to degree 6: the first term left out, r^7/7! < 2^−79 for |r| ≤ 0.00136.
+  const p = r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720))))));
+  termHi = TH[i];
+  termLo = TH[i] * p + TL[i];
+  termExp = ki >> 8; // floor(kk / N): the power of two
+}
+
+/**
+ * T·2^−qmax into (sumHi, sumErr, sumLo): every j ≠ k (and ≠ `skip`) with
+ * x_j − m ≥ lim (masked classes fail that test). lim ≥ −2300, so |kk| < 2^20
+ * and kk·L1 is exact. The term is {@link expTerm}'s, written out here: this is
+ * the loss kernel's hot loop, and a call per term with its results in module
+ * variables made the float64 kernel about 3 times slower.
+ */
+export function sumRow(x: Float64Array, base: number, classes: number, k: number, m: number, lim: number, qmax: number, skip = -1): void {
   let hiSum = 0;
   let errSum = 0;
   let loSum = 0;
   for (let j = 0; j < classes; j++) {
     const v = x[base + j];
     const dh = v - m;
-    if (dh < lim || j === k) continue;
+    if (dh < lim || j === k || j === skip) continue;
     const bb = dh - v; // TwoSum(v, −m): dh + dl = v − m exactly
     const dl = v - (dh - bb) + (-m - bb);
     // exp(dh + dl) = 2^(kk/N) · exp(r), r = dh + dl − kk·ln2/N, |r| ≤ ln2/(2N)
@@ -266,6 +322,10 @@ export const accurateCrossEntropy: Pipeline = {
   name: 'accurate-cross-entropy',
   formula:
     'loss = (m − x[t]) + log1p(Σ_{j≠k} exp(x_j − m)); float64: exact differences, table exp and sums in double-double, subnormal scaling; float32: evaluated in float64, rounded once',
+  /** A getter: accurate-grad.ts imports this module's helpers, so the binding may not be set yet while this one loads. */
+  get grad(): PipelineGrad {
+    return accurateCrossEntropyGrad;
+  },
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) out[r] = accurateRow32(x, base, classes, targets[r]);
   },

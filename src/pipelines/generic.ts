@@ -25,6 +25,7 @@
  * its row into the typed array its kernel takes.
  */
 import { accurateCrossEntropy } from './accurate.js';
+import { accurateGenericGrad } from './accurate-grad.js';
 import { scratch64 } from './scratch.js';
 
 /** Rounds a double to a format (identity for float64). */
@@ -41,9 +42,10 @@ function max(row: ArrayLike<number>): number {
 }
 
 /** s = Σ exp(x_j − m), each term and partial sum rounded. */
-function shiftedSum(row: ArrayLike<number>, m: number, round: RoundingFn): number {
+function shiftedSum(row: ArrayLike<number>, m: number, round: RoundingFn | StepArith): number {
+  const A = typeof round === 'function' ? stepArith(round) : round;
   let s = 0;
-  for (let j = 0; j < row.length; j++) s = round(s + round(Math.exp(round(row[j] - m))));
+  for (let j = 0; j < row.length; j++) s = A.add(s, A.exp(A.sub(row[j], m)));
   return s;
 }
 
@@ -98,16 +100,17 @@ const online: GenericLoss = (row, target, round) => {
 };
 
 /** The one pass of online-softmax: the running max m and the sum d rescaled whenever m grows. */
-function onlineMaxSum(row: ArrayLike<number>, round: RoundingFn): { m: number; d: number } {
+function onlineMaxSum(row: ArrayLike<number>, round: RoundingFn | StepArith): { m: number; d: number } {
+  const A = typeof round === 'function' ? stepArith(round) : round;
   let m = -Infinity;
   let d = 0;
   for (let j = 0; j < row.length; j++) {
     const v = row[j];
     if (v > m) {
-      d = round(round(d * round(Math.exp(round(m - v)))) + 1);
+      d = A.add(A.mul(d, A.exp(A.sub(m, v))), 1);
       m = v;
     } else if (v !== -Infinity) {
-      d = round(d + round(Math.exp(round(v - m))));
+      d = A.add(d, A.exp(A.sub(v, m)));
     }
   }
   return { m, d };
@@ -159,89 +162,120 @@ export function widenedLoss(loss: GenericLoss, row: ArrayLike<number>, target: n
 }
 
 /**
+ * The arithmetic of a generic kernel, one method per step: each returns the
+ * step's result (computed in double, exp and log evaluated in double) rounded to
+ * the format. {@link stepArith} is the plain one; the gradient diagnosis
+ * (src/score/grad-cause.ts) passes one that also watches every step.
+ */
+export interface StepArith {
+  exp(x: number): number;
+  log(x: number): number;
+  add(a: number, b: number): number;
+  sub(a: number, b: number): number;
+  mul(a: number, b: number): number;
+  div(a: number, b: number): number;
+}
+
+const ariths = new WeakMap<RoundingFn, StepArith>();
+/** The plain arithmetic of a rounding function (one object per function, cached). */
+export function stepArith(round: RoundingFn): StepArith {
+  let A = ariths.get(round);
+  if (A === undefined) {
+    A = {
+      exp: (x) => round(Math.exp(x)),
+      log: (x) => round(Math.log(x)),
+      add: (a, b) => round(a + b),
+      sub: (a, b) => round(a - b),
+      mul: (a, b) => round(a * b),
+      div: (a, b) => round(a / b),
+    };
+    ariths.set(round, A);
+  }
+  return A;
+}
+
+/**
  * The gradient of one row's loss with respect to its logits, computed the way
  * the pipeline's framework computes it (SPEC section 2.2), every step rounded:
- * writes g_j into `out[0 .. row.length)`.
+ * writes g_j into `out[0 .. row.length)`. A user pipeline gives one as
+ * `grad.generic` for the half formats' pure mode (src/pipelines/types.ts).
  */
 export type GenericGrad = (row: ArrayLike<number>, target: number, round: RoundingFn, out: Float64Array) => void;
+
+/** A built-in generic gradient, written against a step arithmetic (so that its steps can be watched). */
+export type SteppedGrad = (row: ArrayLike<number>, target: number, A: StepArith, out: Float64Array) => void;
 
 /**
  * naive-softmax, reverse mode through its own steps as autograd records them:
  * e = exp(x), s = Σ e, p = e / s, loss = −log p[t]. Backward, with PyTorch's
- * formulas: ∂loss/∂p_t = −1 / p_t (neg, then log: grad / input); div:
- * ∂/∂e_j = grad_p_j / s and ∂/∂s = Σ_j (−grad_p_j · e_j) / (s · s); sum:
- * ∂/∂e_j += ∂/∂s; exp: ∂/∂x_j = grad_e_j · e_j. An underflowed p_t gives −∞
- * and an overflowed e_j or s·s gives 0 · ∞ = NaN, as autograd does.
+ * formulas (tools/autograd/derivatives.yaml and FunctionsManual.cpp): neg then
+ * log give ∂loss/∂p_t = −1 / p_t (log: grad / self); div gives ∂/∂e_j =
+ * grad_p_j / s (self) and ∂/∂s = Σ_j −grad_p_j · ((e_j / s) / s)
+ * (div_tensor_other_backward); sum gives ∂/∂e_j += ∂/∂s; exp gives ∂/∂x_j =
+ * grad_e_j · e_j (grad · result). An underflowed p_t gives −1/0 = −∞ and then
+ * ∞ · 0 = NaN, an overflowed e_j ∞/∞ = NaN, as autograd does.
  */
-const naiveGrad: GenericGrad = (row, target, round, out) => {
+const naiveGrad: SteppedGrad = (row, target, A, out) => {
   const n = row.length;
   const e = scratch64(n);
   let s = 0;
   for (let j = 0; j < n; j++) {
-    e[j] = round(Math.exp(row[j]));
-    s = round(s + e[j]);
+    e[j] = A.exp(row[j]);
+    s = A.add(s, e[j]);
   }
-  const pt = round(e[target] / s);
-  const gradP = round(-1 / pt); // ∂(−log p)/∂p at p_t
-  const ss = round(s * s);
+  const gradP = A.div(-1, A.div(e[target], s));
   let gradS = 0;
-  for (let j = 0; j < n; j++) {
-    const gp = j === target ? gradP : 0;
-    gradS = round(gradS + round(round(-gp * e[j]) / ss));
-  }
-  for (let j = 0; j < n; j++) {
-    const gp = j === target ? gradP : 0;
-    out[j] = round(round(round(gp / s) + gradS) * e[j]);
-  }
+  for (let j = 0; j < n; j++) gradS = A.add(gradS, A.mul(-(j === target ? gradP : 0), A.div(A.div(e[j], s), s)));
+  for (let j = 0; j < n; j++) out[j] = A.mul(A.add(A.div(j === target ? gradP : 0, s), gradS), e[j]);
 };
 
 /**
  * log_softmax backward after nll_loss backward (grad_output = −1 at t, 0 elsewhere,
  * sum −1): g_j = grad_output_j − exp(z_j) · sum, i.e. exp(z_j) − [j = t], from the
- * log-probabilities z the forward computed.
+ * log-probabilities z the forward computed (PyTorch's _log_softmax_backward_data).
  */
-function logSoftmaxBackward(z: (j: number) => number, n: number, target: number, round: RoundingFn, out: Float64Array): void {
-  for (let j = 0; j < n; j++) out[j] = round((j === target ? -1 : 0) - round(round(Math.exp(z(j))) * -1));
+function logSoftmaxBackward(z: (j: number) => number, n: number, target: number, A: StepArith, out: Float64Array): void {
+  for (let j = 0; j < n; j++) out[j] = A.sub(j === target ? -1 : 0, A.mul(A.exp(z(j)), -1));
 }
 
-const unshiftedGrad: GenericGrad = (row, target, round, out) => {
+const unshiftedGrad: SteppedGrad = (row, target, A, out) => {
   let s = 0;
-  for (let j = 0; j < row.length; j++) s = round(s + round(Math.exp(row[j])));
-  const lse = round(Math.log(s));
-  logSoftmaxBackward((j) => round(row[j] - lse), row.length, target, round, out);
+  for (let j = 0; j < row.length; j++) s = A.add(s, A.exp(row[j]));
+  const lse = A.log(s);
+  logSoftmaxBackward((j) => A.sub(row[j], lse), row.length, target, A, out);
 };
 
-const stableGrad: GenericGrad = (row, target, round, out) => {
+const stableGrad: SteppedGrad = (row, target, A, out) => {
   const m = max(row);
-  const ls = round(Math.log(shiftedSum(row, m, round)));
-  logSoftmaxBackward((j) => round(round(row[j] - m) - ls), row.length, target, round, out);
+  const ls = A.log(shiftedSum(row, m, A));
+  logSoftmaxBackward((j) => A.sub(A.sub(row[j], m), ls), row.length, target, A, out);
 };
 
 /** Fused softmax backward: g_j = exp(x_j − m) / s − [j = t], with the forward's m and s. */
-function fusedBackward(row: ArrayLike<number>, target: number, m: number, s: number, round: RoundingFn, out: Float64Array): void {
+function fusedBackward(row: ArrayLike<number>, target: number, m: number, s: number, A: StepArith, out: Float64Array): void {
   for (let j = 0; j < row.length; j++) {
-    const p = round(round(Math.exp(round(row[j] - m))) / s);
-    out[j] = j === target ? round(p - 1) : p;
+    const p = A.div(A.exp(A.sub(row[j], m)), s);
+    out[j] = j === target ? A.sub(p, 1) : p;
   }
 }
 
-const fusedGrad: GenericGrad = (row, target, round, out) => {
+const fusedGrad: SteppedGrad = (row, target, A, out) => {
   const m = max(row);
-  fusedBackward(row, target, m, shiftedSum(row, m, round), round, out);
+  fusedBackward(row, target, m, shiftedSum(row, m, A), A, out);
 };
 
-const onlineGrad: GenericGrad = (row, target, round, out) => {
-  const { m, d } = onlineMaxSum(row, round);
-  fusedBackward(row, target, m, d, round, out);
+const onlineGrad: SteppedGrad = (row, target, A, out) => {
+  const { m, d } = onlineMaxSum(row, A);
+  fusedBackward(row, target, m, d, A, out);
 };
 
 /** logsumexp backward: g_j = exp(x_j − lse) − [j = t], lse = m + log s as the forward rounded it. */
-const logsumexpMinusTargetGrad: GenericGrad = (row, target, round, out) => {
+const logsumexpMinusTargetGrad: SteppedGrad = (row, target, A, out) => {
   const m = max(row);
-  const lse = round(m + round(Math.log(shiftedSum(row, m, round))));
+  const lse = A.add(m, A.log(shiftedSum(row, m, A)));
   for (let j = 0; j < row.length; j++) {
-    const p = round(Math.exp(round(row[j] - lse)));
-    out[j] = j === target ? round(p - 1) : p;
+    const p = A.exp(A.sub(row[j], lse));
+    out[j] = j === target ? A.sub(p, 1) : p;
   }
 };
 
@@ -249,23 +283,23 @@ const logsumexpMinusTargetGrad: GenericGrad = (row, target, round, out) => {
  * log1p form: p_j = exp(x_j − m) / (1 + s), s = Σ_{j≠k} exp(x_j − m), and for the
  * target −Σ_{j≠t} p_j, so no component cancels.
  */
-const log1pGrad: GenericGrad = (row, target, round, out) => {
+const log1pGrad: SteppedGrad = (row, target, A, out) => {
   let k = 0;
   for (let j = 1; j < row.length; j++) if (row[j] > row[k]) k = j;
   const m = row[k];
   let s = 0;
-  for (let j = 0; j < row.length; j++) if (j !== k) s = round(s + round(Math.exp(round(row[j] - m))));
-  const denom = round(1 + s);
+  for (let j = 0; j < row.length; j++) if (j !== k) s = A.add(s, A.exp(A.sub(row[j], m)));
+  const denom = A.add(1, s);
   let rest = 0;
   for (let j = 0; j < row.length; j++) {
-    out[j] = round((j === k ? 1 : round(Math.exp(round(row[j] - m)))) / denom);
-    if (j !== target) rest = round(rest + out[j]);
+    out[j] = A.div(j === k ? 1 : A.exp(A.sub(row[j], m)), denom);
+    if (j !== target) rest = A.add(rest, out[j]);
   }
   out[target] = -rest;
 };
 
-/** The generic gradient kernels by pipeline name (accurate-cross-entropy's comes with issue 14). */
-export const GENERIC_GRAD: Readonly<Record<string, GenericGrad>> = {
+/** The built-ins' gradients written against a step arithmetic (accurate-cross-entropy's is not stepped: see GENERIC_GRAD). */
+export const STEPPED_GRAD: Readonly<Record<string, SteppedGrad>> = {
   'naive-softmax': naiveGrad,
   'unshifted-log-softmax': unshiftedGrad,
   'stable-log-softmax': stableGrad,
@@ -273,4 +307,17 @@ export const GENERIC_GRAD: Readonly<Record<string, GenericGrad>> = {
   'logsumexp-minus-target': logsumexpMinusTargetGrad,
   'log1p-log-softmax': log1pGrad,
   'online-softmax': onlineGrad,
+};
+
+const fromStepped = (f: SteppedGrad): GenericGrad => (row, target, round, out) => f(row, target, stepArith(round), out);
+
+/**
+ * The generic gradient kernels by pipeline name, in the registry's order.
+ * accurate-cross-entropy's: its own float64 kernel under the identity rounding,
+ * else its gradient evaluated in double and rounded once per component
+ * (src/pipelines/accurate-grad.ts), as its float32 kernel.
+ */
+export const GENERIC_GRAD: Readonly<Record<string, GenericGrad>> = {
+  ...Object.fromEntries(Object.entries(STEPPED_GRAD).map(([name, f]) => [name, fromStepped(f)])),
+  'accurate-cross-entropy': accurateGenericGrad,
 };

@@ -3,6 +3,7 @@
  */
 import { traceLog1pLogSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
+import { log1pLogSoftmaxGrad } from './backward.js';
 import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
@@ -17,6 +18,7 @@ export const log1pLogSoftmax: Pipeline = {
   name: 'log1p-log-softmax',
   formula: 'k = argmax; s = Σ_{j≠k} exp(x_j − m); loss = log1p(s) − (x[t] − m)',
   diagnose: (row, target, dtype) => traceLog1pLogSoftmax(row, target, dtype).cause,
+  grad: log1pLogSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       let k = 0;

@@ -12,6 +12,7 @@
 import { scratch32, scratch64 } from './scratch.js';
 import { traceNaiveSoftmax, traceUnshiftedLogSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
+import { naiveSoftmaxGrad, unshiftedLogSoftmaxGrad } from './backward.js';
 import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
@@ -21,6 +22,7 @@ export const naiveSoftmax: Pipeline = {
   name: 'naive-softmax',
   formula: 'p = exp(x) / Σ exp(x); loss = −log p[t]',
   diagnose: (row, target, dtype) => traceNaiveSoftmax(row, target, dtype).cause,
+  grad: naiveSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     const p = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
@@ -54,6 +56,7 @@ export const unshiftedLogSoftmax: Pipeline = {
   name: 'unshifted-log-softmax',
   formula: 'z = x − log Σ exp(x); loss = −z[t]',
   diagnose: (row, target, dtype) => traceUnshiftedLogSoftmax(row, target, dtype).cause,
+  grad: unshiftedLogSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     const z = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {

@@ -3,7 +3,8 @@
  */
 import { traceOnlineSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
-import { exp32 } from './exp32.js';
+import { onlineSoftmaxGrad } from './backward.js';
+import { onlineD, onlineM, onlineMaxSum32, onlineMaxSum64 } from './online-sum.js';
 
 const fr = Math.fround;
 
@@ -17,36 +18,17 @@ export const onlineSoftmax: Pipeline = {
   name: 'online-softmax',
   formula: 'm_j = max(m_{j−1}, x_j); d_j = d_{j−1}·exp(m_{j−1} − m_j) + exp(x_j − m_j); loss = log d − (x[t] − m)',
   diagnose: (row, target, dtype) => traceOnlineSoftmax(row, target, dtype).cause,
+  grad: onlineSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
-      let m = -Infinity;
-      let d = 0;
-      for (let j = 0; j < classes; j++) {
-        const v = x[base + j];
-        if (v > m) {
-          d = fr(fr(d * exp32(fr(m - v))) + 1);
-          m = v;
-        } else if (v !== -Infinity) {
-          d = fr(d + exp32(fr(v - m)));
-        }
-      }
-      out[r] = fr(fr(Math.log(d)) - fr(x[base + targets[r]] - m));
+      onlineMaxSum32(x, base, classes);
+      out[r] = fr(fr(Math.log(onlineD)) - fr(x[base + targets[r]] - onlineM));
     }
   },
   float64(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
-      let m = -Infinity;
-      let d = 0;
-      for (let j = 0; j < classes; j++) {
-        const v = x[base + j];
-        if (v > m) {
-          d = d * Math.exp(m - v) + 1;
-          m = v;
-        } else if (v !== -Infinity) {
-          d += Math.exp(v - m);
-        }
-      }
-      out[r] = Math.log(d) - (x[base + targets[r]] - m);
+      onlineMaxSum64(x, base, classes);
+      out[r] = Math.log(onlineD) - (x[base + targets[r]] - onlineM);
     }
   },
 };

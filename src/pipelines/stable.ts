@@ -13,6 +13,7 @@ import { scratch32, scratch64 } from './scratch.js';
 import { rowMax } from './row.js';
 import { traceFusedCrossEntropy, traceLogsumexpMinusTarget, traceStableLogSoftmax } from './traces.js';
 import type { Pipeline } from './types.js';
+import { fusedCrossEntropyGrad, logsumexpMinusTargetGrad, stableLogSoftmaxGrad } from './backward.js';
 import { exp32 } from './exp32.js';
 
 const fr = Math.fround;
@@ -22,6 +23,7 @@ export const stableLogSoftmax: Pipeline = {
   name: 'stable-log-softmax',
   formula: 'z = (x − m) − log Σ exp(x − m); loss = −z[t]',
   diagnose: (row, target, dtype) => traceStableLogSoftmax(row, target, dtype).cause,
+  grad: stableLogSoftmaxGrad,
   float32(x, rows, classes, targets, out) {
     const z = scratch32(classes);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
@@ -51,6 +53,7 @@ export const fusedCrossEntropy: Pipeline = {
   name: 'fused-cross-entropy',
   formula: 'loss = log Σ exp(x − m) − (x[t] − m)',
   diagnose: (row, target, dtype) => traceFusedCrossEntropy(row, target, dtype).cause,
+  grad: fusedCrossEntropyGrad,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);
@@ -74,6 +77,7 @@ export const logsumexpMinusTarget: Pipeline = {
   name: 'logsumexp-minus-target',
   formula: 'loss = (m + log Σ exp(x − m)) − x[t]',
   diagnose: (row, target, dtype) => traceLogsumexpMinusTarget(row, target, dtype).cause,
+  grad: logsumexpMinusTargetGrad,
   float32(x, rows, classes, targets, out) {
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
       const m = rowMax(x, base, classes);

@@ -12,6 +12,7 @@
  * rounded (SPEC section 2).
  */
 import type { Dtype } from '../float/dtype.js';
+import type { GenericGrad } from './generic.js';
 
 export type Kernel<A extends Float32Array | Float64Array> = (
   logits: A,
@@ -47,11 +48,42 @@ export interface Pipeline {
    * failure reports; pipelines without it report no cause beyond the outcome.
    */
   readonly diagnose?: (row: ArrayLike<number>, target: number, dtype: Dtype) => Cause | undefined;
+  /**
+   * Optional: the backward pass (SPEC section 2.2). A pipeline without it is not
+   * in the gradient reports (`score --grad`).
+   */
+  readonly grad?: PipelineGrad;
 }
 
-/** Runs a kernel on a batch of its own dtype (the dispatch in one place, typed). */
+/**
+ * A backward kernel: the gradient of each row's loss with respect to its logits.
+ * `logits` is `rows × classes` row-major, `targets[r]` the class of row r, and
+ * ∂loss_r/∂x_{r,j} goes to `out[r·classes + j]` (`out` is `rows × classes` too).
+ * Allocation-free like the forward kernels; float32 kernels round every step
+ * with `Math.fround` (SPEC section 2.2).
+ */
+export type GradKernel<A extends Float32Array | Float64Array> = Kernel<A>;
+
+/**
+ * A pipeline's backward pass: one kernel per format, and optionally `generic`,
+ * the same arithmetic written against a rounding function (`GenericGrad` of
+ * generic.ts: `(row, target, round, out)`, every step passed through `round`).
+ * `generic` is what the half formats' pure mode runs (`round` = the format's
+ * rounding); their widened mode runs the float32 kernel and rounds each
+ * component once to the storage format, so it needs no `generic`.
+ */
+export interface PipelineGrad {
+  readonly float32: GradKernel<Float32Array>;
+  readonly float64: GradKernel<Float64Array>;
+  readonly generic?: GenericGrad;
+}
+
+/**
+ * Runs a kernel on a batch of its own dtype (the dispatch in one place, typed):
+ * a pipeline's loss kernels, or its `grad` kernels (then `out` is rows × classes).
+ */
 export function runKernel(
-  p: Pipeline,
+  p: Pick<Pipeline, 'float32' | 'float64'> | PipelineGrad,
   dtype: Dtype,
   logits: Float32Array | Float64Array,
   rows: number,
@@ -62,3 +94,4 @@ export function runKernel(
   if (dtype === 'float32') p.float32(logits as Float32Array, rows, classes, targets, out as Float32Array);
   else p.float64(logits as Float64Array, rows, classes, targets, out as Float64Array);
 }
+

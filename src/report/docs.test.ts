@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CASE_COLUMNS } from '../cases/read.js';
+import { GRAD_COLUMNS } from '../score/grad.js';
 import { SCORE_COLUMNS } from '../score/score.js';
 import { ROOT, runCli } from '../testing/cli.js';
 import { BENCH_COLUMNS, BOUNDARIES_COLUMNS, FAILURES_COLUMNS, FUZZ_COLUMNS, GATE_COLUMNS, REGIONS_COLUMNS } from './columns.js';
@@ -31,6 +32,7 @@ describe('docs/reference.md', () => {
     expect(doc.get('bench.csv')).toEqual([...BENCH_COLUMNS]);
     expect(doc.get('gate.csv')).toEqual([...GATE_COLUMNS]);
     expect(doc.get('scored.csv')).toEqual([...SCORE_COLUMNS]);
+    expect(doc.get('grad.csv')).toEqual([...GRAD_COLUMNS]);
     expect(reference).toContain(`CSV with a header: \`${CASE_COLUMNS.join(',')}\`.`);
   });
 

@@ -1,4 +1,4 @@
-/** `softmax-stability score CASES.csv [--out FILE] [--pipelines a,b] [--budget ULPS] [--external FILE]` */
+/** `softmax-stability score CASES.csv [--out FILE] [--pipelines a,b] [--budget ULPS] [--external FILE]`, and with `--grad` the gradients (grad-command.ts) */
 import type { Command } from 'commander';
 import { readCases } from '../cases/read.js';
 import { availablePeers } from '../peers/registry.js';
@@ -9,6 +9,7 @@ import { InputError } from '../util/errors.js';
 import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
 import { readExternal } from './external.js';
+import { runScoreGrad } from './grad-command.js';
 import { DEFAULT_BUDGET } from './outcome.js';
 import { SCORE_COLUMNS, scoreCases, scoredCsvRow, tallyOutcomes } from './score.js';
 
@@ -17,6 +18,8 @@ export interface ScoreCommandOptions {
   pipelines?: string;
   budget?: string;
   external?: string;
+  grad?: boolean;
+  externalGrad?: string;
 }
 
 /** The named pipelines of `list`, looked up among `available`; without a list, the `defaults`. */
@@ -47,6 +50,7 @@ export function parseBudget(text: string | undefined, field = '--budget'): numbe
 }
 
 export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
+  if (opts.grad === true || opts.externalGrad !== undefined) return runScoreGrad(casesFile, opts);
   // Every built-in by default; the peers (tfjs, onnxruntime when installed) by name.
   const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
   const budget = parseBudget(opts.budget);
@@ -75,5 +79,7 @@ export function registerScore(program: Command): void {
     .option('--pipelines <list>', 'comma-separated pipeline names, built-ins or peers (default: every built-in; "none" for only --external)')
     .option('--budget <ulps>', `ulps within which a loss is ok (default ${DEFAULT_BUDGET})`)
     .option('--external <file>', "another implementation's losses: id,impl,dtype,loss")
+    .option('--grad', 'score the gradients of the row losses instead, component by component (float16 and bfloat16 rows too)')
+    .option('--external-grad <file>', "with --grad: another implementation's gradients: id,impl,dtype,grad")
     .action((cases: string, opts: ScoreCommandOptions) => runScore(cases, opts));
 }

@@ -26,6 +26,18 @@ export function readTruth(): Map<string, Truth> {
   );
 }
 
+/** The gradient rows of fixtures/mpmath-t2/grad-cases.csv (every format), logits as written (not rounded). */
+export function readGradFixtureRows(): { id: string; dtype: string; target: number; logits: number[] }[] {
+  return readFileSync(`${FIXTURES}mpmath-t2/grad-cases.csv`, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [id, dtype, target, logits] = line.split(',');
+      return { id, dtype, target: Number(target), logits: logits.split(' ').map(parseFloat) };
+    });
+}
+
 export function readFixtureCases(): Case[] {
   return readCases(CASES_CSV);
 }

@@ -1,0 +1,31 @@
+/** `softmax-stability score CASES.csv --grad [--out FILE] [--pipelines a,b] [--budget ULPS] [--external-grad FILE]` (SPEC section 4.2). */
+import { readAnyCases } from '../cases/read.js';
+import { availablePeers } from '../peers/registry.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import { toCsv } from '../report/csv.js';
+import { InputError } from '../util/errors.js';
+import { prepareOutputFile } from '../util/publish.js';
+import { writeFileAtomic } from '../util/write.js';
+import type { ScoreCommandOptions } from './command.js';
+import { parseBudget, selectPipelines } from './command.js';
+import { readExternalGrad } from './external-grad.js';
+import { GRAD_COLUMNS, gradCsvRow, gradSummaryLines, scoreGradCases } from './grad.js';
+
+export function runScoreGrad(casesFile: string, opts: ScoreCommandOptions): void {
+  if (opts.external !== undefined) throw new InputError('--external gives losses; with --grad give the gradients with --external-grad FILE (id,impl,dtype,grad)', undefined, undefined, '--external');
+  if (!opts.grad) throw new InputError('--external-grad scores gradients: add --grad', undefined, undefined, '--external-grad');
+  const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
+  const budget = parseBudget(opts.budget);
+  if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.externalGrad !== undefined ? [opts.externalGrad] : [])]);
+  const cases = readAnyCases(casesFile);
+  const external = opts.externalGrad !== undefined ? readExternalGrad(opts.externalGrad, cases) : [];
+  const without = selected.filter((p) => p.grad === undefined).map((p) => p.name);
+  if (without.length > 0) process.stderr.write(`score --grad: no backward pass, not scored: ${without.join(', ')}\n`);
+  const started = performance.now();
+  const rows = scoreGradCases(cases, { pipelines: selected, budget, external });
+  const csv = toCsv(GRAD_COLUMNS, rows.map(gradCsvRow));
+  if (opts.out !== undefined) writeFileAtomic(opts.out, csv);
+  else process.stdout.write(csv);
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`scored the gradients of ${cases.length} cases: ${rows.length} rows (${external.length} external) in ${seconds.toFixed(1)} s (budget ${budget} norm ulps)\n${gradSummaryLines(rows).join('\n')}\n`);
+}
