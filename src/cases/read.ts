@@ -1,11 +1,13 @@
 /**
  * The cases file (SPEC section 3): `id,dtype,target,logits`, one row a case.
  *
- * Logits are read with `parseFloat` (then `Math.fround` for float32) after a
+ * Logits are read with `parseFloat` (then rounded directly to the dtype: `Math.fround` for
+ * float32, src/float/half.ts for float16 and bfloat16, SPEC section 3) after a
  * strict check of the token, so "1.5abc", which parseFloat would read as 1.5, is
  * refused. `-Infinity` is a masked class; NaN, +Infinity, and a row with no
  * finite logit are refused, and so is a finite logit that rounds to -Infinity
- * (`-1e400`; float32 `-1e39`) unless written `-Infinity`. Extra fields and
+ * (`-1e400`; float32 `-1e39`; float16 `-70000`) unless written `-Infinity`; a
+ * finite logit that rounds to +Infinity (float16 `70000`) is refused. Extra fields and
  * duplicate ids are refused. Rows are numbered by the line of the file they
  * begin on (the header is line 1), blank lines and multi-line quoted fields
  * counted.
@@ -13,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Dtype } from '../float/dtype.js';
-import { formatOf, isDtype } from '../float/dtype.js';
+import { DTYPES, formatOf, isDtype } from '../float/dtype.js';
 import { InputError } from '../util/errors.js';
 
 export interface Case {
@@ -104,7 +106,7 @@ export function parseCases(text: string, file: string): Case[] {
     if (before !== undefined) throw err('id')(`id ${JSON.stringify(id)} is also on line ${before}; give each case its own id (--external rows are paired by id)`);
     idLine.set(id, line);
     const dtype = rec[index.dtype].trim();
-    if (!isDtype(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; use float32 or float64`);
+    if (!isDtype(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; use one of ${DTYPES.join(', ')}`);
     const logits = parseLogits(rec[index.logits], dtype, err('logits'));
     const targetText = rec[index.target].trim();
     if (!INTEGER.test(targetText)) throw err('target')(`target ${JSON.stringify(targetText)} is not a 0-based class index`);

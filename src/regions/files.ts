@@ -31,7 +31,7 @@ export interface MapManifest {
   readonly dtypes: readonly Dtype[];
   readonly budgets: Readonly<Record<string, number>>;
   /** Every unit of the run, in the canonical order. */
-  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly panel: Panel }[];
+  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly compute: string; readonly panel: Panel }[];
   /** Indices (into units) of the units whose rows this folder holds. */
   readonly done: readonly number[];
 }
