@@ -20,7 +20,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { REGIONS_COLUMNS } from '../report/columns.js';
-import { keyLabel } from '../report/key.js';
+import { pipelineInVariant } from '../report/key.js';
 import { renderSvg } from '../report/chart.js';
 import type { Outcome } from '../score/outcome.js';
 import { OUTCOMES } from '../score/outcome.js';
@@ -152,7 +152,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
   const mine = rows.filter((r) => r[1] === dtype);
   // A half format's two compute modes are two rows of the chart: `pipeline`, `pipeline (compute float32)`.
   const computeAt = REGIONS_COLUMNS.indexOf('compute');
-  const rowName = (r: RegionRow) => keyLabel({ pipeline: r[0], dtype, compute: r[computeAt] ?? dtype }).replace(` ${dtype}`, '');
+  const rowName = (r: RegionRow) => pipelineInVariant(r[0], dtype, r[computeAt] ?? dtype);
   const order = pipelines.flatMap((p) => [...new Set(mine.filter((r) => r[0] === p).map(rowName))]);
   const uniq = (col: number) => [...new Set(mine.map((r) => fmt.round(Number(r[col]))))].sort((a, b) => a - b);
   const offsets = uniq(3);

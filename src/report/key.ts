@@ -57,6 +57,11 @@ export function keyLabel(k: { readonly pipeline: string; readonly dtype: string;
   return `${k.pipeline} ${variantLabel(k)}${k.quantity === 'grad' ? ' grad' : ''}`;
 }
 
+/** A pipeline's name within its dtype's table or chart: `naive-softmax`, or `naive-softmax (compute float32)` for a widened half row. */
+export function pipelineInVariant(pipeline: string, dtype: string, compute: string): string {
+  return compute === dtype ? pipeline : `${pipeline} (compute ${compute})`;
+}
+
 /** `float16`, `float16 (compute float32)`: a dtype, with its compute where it is not the dtype itself. */
 export function variantLabel(v: { readonly dtype: string; readonly compute: string }): string {
   return v.compute === v.dtype ? v.dtype : `${v.dtype} (compute ${v.compute})`;

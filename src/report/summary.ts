@@ -26,6 +26,7 @@ import { FAILURES_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
 import { readReport } from './read.js';
+import { variantLabel } from './key.js';
 import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
 
 export const SUMMARY_FILE = 'summary.md';
@@ -41,7 +42,7 @@ function errorRank(r: ReportRow): bigint {
 export function worstPerPipeline(rows: readonly ReportRow[]): ReportRow[] {
   const byUnit = new Map<string, ReportRow>();
   for (const r of rows) {
-    const key = `${r.values.pipeline}|${r.values.dtype}`;
+    const key = `${r.values.pipeline}|${r.values.dtype}|${r.values.compute}|${r.values.quantity}`;
     const before = byUnit.get(key);
     if (before === undefined || errorRank(r) > errorRank(before)) byUnit.set(key, r);
   }
@@ -54,9 +55,9 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
   const out = ['| pipeline | dtype | family | outcome | cause | ulps | loss | oracle | target | classes | logits | replay |', '|---|---|---|---|---|--:|---|---|--:|--:|---|---|'];
   for (const r of rows) {
     const v = r.values;
-    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, suite });
+    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, suite });
     const ulps = v.ulp_error === '' ? '— (not finite)' : v.ulp_error;
-    out.push(`| ${v.pipeline} | ${v.dtype} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
+    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
   }
   return out;
 }
