@@ -428,8 +428,9 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
       });
     }
 
+    // The pool path times float32 and float64 only: the half formats are emulated inline (see the file comment).
     const pooled = suite.pipelines.filter((p) => !isPeer(p));
-    if (pooled.length > 0 && workers.length > 0) {
+    if (pooled.length > 0 && workers.length > 0 && suite.dtypes.some((d) => !isHalf(d))) {
       const [r, c] = poolShape;
       const b = makeBatch(r, c, suite.seed, true);
       const pools = workers.map((w) => new BenchPool(w, suite.file));
