@@ -320,10 +320,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a[0] === b[0] && a[1] === b[1];
 }
 
-/** The inline shapes in order: `bench.shapes`, then the `halfShapes` not among them. */
+/** The inline shapes in order: `bench.shapes`, then the `halfShapes` not among them; only those with a task (halfShapes only when the suite runs a half format). */
 function inlineShapes(suite: Suite): (readonly [number, number])[] {
   const { shapes, halfShapes } = suite.bench;
-  return [...shapes, ...halfShapes.filter((h) => !shapes.some((s) => sameShape(s, h)))];
+  const all = [...shapes, ...halfShapes.filter((h) => !shapes.some((s) => sameShape(s, h)))];
+  return all.filter((shape) => suite.pipelines.some((p) => inlineVariants(p, suite, shape).length > 0));
 }
 
 /** The inline tasks of a pipeline at a shape: its native dtypes at `shapes`, the half formats' compute modes at `halfShapes`. */

@@ -11,7 +11,7 @@ import { renderSvg } from './chart.js';
 import { BENCH_COLUMNS, FUZZ_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
-import { readReport } from './read.js';
+import { readKeyedReport, readReport } from './read.js';
 import { readKey, variantLabel } from './key.js';
 
 export interface AccuracyRow {
@@ -35,7 +35,7 @@ export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
   const file = join(dir, 'fuzz.csv');
   if (!existsSync(file)) return undefined;
   const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
-  for (const r of readReport(file, FUZZ_COLUMNS)) {
+  for (const r of readKeyedReport(file, FUZZ_COLUMNS)) {
     const v = r.values;
     const dtype = variantLabel(readKey(file, r.line, v));
     const key = `${v.pipeline}|${dtype}`;

@@ -25,7 +25,7 @@ import type { ReportRow } from './read.js';
 import { FAILURES_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
-import { readReport } from './read.js';
+import { readKeyedReport } from './read.js';
 import { variantLabel } from './key.js';
 import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
 
@@ -63,16 +63,12 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
 }
 
 /**
- * failures.csv's rows. A file of an earlier version (SPEC's twelve columns, no `kind`) is still
- * read, its rows taken as shrunk ones, so that `map` into an old folder still writes its summary.
+ * failures.csv's rows. A file of an earlier version (SPEC's twelve columns, no `compute`,
+ * `quantity`, `class`, `kind`) is still read, its rows taken as shrunk ones of compute = dtype,
+ * so that `map` into an old folder still writes its summary.
  */
 function readFailures(file: string): ReportRow[] {
-  const spec = FAILURES_COLUMNS.slice(0, FAILURES_COLUMNS.indexOf('path') + 1);
-  const header = readFileSync(file, 'utf8').split('\n', 1)[0].split(',');
-  if (header.length < FAILURES_COLUMNS.length && header.join(',') === spec.join(',')) {
-    return readReport(file, spec).map((r) => ({ ...r, values: { ...r.values, kind: 'shrunk' } }));
-  }
-  return readReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first');
+  return readKeyedReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first', { class: '', kind: 'shrunk' });
 }
 
 function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | undefined): string | undefined {
