@@ -26,6 +26,7 @@ import { naiveSoftmax, unshiftedLogSoftmax } from './naive.js';
 import { BUILTIN_PIPELINES } from './registry.js';
 import { stableLogSoftmax } from './stable.js';
 import type { Pipeline } from './types.js';
+import { watchedPipeline } from '../supervise/heartbeat.js';
 import { computeModes, runsIn, skippedNote, variantsOf } from './variant.js';
 
 const row = (values: readonly number[], dtype: Dtype) => Float64Array.from(values, formatOf(dtype).round);
@@ -116,6 +117,9 @@ describe('the dispatch', () => {
     expect(runsIn(own, 'float16')).toBe(false);
     expect(skippedNote([stableLogSoftmax, own], ['float32', 'float16'])).toMatch(/^mine not run in float16: no generic kernel/);
     expect(skippedNote([stableLogSoftmax, own], ['float32'])).toBeUndefined();
+    // A built-in listed as an object is watched through a wrapper (src/supervise/heartbeat.ts): still a built-in.
+    expect(runsIn(watchedPipeline(stableLogSoftmax), 'float16')).toBe(true);
+    expect(runsIn(watchedPipeline(own), 'float16')).toBe(false);
     const withGeneric: Pipeline = { ...own, generic: GENERIC_LOSS['stable-log-softmax'] };
     expect(runsIn(withGeneric, 'bfloat16')).toBe(true);
     expect(pipelineLoss(withGeneric, row(filled(512, 0), 'bfloat16'), 0, 'bfloat16', 'bfloat16')).toBe(5.53125);

@@ -53,9 +53,16 @@ export function variantsOf(dtypes: readonly Dtype[], compute: Partial<Record<Dty
   return out;
 }
 
-/** The generic kernel of a pipeline: its own `generic`, or the built-in's from generic.ts. */
+/**
+ * The generic kernel of a pipeline: its own `generic`, or the built-in's from generic.ts (a
+ * built-in listed as an object in a suite is watched through a wrapper whose prototype it is).
+ */
 export function genericOf(p: Pipeline): GenericLoss | undefined {
-  return p.generic ?? (BUILTIN_PIPELINES.includes(p) ? GENERIC_LOSS[p.name] : undefined);
+  if (p.generic !== undefined) return p.generic;
+  for (let q: Pipeline | null = p; q !== null; q = Object.getPrototypeOf(q) as Pipeline | null) {
+    if (BUILTIN_PIPELINES.includes(q)) return GENERIC_LOSS[q.name];
+  }
+  return undefined;
 }
 
 /** Whether a pipeline runs in a dtype: always in float32 and float64, in a half format only with a generic kernel. */
