@@ -16,12 +16,13 @@
  * float64 kernels, or a peer) does not run in the half formats: `runsIn` says so
  * and the commands leave it out with a note, they do not fail.
  */
-import type { Dtype } from '../float/dtype.js';
+import type { Dtype, FloatArray } from '../float/dtype.js';
 import { DTYPES, formatOf, isHalf } from '../float/dtype.js';
 import type { GenericLoss } from './generic.js';
 import { GENERIC_LOSS } from './generic.js';
 import { BUILTIN_PIPELINES } from './registry.js';
 import type { Pipeline } from './types.js';
+import { runKernel } from './types.js';
 
 /** The arithmetic format of a row (SPEC 2.1): the dtype itself, or float32 for a widened half format. */
 export type Compute = Dtype;
@@ -84,23 +85,14 @@ export function skippedNote(pipelines: readonly Pipeline[], dtypes: readonly Dty
  * formats); `rows × classes` row-major logits, `targets[r]` the class of row r.
  * Throws if the pipeline does not run in the dtype (check `runsIn` first).
  */
-export function runVariant(
-  p: Pipeline,
-  v: Variant,
-  logits: Float32Array | Float64Array,
-  rows: number,
-  classes: number,
-  targets: Int32Array,
-  out: Float32Array | Float64Array,
-): void {
+export function runVariant(p: Pipeline, v: Variant, logits: FloatArray, rows: number, classes: number, targets: Int32Array, out: FloatArray): void {
   const { dtype, compute } = v;
-  if (dtype === 'float32') return p.float32(logits as Float32Array, rows, classes, targets, out as Float32Array);
-  if (dtype === 'float64') return p.float64(logits as Float64Array, rows, classes, targets, out as Float64Array);
+  if (!isHalf(dtype)) return runKernel(p, dtype, logits, rows, classes, targets, out);
   const generic = genericOf(p);
   if (generic === undefined) throw new Error(`pipeline ${p.name} has no generic kernel, so it does not run in ${dtype}`);
   const round = formatOf(dtype).round;
   if (compute === 'float32') {
-    p.float32(logits as Float32Array, rows, classes, targets, out as Float32Array);
+    runKernel(p, 'float32', logits, rows, classes, targets, out);
     for (let r = 0; r < rows; r++) out[r] = round(out[r]);
     return;
   }
