@@ -16,7 +16,11 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { parseCases } from '../cases/read.js';
 import type { Dtype, HalfDtype } from '../float/dtype.js';
-import { formatOf } from '../float/dtype.js';
+import { DTYPES, formatOf } from '../float/dtype.js';
+import { formatReplay, replay } from '../fuzz/replay.js';
+import { unitOfSeed, unitSeed } from '../fuzz/seed.js';
+import { FAMILIES } from '../suite/define.js';
+import { checkSuite } from '../suite/load.js';
 import { oracleLoss } from '../oracle/loss.js';
 import { classify } from '../score/outcome.js';
 import { pipelineLoss, scoreCases, scoredCsvRow, SCORE_COLUMNS } from '../score/score.js';
@@ -169,3 +173,22 @@ describe('cases files and score in the half formats (SPEC 3 and 4)', () => {
     expect(new Set(cases.map((c) => c.dtype))).toEqual(new Set(['float16', 'bfloat16']));
   });
 });
+
+describe('fuzz seeds and replay in the half formats', () => {
+  it('a unit seed names its dtype (all four) and family in its low 6 bits', () => {
+    for (const dtype of DTYPES) for (const family of FAMILIES) expect(unitOfSeed(unitSeed(20261130, dtype, family))).toEqual({ dtype, family });
+  });
+
+  it('--replay runs the row in its compute (default the dtype itself) and refuses a compute that is no mode of the dtype', () => {
+    const suite = checkSuite({ name: 'r', seed: 3, pipelines: ['naive-softmax'], dtypes: ['float16'] }, '/virtual/r.suite.ts');
+    const token = `${unitSeed(3, 'float16', 'offset')}:0`;
+    const pure = replay(suite, { token, pipeline: 'naive-softmax', dtype: 'float16' });
+    const widened = replay(suite, { token, pipeline: 'naive-softmax', dtype: 'float16', compute: 'float32' });
+    expect(pure.compute).toBe('float16');
+    expect(widened.compute).toBe('float32');
+    expect(formatReplay(widened)).toContain('\ncompute: float32\n');
+    expect(widened.loss).toBe(pipelineLoss(naiveSoftmax, widened.case.logits, widened.case.target, 'float16', 'float32'));
+    expect(() => replay(suite, { token, pipeline: 'naive-softmax', dtype: 'float16', compute: 'float64' })).toThrow(/field --compute: compute "float64" is not a mode of float16/);
+  });
+});
+
