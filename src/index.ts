@@ -1,11 +1,15 @@
 /** The public API: an explicit barrel. */
-export type { Dtype, FloatArray, FormatInfo } from './float/dtype.js';
-export { DTYPES, FLOAT32, FLOAT64, formatOf } from './float/dtype.js';
+export type { Dtype, FloatArray, FormatInfo, HalfDtype, NativeDtype } from './float/dtype.js';
+export { BFLOAT16, DTYPES, FLOAT16, FLOAT32, FLOAT64, formatOf, isHalf, NATIVE_DTYPES } from './float/dtype.js';
 export { bitsOfError, fromOrdinal, nextDown, nextUp, ordinal, ulpDistance } from './float/ordinal.js';
 export { formatValue, shortestFloat32 } from './float/shortest.js';
 
 export type { Cause, Kernel, Pipeline } from './pipelines/types.js';
 export { runKernel } from './pipelines/types.js';
+export type { GenericLoss, RoundingFn } from './pipelines/generic.js';
+export { GENERIC_LOSS, widenedLoss } from './pipelines/generic.js';
+export type { Compute, Variant } from './pipelines/variant.js';
+export { computeModes, runsIn, runVariant, variantsOf } from './pipelines/variant.js';
 export { BUILTIN_PIPELINES, findPipeline } from './pipelines/registry.js';
 export { naiveSoftmax, unshiftedLogSoftmax } from './pipelines/naive.js';
 export { fusedCrossEntropy, logsumexpMinusTarget, stableLogSoftmax } from './pipelines/stable.js';
@@ -72,7 +76,7 @@ export { onnxruntimeLogSoftmax } from './peers/onnxruntime.js';
 
 // Gradients (issue 14): backward kernels, the gradient oracle, `score --grad`.
 export type { GradKernel, PipelineGrad } from './pipelines/types.js';
-export type { GenericGrad, RoundingFn } from './pipelines/generic.js';
+export type { GenericGrad } from './pipelines/generic.js';
 export { GENERIC_GRAD } from './pipelines/generic.js';
 export type { GradOracleResult, LossAndGradResult } from './oracle/grad.js';
 export { oracleGrad, oracleLossAndGrad } from './oracle/grad.js';

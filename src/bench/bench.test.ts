@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { runKernel } from '../pipelines/types.js';
 import { resolveSuitePath } from '../suite/load.js';

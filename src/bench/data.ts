@@ -5,6 +5,8 @@
  * (seed, rows, classes). Arrays can live in SharedArrayBuffers, so the pool's
  * workers read the very same memory.
  */
+import type { Dtype, HalfDtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
 import { mulberry32 } from '../util/random.js';
 
 /** Half-width of the logits' range: exp(x − m) spans e^−16 … 1, as with a moderately confident classifier. */
@@ -25,6 +27,28 @@ function floatArray<T extends Float32Array | Float64Array | Int32Array>(
   shared: boolean,
 ): T {
   return shared ? new Ctor(new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(n);
+}
+
+const halfCache = new WeakMap<BenchBatch, Map<Dtype, Float32Array>>();
+
+/**
+ * The batch's logits rounded directly to a half format (float16, bfloat16), as
+ * float32 values: the input of the half-format tasks, made once per batch and
+ * format, before timing.
+ */
+export function halfLogits(b: BenchBatch, dtype: HalfDtype): Float32Array {
+  let byDtype = halfCache.get(b);
+  if (byDtype === undefined) {
+    byDtype = new Map();
+    halfCache.set(b, byDtype);
+  }
+  let x = byDtype.get(dtype);
+  if (x === undefined) {
+    const round = formatOf(dtype).round;
+    x = Float32Array.from(b.x64, round);
+    byDtype.set(dtype, x);
+  }
+  return x;
 }
 
 export function makeBatch(rows: number, classes: number, seed: number, shared = false): BenchBatch {

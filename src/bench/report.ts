@@ -1,4 +1,5 @@
 /** Writes a bench run: bench.csv, bench.json and the bar chart bench.svg (Vega-Lite, as the maps). */
+import { variantLabel } from '../report/key.js';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg } from '../report/chart.js';
@@ -15,7 +16,7 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
   const values = rows.map((r) => ({
     shape: shapeOf(r),
     label: r.path === 'pool' ? `${r.pipeline} (pool of ${r.workers})` : r.pipeline,
-    dtype: r.dtype,
+    dtype: variantLabel(r),
     relative: r.relative,
     low: r.ciLow,
     high: r.ciHigh,

@@ -28,10 +28,17 @@
  *   Peers are not run in the pool.
  * - Peers run in their native dtypes (tfjs: float32 only); onnxruntime is timed
  *   through its async session.run.
+ * - Half formats (float16, bfloat16; SPEC 2.1) run inline only, at `bench.halfShapes`
+ *   (default 128x1000), in each compute mode of the suite: pure through the
+ *   pipeline's generic kernel (every step rounded in JavaScript: emulated, slow),
+ *   widened through its float32 kernel and one rounding per loss
+ *   (src/pipelines/variant.ts). A pipeline without a generic kernel skips them.
  */
 import { loadavg } from 'node:os';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES as DTYPE_ORDER } from '../float/dtype.js';
+import { DTYPES as DTYPE_ORDER, isHalf } from '../float/dtype.js';
+import type { Compute, Variant } from '../pipelines/variant.js';
+import { runsIn, runVariant, variantsOf } from '../pipelines/variant.js';
 import { isPeer } from '../peers/registry.js';
 import { ORT_PIPELINE_NAME, OrtLogSoftmax } from '../peers/onnxruntime.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
@@ -40,7 +47,7 @@ import type { RunMeta } from '../report/meta.js';
 import { runMeta } from '../report/meta.js';
 import type { Suite } from '../suite/load.js';
 import type { BenchBatch } from './data.js';
-import { LOGIT_RANGE, makeBatch } from './data.js';
+import { halfLogits, LOGIT_RANGE, makeBatch } from './data.js';
 import { BenchPool } from './pool.js';
 import { referenceLoop, referenceLoop32 } from './reference.js';
 import { medianInterval, summariseTimings } from './stats.js';
@@ -327,8 +334,18 @@ export async function pairedRounds(ref: Reference, task: Call, elements: number,
 }
 
 /** Kernels are called as methods (`p.float32(…)`), as runKernel does: a user's kernel may use `this`. */
-function syncCall(p: Pipeline, dtype: Dtype, b: BenchBatch, out: Float32Array | Float64Array): Call {
+function syncCall(p: Pipeline, { dtype, compute }: Variant, b: BenchBatch, out: Float32Array | Float64Array): Call {
   const { rows, classes, targets } = b;
+  if (isHalf(dtype)) {
+    const x = halfLogits(b, dtype);
+    const v = { dtype, compute };
+    return {
+      sync: () => {
+        runVariant(p, v, x, rows, classes, targets, out);
+        keep(out, rows, p.name, dtype, classes);
+      },
+    };
+  }
   if (dtype === 'float32') {
     const o = out as Float32Array;
     return {
@@ -347,9 +364,30 @@ function syncCall(p: Pipeline, dtype: Dtype, b: BenchBatch, out: Float32Array | 
   };
 }
 
-/** The dtypes a pipeline is benchmarked in: the suite's, less those a peer only emulates (tfjs has no float64). */
+/** The native dtypes a pipeline is benchmarked in: the suite's, less those a peer only emulates (tfjs has no float64). */
 export function benchDtypes(p: Pipeline, dtypes: readonly Dtype[]): Dtype[] {
-  return p.name === TFJS_PIPELINE_NAME ? dtypes.filter((d) => d === 'float32') : [...dtypes];
+  const native = dtypes.filter((d) => !isHalf(d));
+  return p.name === TFJS_PIPELINE_NAME ? native.filter((d) => d === 'float32') : native;
+}
+
+/** Same shape. */
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a[0] === b[0] && a[1] === b[1];
+}
+
+/** The inline shapes in order: `bench.shapes`, then the `halfShapes` not among them; only those with a task (halfShapes only when the suite runs a half format). */
+function inlineShapes(suite: Suite): (readonly [number, number])[] {
+  const { shapes, halfShapes } = suite.bench;
+  const all = [...shapes, ...halfShapes.filter((h) => !shapes.some((s) => sameShape(s, h)))];
+  return all.filter((shape) => suite.pipelines.some((p) => inlineVariants(p, suite, shape).length > 0));
+}
+
+/** The inline tasks of a pipeline at a shape: its native dtypes at `shapes`, the half formats' compute modes at `halfShapes`. */
+export function inlineVariants(p: Pipeline, suite: Suite, shape: readonly number[]): Variant[] {
+  const out: Variant[] = [];
+  if (suite.bench.shapes.some((s) => sameShape(s, shape))) out.push(...benchDtypes(p, suite.dtypes).map((d) => ({ dtype: d, compute: d })));
+  if (suite.bench.halfShapes.some((s) => sameShape(s, shape))) out.push(...variantsOf(suite.dtypes.filter(isHalf), suite.compute).filter((v) => runsIn(p, v.dtype)));
+  return out;
 }
 
 export interface RunBenchOptions {
@@ -359,10 +397,10 @@ export interface RunBenchOptions {
 
 /** Inline shapes, then the pool shape (inline and on each pool); peers are not run in the pool. */
 function taskCount(suite: Suite): number {
-  const perShape = suite.pipelines.reduce((n, p) => n + benchDtypes(p, suite.dtypes).length, 0);
-  const pooled = suite.pipelines.filter((p) => !isPeer(p)).length * suite.dtypes.length;
+  const inlineTasks = inlineShapes(suite).reduce((n, shape) => n + suite.pipelines.reduce((m, p) => m + inlineVariants(p, suite, shape).length, 0), 0);
+  const pooled = suite.pipelines.filter((p) => !isPeer(p)).length * suite.dtypes.filter((d) => !isHalf(d)).length;
   const inlineAtPoolShape = poolShapeIsInline(suite) ? 0 : 1;
-  return suite.bench.shapes.length * perShape + (pooled > 0 && suite.bench.workers.length > 0 ? pooled * (inlineAtPoolShape + suite.bench.workers.length) : 0);
+  return inlineTasks + (pooled > 0 && suite.bench.workers.length > 0 ? pooled * (inlineAtPoolShape + suite.bench.workers.length) : 0);
 }
 
 /** When the pool shape is also an inline shape, its inline rows (and reference row) are those of the shapes loop: not measured twice. */
@@ -373,7 +411,7 @@ function poolShapeIsInline(suite: Suite): boolean {
 
 export async function runBench(suite: Suite, options: RunBenchOptions = {}): Promise<BenchRun> {
   const log = options.log ?? (() => undefined);
-  const { shapes, poolShape, workers, budgetSeconds } = suite.bench;
+  const { poolShape, workers, budgetSeconds } = suite.bench;
   const startedAt = new Date().toISOString();
   const loadBefore = loadavg();
   const t0 = performance.now();
@@ -394,7 +432,9 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
   const referenceFor = async (refs: References, b: BenchBatch, dtype: Dtype): Promise<Reference> => {
     let ref = refs.get(dtype);
     if (ref === undefined) {
-      ref = await reference(dtype === 'float32' ? b.x32 : b.x64, () => new BenchNaNError(REFERENCE_NAME, dtype, b.rows, b.classes, 0));
+      // The array the dtype's tasks read: float16/bfloat16 values are held in a Float32Array (data.ts).
+      const x = isHalf(dtype) ? halfLogits(b, dtype) : dtype === 'float32' ? b.x32 : b.x64;
+      ref = await reference(x, () => new BenchNaNError(REFERENCE_NAME, dtype, b.rows, b.classes, 0));
       refs.set(dtype, ref);
     }
     return ref;
@@ -412,18 +452,19 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     for (const rr of made) log(`  ${REFERENCE_NAME.padEnd(26)} ${rr.dtype} ${path.padEnd(6)} ${String(threads).padStart(2)}  ${`${b.rows}x${b.classes}`.padEnd(11)} ${fmt(rr.elementsPerS / 1e6)} M elements/s (the reference, ${rr.samples} blocks)`);
   };
 
-  const measureTask = async (ref: Reference, b: BenchBatch, p: string, dtype: Dtype, path: 'inline' | 'pool', threads: number, call: Call): Promise<void> => {
+  const measureTask = async (ref: Reference, b: BenchBatch, p: string, dtype: Dtype, path: 'inline' | 'pool', threads: number, call: Call, compute: Compute = dtype): Promise<void> => {
     const elements = b.rows * b.classes;
     const r = await pairedRounds(ref, call, elements, budget.take(), path === 'pool' ? 'wall' : 'cpu');
     const t = summariseTimings(r.perCallMs);
     const iv = medianInterval(r.ratios);
-    push({ pipeline: p, dtype, compute: dtype, quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (elements * 1000) / t.meanMs, relative: iv.median, ciLow: iv.low, ciHigh: iv.high });
+    push({ pipeline: p, dtype, compute, quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (elements * 1000) / t.meanMs, relative: iv.median, ciLow: iv.low, ciHigh: iv.high });
   };
 
-  const inline = async (refs: References, p: Pipeline, dtype: Dtype, b: BenchBatch): Promise<void> => {
-    const out = dtype === 'float32' ? new Float32Array(b.rows) : new Float64Array(b.rows);
+  const inline = async (refs: References, p: Pipeline, v: Variant, b: BenchBatch): Promise<void> => {
+    const { dtype } = v;
+    const out = dtype === 'float64' ? new Float64Array(b.rows) : new Float32Array(b.rows);
     let call: Call;
-    if (p.name === ORT_PIPELINE_NAME) {
+    if (p.name === ORT_PIPELINE_NAME && !isHalf(dtype)) {
       let s = ortSessions.get(dtype);
       if (s === undefined) {
         s = await OrtLogSoftmax.create(dtype);
@@ -438,22 +479,23 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
         },
       };
     } else {
-      call = syncCall(p, dtype, b, out);
+      call = syncCall(p, v, b, out);
     }
-    await measureTask(await referenceFor(refs, b, dtype), b, p.name, dtype, 'inline', 1, call);
+    await measureTask(await referenceFor(refs, b, dtype), b, p.name, dtype, 'inline', 1, call, v.compute);
   };
 
   try {
-    for (const [r, c] of shapes) {
+    for (const [r, c] of inlineShapes(suite)) {
       const b = makeBatch(r, c, suite.seed);
       const refs: References = new Map();
       const at = rows.length;
-      for (const p of suite.pipelines) for (const dtype of benchDtypes(p, suite.dtypes)) await inline(refs, p, dtype, b);
+      for (const p of suite.pipelines) for (const v of inlineVariants(p, suite, [r, c])) await inline(refs, p, v, b);
       referenceRows(at, b, refs, 'inline', 1);
     }
 
+    // The pool path times float32 and float64 only: the half formats are emulated inline (see the file comment).
     const pooled = suite.pipelines.filter((p) => !isPeer(p));
-    if (pooled.length > 0 && workers.length > 0) {
+    if (pooled.length > 0 && workers.length > 0 && suite.dtypes.some((d) => !isHalf(d))) {
       const [r, c] = poolShape;
       const b = makeBatch(r, c, suite.seed, true);
       const pools = workers.map((w) => new BenchPool(w, suite.file));
@@ -466,8 +508,8 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
         const poolRefs = pools.map(() => new Map<Dtype, Reference>());
         const at = rows.length;
         for (const p of pooled) {
-          for (const dtype of suite.dtypes) {
-            if (!again) await inline(inlineRefs, p, dtype, b);
+          for (const dtype of benchDtypes(p, suite.dtypes)) {
+            if (!again) await inline(inlineRefs, p, { dtype, compute: dtype }, b);
             const x = dtype === 'float32' ? b.x32 : b.x64;
             const out = dtype === 'float32' ? new Float32Array(new SharedArrayBuffer(r * 4)) : new Float64Array(new SharedArrayBuffer(r * 8));
             for (const [i, pool] of pools.entries()) {

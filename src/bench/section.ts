@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../float/dtype.js';
+import { variantLabel } from '../report/key.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
 import { BENCH_COLUMNS } from '../report/columns.js';
 import { numberField, readReport } from '../report/read.js';
@@ -129,7 +130,7 @@ export function renderBenchSection(dir: string): string {
   out.push('|---|---|---|--:|---|--:|--:|--:|--:|--:|---|');
   for (const r of rows) {
     const ci = r.ciLow === undefined || r.ciHigh === undefined ? '' : `${fmt(r.ciLow)} – ${fmt(r.ciHigh)}`;
-    out.push(`| ${r.pipeline} | ${r.dtype} | ${r.path} | ${r.workers} | ${shapeOf(r)} | ${r.samples} | ${fmt(r.meanMs)} | ${fmt(r.p99Ms)} | ${fmt(r.elementsPerS / 1e6)} | ${fmt(r.relative)} | ${ci} |`);
+    out.push(`| ${r.pipeline} | ${variantLabel(r)} | ${r.path} | ${r.workers} | ${shapeOf(r)} | ${r.samples} | ${fmt(r.meanMs)} | ${fmt(r.p99Ms)} | ${fmt(r.elementsPerS / 1e6)} | ${fmt(r.relative)} | ${ci} |`);
   }
   out.push('');
   return out.join('\n');

@@ -1,11 +1,13 @@
 /**
  * The cases file (SPEC section 3): `id,dtype,target,logits`, one row a case.
  *
- * Logits are read with `parseFloat` (then `Math.fround` for float32) after a
+ * Logits are read with `parseFloat` (then rounded directly to the dtype: `Math.fround` for
+ * float32, src/float/half.ts for float16 and bfloat16, SPEC section 3) after a
  * strict check of the token, so "1.5abc", which parseFloat would read as 1.5, is
  * refused. `-Infinity` is a masked class; NaN, +Infinity, and a row with no
  * finite logit are refused, and so is a finite logit that rounds to -Infinity
- * (`-1e400`; float32 `-1e39`) unless written `-Infinity`. Extra fields and
+ * (`-1e400`; float32 `-1e39`; float16 `-70000`) unless written `-Infinity`; a
+ * finite logit that rounds to +Infinity (float16 `70000`) is refused. Extra fields and
  * duplicate ids are refused. Rows are numbered by the line of the file they
  * begin on (the header is line 1), blank lines and multi-line quoted fields
  * counted.
@@ -13,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { AnyDtype, Dtype } from '../float/dtype.js';
-import { ANY_DTYPES, formatOf, isAnyDtype, isDtype } from '../float/dtype.js';
+import { DTYPES, formatOf, isDtype } from '../float/dtype.js';
 import { InputError } from '../util/errors.js';
 
 export interface Case {
@@ -26,7 +28,7 @@ export interface Case {
   readonly line: number;
 }
 
-/** A case of any format of the format table (`score --grad` reads float16 and bfloat16 rows too). */
+/** Same as {@link Case} (every format of the format table; the name `score --grad` was written against). */
 export interface AnyCase extends Omit<Case, 'dtype'> {
   readonly dtype: AnyDtype;
 }
@@ -77,12 +79,12 @@ export function parseCsvLines(text: string, file: string): { record: string[]; l
 }
 
 export function parseCases(text: string, file: string): Case[] {
-  return parseCaseRows(text, file, isDtype, 'use float32 or float64') as Case[];
+  return parseCaseRows(text, file, isDtype, `use one of ${DTYPES.join(', ')}`);
 }
 
-/** The cases of a file whose dtypes may be any of the format table's (float64, float32, float16, bfloat16). */
+/** Same as {@link parseCases}, which reads every format of the format table since the half formats landed. */
 export function parseAnyCases(text: string, file: string): AnyCase[] {
-  return parseCaseRows(text, file, isAnyDtype, `use one of ${ANY_DTYPES.join(', ')}`);
+  return parseCases(text, file);
 }
 
 function parseCaseRows(text: string, file: string, accepts: (dtype: string) => dtype is AnyDtype, choices: string): AnyCase[] {

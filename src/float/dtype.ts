@@ -8,19 +8,26 @@
  * double is a value of a format when `fmt.round(x) === x`. Every constant below
  * is exact in its format.
  *
- * `Dtype` is what the commands accept today (float32, float64); the half formats
- * (`HalfDtype`) are known to the format layer and the oracle and join the
- * commands with the rest of issue 13.
+ * `Dtype` is every storage format a command accepts (SPEC section 2.1); a
+ * pipeline's hand-written kernels exist in the `NativeDtype`s (float32, float64),
+ * and the half formats (`HalfDtype`) run through its generic kernel
+ * (src/pipelines/variant.ts) in two arithmetic modes (`compute`).
  */
 import { getFloat16, setFloat16 } from '@petamoriken/float16';
 import { fromOrdinal32, fromOrdinal64, ordinal32, ordinal64 } from './bits.js';
 import { roundBfloat16, roundFloat16 } from './half.js';
 
-export type Dtype = 'float32' | 'float64';
-export const DTYPES: readonly Dtype[] = ['float32', 'float64'];
+/** The formats with a hand-written kernel in every pipeline (`Pipeline.float32`, `Pipeline.float64`). */
+export type NativeDtype = 'float32' | 'float64';
 export type HalfDtype = 'float16' | 'bfloat16';
-/** Every storage format of the format layer: the commands' `Dtype` and the half formats. */
-export type AnyDtype = Dtype | HalfDtype;
+/** Every storage format of the commands and reports (SPEC section 2.1). */
+export type Dtype = NativeDtype | HalfDtype;
+/** Report order of the dtypes: rows of every file come out in this order. */
+export const DTYPES: readonly Dtype[] = ['float32', 'float64', 'float16', 'bfloat16'];
+/** The native dtypes, in report order; also what a suite runs when it lists no dtypes. */
+export const NATIVE_DTYPES: readonly NativeDtype[] = ['float32', 'float64'];
+/** Same as `Dtype` (the format layer's older name). */
+export type AnyDtype = Dtype;
 export const ANY_DTYPES: readonly AnyDtype[] = ['float64', 'float32', 'float16', 'bfloat16'];
 
 export type FloatArray = Float32Array | Float64Array;
@@ -156,9 +163,12 @@ export function formatOf(dtype: AnyDtype): FormatInfo {
 }
 
 export function isDtype(s: string): s is Dtype {
-  return s === 'float32' || s === 'float64';
+  return Object.hasOwn(FORMATS, s);
 }
 
-export function isAnyDtype(s: string): s is AnyDtype {
-  return Object.hasOwn(FORMATS, s);
+export const isAnyDtype = isDtype;
+
+/** float16 and bfloat16: stored in 16 bits, computed in two modes (SPEC 2.1). */
+export function isHalf(d: Dtype): d is HalfDtype {
+  return formatOf(d).bits === 16;
 }

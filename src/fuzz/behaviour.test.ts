@@ -10,7 +10,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES, formatOf } from '../float/dtype.js';
+import { NATIVE_DTYPES, formatOf } from '../float/dtype.js';
 import { nextUp } from '../float/ordinal.js';
 import { oracleLoss } from '../oracle/loss.js';
 import { findPipeline } from '../pipelines/registry.js';
@@ -57,7 +57,7 @@ function rowMin(c: FuzzCase): number {
 
 const RUNS = 200;
 
-describe.each(DTYPES)('%s', (dtype) => {
+describe.each(NATIVE_DTYPES)('%s', (dtype) => {
   const fmt = formatOf(dtype);
   const over = expOverflowAt(dtype);
   const under = expUnderflowAt(dtype);

@@ -21,6 +21,9 @@
  */
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES } from '../float/dtype.js';
+import type { Compute } from '../pipelines/variant.js';
+import { diagnoseVariant, runsIn } from '../pipelines/variant.js';
+import { trailingKey } from '../report/key.js';
 import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
@@ -74,6 +77,8 @@ export function campaignUnits(suite: Suite, shard?: Shard): Unit[] {
 
 export interface UnitStats {
   readonly pipeline: string;
+  /** The arithmetic format the pipeline ran in (SPEC 2.1). */
+  readonly compute: Compute;
   readonly unit: Unit;
   readonly counts: Record<Outcome, number>;
   /** Exact max ulps over cases where ulps is defined ('Infinity' for a +Infinity/−Infinity pair). */
@@ -122,10 +127,11 @@ export class PipelineThrew extends Error {
   }
 }
 
-/** Scores one pipeline on one unit's cases, given their oracle values. */
-export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], oracle: Float64Array, budget: number): UnitStats {
+/** Scores one pipeline, in one arithmetic format, on one unit's cases, given their oracle values. */
+export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], oracle: Float64Array, budget: number, compute: Compute = unit.dtype): UnitStats {
   const stats: UnitStats = {
     pipeline: p.name,
+    compute,
     unit,
     counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
     maxUlps: undefined,
@@ -138,7 +144,7 @@ export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], o
   cases.forEach((c, i) => {
     let loss: number;
     try {
-      loss = pipelineLoss(p, c.logits, c.target, unit.dtype);
+      loss = pipelineLoss(p, c.logits, c.target, unit.dtype, compute);
     } catch (err) {
       throw new PipelineThrew(p.name, unit, i, err);
     }
@@ -171,11 +177,12 @@ export function fuzzCsvRow(s: UnitStats): string[] {
     String(s.sumBits / n),
     String(s.maxBits),
     String(s.unit.seed),
+    ...trailingKey({ compute: s.compute, quantity: 'loss' }),
   ];
 }
 
-/** A failures.csv row (FAILURES_COLUMNS): compute is the dtype, quantity `loss`, class empty. */
-export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure, kind: FailureKind): string[] {
+/** A failures.csv row (FAILURES_COLUMNS): quantity `loss`, class empty. */
+export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure, kind: FailureKind, compute: Compute = unit.dtype): string[] {
   const d = unit.dtype;
   return [
     pipeline,
@@ -190,8 +197,7 @@ export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure, ki
     Array.from(f.logits, (x) => formatValue(x, d)).join(' '),
     String(unit.seed),
     f.path,
-    d,
-    'loss',
+    ...trailingKey({ compute, quantity: 'loss' }),
     '',
     kind,
   ];
@@ -199,6 +205,7 @@ export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure, ki
 
 /** The worst failure of a unit as a failure record: the case as generated (path = its run index), so it replays as is. */
 function worstFailure(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], s: UnitStats): ShrunkFailure | undefined {
+  const v = { dtype: unit.dtype, compute: s.compute };
   const w = s.worst;
   if (w === undefined) return undefined;
   const c = cases[w.index];
@@ -210,7 +217,7 @@ function worstFailure(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], s: Un
     oracle: w.oracle,
     ulps: w.ulps === undefined ? undefined : Number(w.ulps),
     outcome: w.outcome,
-    cause: p.diagnose?.(c.logits, c.target, unit.dtype) ?? '',
+    cause: diagnoseVariant(p, v, c.logits, c.target),
   };
 }
 
@@ -229,6 +236,22 @@ export interface CampaignResult {
   readonly cases: number;
   readonly logits: number;
   readonly seconds: number;
+}
+
+/**
+ * What is scored, in report order: pipeline (suite order) × dtype × compute (the
+ * suite's modes, pure first) × family, each a unit of cases. A pipeline that does
+ * not run in a dtype (no generic kernel for a half format) is left out there.
+ */
+export function scoringOrder(suite: Pick<Suite, 'pipelines' | 'compute'>, units: readonly Unit[]): [Pipeline, Compute, Unit][] {
+  const out: [Pipeline, Compute, Unit][] = [];
+  for (const p of suite.pipelines) {
+    for (const dtype of DTYPES) {
+      if (!runsIn(p, dtype)) continue;
+      for (const compute of suite.compute[dtype]) for (const u of units) if (u.dtype === dtype) out.push([p, compute, u]);
+    }
+  }
+  return out;
 }
 
 /** True when the suite lists the built-in object itself, so a worker can take it from the registry. */
@@ -268,22 +291,22 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   }
   oracleBar.done(`${totalCases} cases`);
 
-  // (3) score
-  const scoreBar = startProgress('score', totalCases * suite.pipelines.length, 'scores', progress);
+  // (3) score: per pipeline, dtype (DTYPES order), compute (pure first), family; a pipeline without a generic kernel skips the half formats
+  const scored = scoringOrder(suite, units);
+  const scoreBar = startProgress('score', scored.reduce((n, [, , u]) => n + u.runs, 0), 'scores', progress);
   const stats: UnitStats[] = [];
-  for (const p of suite.pipelines) {
-    units.forEach((u, k) => {
-      try {
-        stats.push(scoreUnit(p, u, unitCases[k], oracle[k], suite.budgets[p.name]));
-      } catch (err) {
-        if (err instanceof PipelineThrew) {
-          const again = replayCommand({ seed: u.seed, path: String(err.index), pipeline: p.name, dtype: u.dtype, suite: suiteArgument(suite.name, suite.file) });
-          throw new InputError(`${err.message}; replay it with \`${again}\`; fix the pipeline or remove it from the suite`, suite.file, undefined, `pipelines[${suite.pipelines.indexOf(p)}]`);
-        }
-        throw err;
+  for (const [p, compute, u] of scored) {
+    const k = units.indexOf(u);
+    try {
+      stats.push(scoreUnit(p, u, unitCases[k], oracle[k], suite.budgets[p.name], compute));
+    } catch (err) {
+      if (err instanceof PipelineThrew) {
+        const again = replayCommand({ seed: u.seed, path: String(err.index), pipeline: p.name, dtype: u.dtype, compute, suite: suiteArgument(suite.name, suite.file) });
+        throw new InputError(`${err.message}; replay it with \`${again}\`; fix the pipeline or remove it from the suite`, suite.file, undefined, `pipelines[${suite.pipelines.indexOf(p)}]`);
       }
-      scoreBar.tick(u.runs);
-    });
+      throw err;
+    }
+    scoreBar.tick(u.runs);
   }
   scoreBar.done(`${suite.pipelines.length} pipelines`);
 
@@ -300,6 +323,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         builtin: isBuiltin(p),
         suiteFile: suite.file,
         dtype: s.unit.dtype,
+        compute: s.compute,
         family: s.unit.family,
         seed: s.unit.seed,
         budget: suite.budgets[p.name],
@@ -319,8 +343,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const shrunkOf = new Map(jobs.map((s, j) => [s, shrunk[j]]));
   for (const s of stats) {
     const worst = worstFailure(byPipeline.get(s.pipeline) as Pipeline, s.unit, unitCases[units.indexOf(s.unit)], s);
-    if (worst !== undefined) failureRows.push(failureCsvRow(s.pipeline, s.unit, worst, 'worst'));
-    for (const f of shrunkOf.get(s) ?? []) if (f.path !== worst?.path) failureRows.push(failureCsvRow(s.pipeline, s.unit, f, 'shrunk'));
+    if (worst !== undefined) failureRows.push(failureCsvRow(s.pipeline, s.unit, worst, 'worst', s.compute));
+    for (const f of shrunkOf.get(s) ?? []) if (f.path !== worst?.path) failureRows.push(failureCsvRow(s.pipeline, s.unit, f, 'shrunk', s.compute));
   }
   return {
     fuzzRows: stats.map(fuzzCsvRow),

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DTYPES } from '../float/dtype.js';
+import { NATIVE_DTYPES } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { FAMILIES } from '../suite/define.js';
 import { loadSuite } from '../suite/load.js';
@@ -73,7 +73,7 @@ describe('fuzz', () => {
   it('fuzz.csv: the SPEC columns, one row per pipeline x dtype x family in that order, counts adding up', () => {
     expect(read(outA, 'fuzz.csv').split('\n')[0]).toBe(FUZZ_COLUMNS.join(','));
     const rows = table(outA, 'fuzz.csv');
-    expect(rows.map((r) => `${r.pipeline}/${r.dtype}/${r.family}`)).toEqual(PIPELINES.flatMap((p) => DTYPES.flatMap((d) => SMALL_FAMILIES.map((f) => `${p}/${d}/${f}`))));
+    expect(rows.map((r) => `${r.pipeline}/${r.dtype}/${r.family}`)).toEqual(PIPELINES.flatMap((p) => NATIVE_DTYPES.flatMap((d) => SMALL_FAMILIES.map((f) => `${p}/${d}/${f}`))));
     for (const r of rows) {
       expect(r.cases).toBe('10');
       expect(Number(r.ok) + Number(r.inaccurate) + Number(r.overflow) + Number(r.underflow) + Number(r.nan)).toBe(10);
@@ -203,7 +203,7 @@ describe('the ci suite', () => {
     const ci = await loadSuite('ci');
     expect(ci.pipelines.map((p) => p.name)).toEqual(BUILTIN_PIPELINES.map((p) => p.name));
     const units = campaignUnits(ci);
-    expect(units.map((u) => `${u.dtype}/${u.family}`)).toEqual(DTYPES.flatMap((d) => FAMILIES.map((f) => `${d}/${f}`)));
+    expect(units.map((u) => `${u.dtype}/${u.family}`)).toEqual(NATIVE_DTYPES.flatMap((d) => FAMILIES.map((f) => `${d}/${f}`)));
     for (const u of units) expect(u.runs).toBeGreaterThanOrEqual(2);
   });
 });

@@ -21,6 +21,9 @@ import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
+import { DTYPES } from '../float/dtype.js';
+import { skippedNote } from '../pipelines/variant.js';
+import { keyLabel } from '../report/key.js';
 import { FUZZ_MANIFEST_FILE, fuzzManifest, fuzzManifestText } from './manifest.js';
 import { publishSummary } from '../report/summary.js';
 
@@ -34,6 +37,7 @@ export interface FuzzCommandOptions {
   replay?: string;
   pipeline?: string;
   dtype?: string;
+  compute?: string;
   family?: string;
 }
 
@@ -62,10 +66,10 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
       if (v !== undefined) throw new InputError(`${k} does not apply to --replay (the token fixes the case); drop it`, undefined, undefined, k);
     }
     const suite = await loadSuite(opts.suite ?? 'default');
-    process.stdout.write(formatReplay(replay(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, family: opts.family })));
+    process.stdout.write(formatReplay(replay(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, compute: opts.compute, family: opts.family })));
     return;
   }
-  for (const [k, v] of [['--pipeline', opts.pipeline], ['--dtype', opts.dtype], ['--family', opts.family]] as const) {
+  for (const [k, v] of [['--pipeline', opts.pipeline], ['--dtype', opts.dtype], ['--compute', opts.compute], ['--family', opts.family]] as const) {
     if (v !== undefined) throw new InputError(`${k} applies only to --replay; choose pipelines, dtypes and families in the suite file`, undefined, undefined, k);
   }
   const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', Number.MIN_SAFE_INTEGER, 'an integer seed');
@@ -102,6 +106,8 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   let result: CampaignResult;
   try {
     log(`fuzz: suite ${suite.name} (${suite.file}), seed ${suite.seed}, ${suite.pipelines.length} pipelines, ${pool.threads} worker threads${shard ? `, shard ${shard.index}/${shard.count}` : ''}`);
+    const note = skippedNote(suite.pipelines, suite.dtypes);
+    if (note !== undefined) log(`fuzz: ${note}`);
     result = await runCampaign({ suite, pool, shard });
   } finally {
     if (options.pool === undefined) await pool.destroy();
@@ -112,7 +118,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
-    const key = `${s.pipeline} ${s.unit.dtype}`;
+    const key = keyLabel({ pipeline: s.pipeline, dtype: s.unit.dtype, compute: s.compute });
     const t = totals.get(key) ?? OUTCOMES.map(() => 0);
     OUTCOMES.forEach((o, i) => (t[i] += s.counts[o]));
     totals.set(key, t);
@@ -137,7 +143,8 @@ export function registerFuzz(program: Command): void {
     .option('--workers <n>', 'worker threads for the oracle and shrinking (default: all cores)')
     .option('--replay <seed:path>', "re-run one case: failures.csv's seed and path, joined by a colon")
     .option('--pipeline <name>', 'with --replay: the pipeline to run')
-    .option('--dtype <dtype>', 'with --replay: float32 or float64')
+    .option('--dtype <dtype>', `with --replay: one of ${DTYPES.join(', ')}`)
+    .option('--compute <format>', "with --replay: the arithmetic format (failures.csv's compute; default the dtype itself, float32 for a widened half row)")
     .option('--family <family>', `with --replay: the generator family (default: read from the seed); one of ${FAMILIES.join(', ')}`)
     .action((opts: FuzzCommandOptions) => runFuzzCommand(opts));
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DTYPES, formatOf } from '../float/dtype.js';
+import { NATIVE_DTYPES, formatOf } from '../float/dtype.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { caseAt, caseChecksum, generateCases } from './cases.js';
@@ -8,7 +8,7 @@ import { expOverflowAt, expUnderflowAt, VOCAB_MAX, VOCAB_MIN } from './families.
 import { parseReplayToken, unitOfSeed, unitSeed } from './seed.js';
 
 describe('generator families', () => {
-  for (const dtype of DTYPES) {
+  for (const dtype of NATIVE_DTYPES) {
     const fmt = formatOf(dtype);
     for (const family of FAMILIES) {
       const runs = family === 'vocab' ? 4 : 300;
@@ -76,7 +76,7 @@ describe('generator families', () => {
 describe('seeds and replay paths', () => {
   it('a unit seed names its dtype and family (fc.assert, seed 21)', () => {
     fc.assert(
-      fc.property(fc.maxSafeInteger(), fc.constantFrom(...DTYPES), fc.constantFrom(...FAMILIES), (s, dtype, family) => {
+      fc.property(fc.maxSafeInteger(), fc.constantFrom(...NATIVE_DTYPES), fc.constantFrom(...FAMILIES), (s, dtype, family) => {
         const seed = unitSeed(s, dtype, family);
         expect(Number.isInteger(seed) && seed >= 0 && seed <= 0x7fffffff).toBe(true);
         expect(unitOfSeed(seed)).toEqual({ dtype, family });
@@ -92,7 +92,7 @@ describe('seeds and replay paths', () => {
 
   for (const family of FAMILIES) {
     it(`${family}: SEED:i regenerates run i of the campaign, in both dtypes`, () => {
-      for (const dtype of DTYPES) {
+      for (const dtype of NATIVE_DTYPES) {
         const seed = unitSeed(5, dtype, family);
         const runs = family === 'vocab' ? 2 : 25;
         const cases = generateCases(family, dtype, seed, runs);

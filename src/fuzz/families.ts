@@ -72,16 +72,21 @@ function float64FromBits(negative: boolean, magnitude: bigint): number {
   return f64[0];
 }
 
-/** Largest bit pattern (sign bit clear) of a finite value: float32 0x7f7fffff, float64 0x7fefffffffffffff. */
-const MAX_FINITE_32 = 0x7f7fffff;
-const MAX_FINITE_64 = 0x7fefffffffffffffn;
 
-/** A value whose bit pattern is uniform over sign × magnitude patterns in [0, maxMagnitude] (both zeros included). */
+/**
+ * A value whose bit pattern is uniform over sign × magnitude patterns in [0, maxMagnitude] (both zeros
+ * included). float32 and float64 build the value from its bits; the 16-bit formats from the format
+ * table's ordinal map (`fromOrdinal`, src/float/dtype.ts), whose ordinal of a positive value is its
+ * magnitude pattern.
+ */
 function bitPattern(dtype: Dtype, maxMagnitude: bigint, biased: boolean): fc.Arbitrary<number> {
+  const fmt = formatOf(dtype);
   const arb =
     dtype === 'float32'
       ? fc.tuple(fc.boolean(), fc.integer({ min: 0, max: Number(maxMagnitude) })).map(([s, m]) => float32FromBits(s, m))
-      : fc.tuple(fc.boolean(), fc.bigInt({ min: 0n, max: maxMagnitude })).map(([s, m]) => float64FromBits(s, m));
+      : dtype === 'float64'
+        ? fc.tuple(fc.boolean(), fc.bigInt({ min: 0n, max: maxMagnitude })).map(([s, m]) => float64FromBits(s, m))
+        : fc.tuple(fc.boolean(), fc.integer({ min: 0, max: Number(maxMagnitude) })).map(([s, m]) => (s ? -1 : 1) * fmt.fromOrdinal(BigInt(m)));
   return biased ? arb : fc.noBias(arb);
 }
 
@@ -100,7 +105,8 @@ function rows<T>(element: fc.Arbitrary<T>, maxClasses: number): fc.Arbitrary<T[]
 }
 
 function ordinalFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
-  const max = dtype === 'float32' ? BigInt(MAX_FINITE_32) : MAX_FINITE_64;
+  // Largest magnitude pattern of a finite value (float32 0x7f7fffff, float64 0x7fefffffffffffff, float16 0x7bff): max's ordinal.
+  const max = fmt.ordinal(fmt.max);
   return fc.noBias(
     fc.tuple(fc.array(bitPattern(dtype, max, false), { minLength: 2, maxLength: 8, size: 'max' }), targetDraw).map(([v, t]) => finished(v, t, fmt)),
   );
@@ -123,8 +129,10 @@ function offsetFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
 }
 
 function dominantFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
-  // Loss ≈ (n − 1)·exp(−gap): from exp(−4) down past the smallest subnormal (float32 2^−149 = exp(−103.3), float64 2^−1074 = exp(−744.4)).
-  const gapMax = dtype === 'float32' ? 120 : 800;
+  // Loss ≈ (n − 1)·exp(−gap): from exp(−4) down past the smallest subnormal (float32 2^−149 = exp(−103.3), float64 2^−1074 = exp(−744.4),
+  // float16 2^−24 = exp(−16.6), bfloat16 2^−133 = exp(−92.2)): gaps up to −ln(minSubnormal) + 16, rounded up to a multiple of 40
+  // (float32 120, float64 800, float16 40, bfloat16 120).
+  const gapMax = Math.ceil((-Math.log(fmt.minSubnormal) + 16) / 40) * 40;
   return fc
     .record({
       top: fc.oneof(fc.constant(0), between(-30, 30), between(-1e4, 1e4)),
@@ -145,8 +153,9 @@ function dominantFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
 
 function underdogFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
   // gap drawn uniformly over the dtype's values in [16, G] (fc.double is uniform over bit patterns): about log-uniform,
-  // so both sides of the naive pipelines' exp-underflow line (x[t] < −103.97 / −745.13) get cases.
-  const gapMax = dtype === 'float32' ? 1e6 : 1e8;
+  // so both sides of the naive pipelines' exp-underflow line (x[t] < −103.97 / −745.13 / float16 −17.33) get cases.
+  // G = 10^8 where the exponent range is float64's, 10^6 otherwise, and at most max/4 (float16: 16376), so a − gap stays finite.
+  const gapMax = Math.min(fmt.max / 4, fmt.emax > 200 ? 1e8 : 1e6);
   return fc
     .record({
       top: between(-30, 30),
@@ -183,9 +192,10 @@ function spreadFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
 }
 
 function tiesFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
-  // Two or more classes at the maximum a; the rest up to 20 below it. a spans the dtype's magnitudes up to 10^6.
+  // Two or more classes at the maximum a; the rest up to 20 below it. a spans the dtype's magnitudes up to 10^6 (float16: max/2).
+  const topMax = Math.min(1e6, fmt.max / 2);
   return fc
-    .record({ top: fc.double({ min: -1e6, max: 1e6, noNaN: true }), elements: rows(fc.tuple(fc.boolean(), between(0, 20)), 16), target: targetDraw })
+    .record({ top: fc.double({ min: -topMax, max: topMax, noNaN: true }), elements: rows(fc.tuple(fc.boolean(), between(0, 20)), 16), target: targetDraw })
     .map(({ top, elements, target }) => {
       const a = fmt.round(top);
       const tie = elements.map(([isTie]) => isTie);
@@ -199,8 +209,8 @@ function tiesFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
 }
 
 function subnormalFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
-  // Bit patterns up to 2·minNormal: the subnormals, both zeros and the lowest normal binade.
-  const max = dtype === 'float32' ? 2n ** 24n : 2n ** 53n;
+  // Bit patterns up to 2·minNormal: the subnormals, both zeros and the lowest normal binade (2^precision patterns: float32 2^24, float16 2^11).
+  const max = 2n ** BigInt(fmt.precision);
   return fc.tuple(rows(bitPattern(dtype, max, true), 16), targetDraw).map(([v, t]) => finished(v, t, fmt));
 }
 

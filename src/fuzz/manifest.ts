@@ -12,6 +12,7 @@ import type { RunMeta } from '../report/meta.js';
 import { runMeta } from '../report/meta.js';
 import { readManifestFile } from '../report/read.js';
 import type { Suite } from '../suite/load.js';
+import { halfCompute } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
 import type { Shard } from '../util/shard.js';
 import { inShard } from '../util/shard.js';
@@ -26,6 +27,8 @@ export interface FuzzManifest extends RunMeta {
   readonly shard: string;
   readonly pipelines: readonly string[];
   readonly budgets: Readonly<Record<string, number>>;
+  /** The arithmetic modes of each dtype of the run (SPEC 2.1); absent in folders written before issue 13. */
+  readonly compute?: Readonly<Record<string, readonly string[]>>;
   /** Every unit of the run, "dtype/family", in the canonical order (campaign.ts). */
   readonly units: readonly string[];
   /** Cases per unit, in the order of `units`. */
@@ -43,6 +46,7 @@ export function fuzzManifest(suite: Suite, shard?: Shard): FuzzManifest {
     shard: shard === undefined ? '1/1' : `${shard.index}/${shard.count}`,
     pipelines: suite.pipelines.map((p) => p.name),
     budgets: { ...suite.budgets },
+    ...halfCompute(suite),
     units: units.map((u) => `${u.dtype}/${u.family}`),
     runs: units.map((u) => u.runs),
     done: units.map((_, i) => i).filter((i) => inShard(i, shard)),
@@ -65,7 +69,7 @@ export function readFuzzManifestIfAny(dir: string): FuzzManifest | undefined {
 
 /** The run's identity: shards of one run agree on all of it. */
 function fuzzRunIdentity(m: FuzzManifest): string {
-  return JSON.stringify({ suite: m.suite, seed: m.seed, commit: m.commit, pipelines: m.pipelines, budgets: m.budgets, units: m.units, runs: m.runs, shards: m.shard.split('/')[1] });
+  return JSON.stringify({ suite: m.suite, seed: m.seed, commit: m.commit, pipelines: m.pipelines, budgets: m.budgets, compute: m.compute, units: m.units, runs: m.runs, shards: m.shard.split('/')[1] });
 }
 
 /**

@@ -5,13 +5,14 @@
  *
  * A shard holds every pipeline for its units, so the pipeline order is the
  * order in which pipelines first appear in the shards' fuzz.csv; dtypes and
- * families sort in their fixed order (DTYPES, FAMILIES), as campaign.ts writes
+ * compute modes and families sort in their fixed order (src/report/key.ts, FAMILIES), as campaign.ts writes
  * them. Rows of one unit keep their order (failures in run order).
  */
 import { join } from 'node:path';
-import { DTYPES } from '../float/dtype.js';
+import { compareKeys, readKey } from '../report/key.js';
 import { toCsv } from '../report/csv.js';
 import { readManifestFile, readReportTable } from '../report/read.js';
+import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -23,6 +24,14 @@ export const FUZZ_FILE = 'fuzz.csv';
 export const FAILURES_FILE = 'failures.csv';
 function readTable(file: string, columns: readonly string[]): string[][] {
   return readReportTable(file, columns, 'give the output folders of fuzz runs made with --shard');
+}
+
+/** Where each file holds its `compute` column (then `quantity`). */
+const COMPUTE_AT = { fuzz: FUZZ_COLUMNS.indexOf('compute'), failures: FAILURE_COLUMNS.indexOf('compute') };
+
+/** pipeline/dtype/compute/quantity/family of a fuzz.csv or failures.csv row. */
+function unitOf(r: string[], computeAt: number): string {
+  return `${r[0]}/${r[1]}/${r[computeAt]}/${r[computeAt + 1]}/${r[2]}`;
 }
 
 export interface MergedFuzz {
@@ -40,9 +49,9 @@ export function mergeFuzzOutputs(dirs: readonly string[]): MergedFuzz {
     const file = join(dir, FUZZ_FILE);
     readTable(file, FUZZ_COLUMNS).forEach((r, i) => {
       const [pipeline, dtype, family] = r;
-      if (!(DTYPES as readonly string[]).includes(dtype)) throw new InputError(`unknown dtype ${JSON.stringify(dtype)}`, file, i + 2, 'dtype');
+      readKey(file, i + 2, Object.fromEntries(FUZZ_COLUMNS.map((c, j) => [c, r[j]])));
       if (!(FAMILIES as readonly string[]).includes(family)) throw new InputError(`unknown family ${JSON.stringify(family)}`, file, i + 2, 'family');
-      const unit = `${pipeline}/${dtype}/${family}`;
+      const unit = unitOf(r, COMPUTE_AT.fuzz);
       const before = owner.get(unit);
       if (before !== undefined) throw new InputError(`${unit} is also in ${before}; merge the outputs of different shards of one run`, file, i + 2);
       owner.set(unit, file);
@@ -51,17 +60,16 @@ export function mergeFuzzOutputs(dirs: readonly string[]): MergedFuzz {
     });
     failureRows.push(...readTable(join(dir, FAILURES_FILE), FAILURE_COLUMNS));
   }
-  const rank = (r: string[]): [number, number, number] => [pipelines.indexOf(r[0]), DTYPES.indexOf(r[1] as (typeof DTYPES)[number]), FAMILIES.indexOf(r[2] as (typeof FAMILIES)[number])];
-  const byKey = (a: string[], b: string[]) => {
-    const ka = rank(a);
-    const kb = rank(b);
-    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
-  };
+  // Report order (src/report/key.ts: pipeline, dtype, compute), then family.
+  const byKey = (at: number) => (a: string[], b: string[]) =>
+    compareKeys(pipelines, { pipeline: a[0], dtype: a[1], compute: a[at], quantity: a[at + 1] }, { pipeline: b[0], dtype: b[1], compute: b[at], quantity: b[at + 1] }) ||
+    FAMILIES.indexOf(a[2] as Family) - FAMILIES.indexOf(b[2] as Family);
   for (const r of failureRows) {
-    if (!owner.has(`${r[0]}/${r[1]}/${r[2]}`)) throw new InputError(`failure of ${r[0]}/${r[1]}/${r[2]}, which no fuzz.csv holds; merge whole output folders`, undefined, undefined, 'failures.csv');
+    const unit = unitOf(r, COMPUTE_AT.failures);
+    if (!owner.has(unit)) throw new InputError(`failure of ${unit}, which no fuzz.csv holds; merge whole output folders`, undefined, undefined, 'failures.csv');
   }
   // Array.prototype.sort is stable (ES2019): rows of one unit keep their order.
-  return { fuzz: toCsv(FUZZ_COLUMNS, [...fuzzRows].sort(byKey)), failures: toCsv(FAILURE_COLUMNS, [...failureRows].sort(byKey)) };
+  return { fuzz: toCsv(FUZZ_COLUMNS, [...fuzzRows].sort(byKey(COMPUTE_AT.fuzz))), failures: toCsv(FAILURE_COLUMNS, [...failureRows].sort(byKey(COMPUTE_AT.failures))) };
 }
 
 /** Checks the shards, then writes the merged fuzz.csv, failures.csv and fuzz.json into `outDir`. Returns the manifest. */

@@ -5,7 +5,9 @@
  * (seed.ts); `--family` replays a path under another family's generator.
  */
 import type { Dtype } from '../float/dtype.js';
-import { isDtype } from '../float/dtype.js';
+import { DTYPES, isDtype } from '../float/dtype.js';
+import type { Compute } from '../pipelines/variant.js';
+import { computeModes, diagnoseVariant, isComputeOf, runsIn } from '../pipelines/variant.js';
 import { formatValue } from '../float/shortest.js';
 import { ulpDistanceText } from '../float/ordinal.js';
 import type { OracleResult } from '../oracle/loss.js';
@@ -30,6 +32,8 @@ export interface ReplayRequest {
   readonly token: string;
   readonly pipeline?: string;
   readonly dtype?: string;
+  /** The arithmetic format (SPEC 2.1; failures.csv's compute column); default the dtype itself. */
+  readonly compute?: string;
   readonly family?: string;
 }
 
@@ -38,6 +42,7 @@ export interface ReplayResult extends Verdict {
   readonly path: string;
   readonly pipeline: Pipeline;
   readonly dtype: Dtype;
+  readonly compute: Compute;
   readonly family: Family;
   readonly case: FuzzCase;
   readonly loss: number;
@@ -71,13 +76,16 @@ export interface ReplayCommand {
   readonly path: string;
   readonly pipeline: string;
   readonly dtype: string;
+  /** Printed as `--compute C` where it is not the dtype itself. */
+  readonly compute?: string;
   /** `--suite` as suiteArgument gives it. */
   readonly suite: string;
 }
 
 /** The command that replays one case, to paste in the folder the campaign ran in. */
 export function replayCommand(r: ReplayCommand): string {
-  return `${harnessCommand()} fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype} --suite ${shellWord(r.suite)}`;
+  const compute = r.compute === undefined || r.compute === r.dtype ? '' : ` --compute ${r.compute}`;
+  return `${harnessCommand()} fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype}${compute} --suite ${shellWord(r.suite)}`;
 }
 
 /** Runs past this index are refused: fast-check would step through every run before it. */
@@ -89,9 +97,13 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
     throw new InputError(`run ${path.split(':')[0]} is past ${MAX_RUN}; give the path printed in failures.csv`, undefined, undefined, '--replay');
   }
   if (req.dtype === undefined || !isDtype(req.dtype)) {
-    throw new InputError(`${req.dtype === undefined ? 'missing' : `unknown dtype ${JSON.stringify(req.dtype)}`}; --replay needs --dtype float32 or --dtype float64 (failures.csv's dtype column)`, undefined, undefined, '--dtype');
+    throw new InputError(`${req.dtype === undefined ? 'missing' : `unknown dtype ${JSON.stringify(req.dtype)}`}; --replay needs --dtype, one of ${DTYPES.join(', ')} (failures.csv's dtype column)`, undefined, undefined, '--dtype');
   }
   const dtype = req.dtype;
+  const compute = req.compute ?? dtype;
+  if (!isComputeOf(dtype, compute)) {
+    throw new InputError(`compute ${JSON.stringify(compute)} is not a mode of ${dtype}; give --compute ${computeModes(dtype).join(' or --compute ')} (failures.csv's compute column)`, undefined, undefined, '--compute');
+  }
   const available = [...suite.pipelines, ...BUILTIN_PIPELINES.filter((b) => !suite.pipelines.some((p) => p.name === b.name))];
   const pipeline = available.find((p) => p.name === req.pipeline);
   if (pipeline === undefined) {
@@ -102,6 +114,7 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
       '--pipeline',
     );
   }
+  if (!runsIn(pipeline, dtype)) throw new InputError(`${pipeline.name} does not run in ${dtype}: it has no generic kernel`, undefined, undefined, '--dtype');
   let family: Family;
   if (req.family !== undefined) {
     if (!(FAMILIES as readonly string[]).includes(req.family)) throw new InputError(`unknown family ${JSON.stringify(req.family)}; use one of ${FAMILIES.join(', ')}`, undefined, undefined, '--family');
@@ -126,10 +139,10 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
     throw new InputError(`path ${path} leads to no case under seed ${seed} (${family}, ${dtype}); copy seed and path from the same failures.csv row`, undefined, undefined, '--replay');
   }
   const oracle = oracleLoss(c.logits, c.target, dtype);
-  const loss = pipelineLoss(pipeline, c.logits, c.target, dtype);
+  const loss = pipelineLoss(pipeline, c.logits, c.target, dtype, compute);
   const verdict = classify(loss, oracle.rounded, dtype, suite.budgets[pipeline.name] ?? DEFAULT_BUDGET);
-  const cause = verdict.outcome === 'ok' ? '' : (pipeline.diagnose?.(c.logits, c.target, dtype) ?? '');
-  return { seed, path, pipeline, dtype, family, case: c, loss, oracle, ...verdict, cause };
+  const cause = verdict.outcome === 'ok' ? '' : diagnoseVariant(pipeline, { dtype, compute }, c.logits, c.target);
+  return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle, ...verdict, cause };
 }
 
 /** The replayed case, one `name: value` line each; `case` is the same case as a row of a cases file (SPEC section 3) for `score`. */
@@ -141,6 +154,7 @@ export function formatReplay(r: ReplayResult): string {
     ['path', r.path],
     ['pipeline', r.pipeline.name],
     ['dtype', d],
+    ['compute', r.compute],
     ['family', r.family],
     ['classes', String(r.case.logits.length)],
     ['target', String(r.case.target)],

@@ -2,9 +2,11 @@
  * Seeds of a campaign, and the replay token SEED:PATH.
  *
  * Each work unit (dtype × family) gets its own fast-check seed, derived from the
- * suite seed by a hash, with the unit written into the seed's low 5 bits:
+ * suite seed by a hash, with the unit written into the seed's low 6 bits:
  *
- *     unitSeed = (hash(suiteSeed, dtype, family) & 0x7fffffe0) | dtypeIndex << 4 | familyIndex
+ *     unitSeed = (hash(suiteSeed, dtype, family) & 0x7fffffc0) | dtypeIndex << 4 | familyIndex
+ *
+ * (dtypeIndex in DTYPES: float32 0, float64 1, float16 2, bfloat16 3)
  *
  * so a token from failures.csv names its family and dtype by itself (`--replay`
  * needs no suite seed and no --family), seeds stay non-negative 31-bit integers
@@ -36,13 +38,13 @@ export function unitSeed(suiteSeed: number, dtype: Dtype, family: Family): numbe
   let h = fmix32(lo ^ 0x9e3779b9);
   h = fmix32(h ^ hi);
   h = fmix32(h ^ ((d << 8) | f));
-  return (h & 0x7fffffe0) | (d << 4) | f;
+  return (h & 0x7fffffc0) | (d << 4) | f;
 }
 
 /** The dtype and family a unit seed was made for, if its low bits name one. */
 export function unitOfSeed(seed: number): { dtype: Dtype; family: Family } | undefined {
   const f = seed & 15;
-  const d = (seed >>> 4) & 1;
+  const d = (seed >>> 4) & 3;
   if (f >= FAMILIES.length || seed < 0) return undefined;
   return { dtype: DTYPES[d], family: FAMILIES[f] };
 }

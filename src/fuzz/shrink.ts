@@ -17,6 +17,8 @@
  */
 import fc from 'fast-check';
 import type { Dtype } from '../float/dtype.js';
+import type { Compute } from '../pipelines/variant.js';
+import { diagnoseVariant } from '../pipelines/variant.js';
 import { oracleLoss } from '../oracle/loss.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Outcome } from '../score/outcome.js';
@@ -60,6 +62,8 @@ export interface ShrunkFailure {
 
 export interface ShrinkJob {
   readonly dtype: Dtype;
+  /** The arithmetic format the pipeline runs in (SPEC 2.1). */
+  readonly compute: Compute;
   readonly family: Family;
   readonly seed: number;
   readonly budget: number;
@@ -98,7 +102,7 @@ export function shrinkOne(pipeline: Pipeline, job: ShrinkJob, failure: FailureSe
       steps++;
       logits += c.logits.length;
       const oracle = oracleLoss(c.logits, c.target, dtype).rounded;
-      const loss = pipelineLoss(pipeline, c.logits, c.target, dtype);
+      const loss = pipelineLoss(pipeline, c.logits, c.target, dtype, job.compute);
       if (classify(loss, oracle, dtype, budget).outcome !== failure.outcome) return true;
       state.last = { c, loss, oracle };
       return false;
@@ -132,7 +136,7 @@ export function shrinkFailures(pipeline: Pipeline, job: ShrinkJob): ShrunkFailur
       oracle: judged.oracle,
       ulps: verdict.ulps,
       outcome: verdict.outcome,
-      cause: pipeline.diagnose?.(judged.c.logits, judged.c.target, job.dtype) ?? '',
+      cause: diagnoseVariant(pipeline, job, judged.c.logits, judged.c.target),
     });
   }
   return out;

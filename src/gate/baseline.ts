@@ -12,7 +12,9 @@ import { harnessCommand } from '../util/invocation.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { isHalf } from '../float/dtype.js';
 import type { Suite } from '../suite/load.js';
+import { halfCompute } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
 import { realPath } from '../util/publish.js';
 
@@ -24,10 +26,12 @@ export interface BaselineIdentity {
   readonly settings: {
     readonly pipelines: readonly string[];
     readonly dtypes: readonly string[];
+    /** The compute modes of the half formats (SPEC 2.1), only where the suite runs one. */
+    readonly compute?: Readonly<Record<string, readonly string[]>>;
     readonly budgets: Readonly<Record<string, number>>;
     readonly fuzz: { readonly families: readonly string[]; readonly runs: Readonly<Record<string, number>> };
     readonly map: { readonly offsets: number; readonly gaps: number; readonly extraClasses: number };
-    readonly bench: { readonly shapes: readonly (readonly number[])[]; readonly poolShape: readonly number[]; readonly workers: readonly number[] };
+    readonly bench: { readonly shapes: readonly (readonly number[])[]; readonly poolShape: readonly number[]; readonly workers: readonly number[]; readonly halfShapes?: readonly (readonly number[])[] };
   };
 }
 
@@ -51,10 +55,11 @@ export function baselineRecord(suite: Suite): BaselineRecord {
     settings: {
       pipelines: suite.pipelines.map((p) => p.name),
       dtypes: [...suite.dtypes],
+      ...halfCompute(suite),
       budgets: { ...suite.budgets },
       fuzz: { families: [...suite.fuzz.families], runs: Object.fromEntries(suite.fuzz.families.map((f) => [f, suite.fuzz.runs[f]])) },
       map: { ...suite.map },
-      bench: { shapes: suite.bench.shapes.map((s) => [...s]), poolShape: [...suite.bench.poolShape], workers: [...suite.bench.workers] },
+      bench: { shapes: suite.bench.shapes.map((s) => [...s]), poolShape: [...suite.bench.poolShape], workers: [...suite.bench.workers], ...(suite.dtypes.some(isHalf) ? { halfShapes: suite.bench.halfShapes.map((s) => [...s]) } : {}) },
     },
   };
 }

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toCsv } from '../report/csv.js';
 import { GATE_COLUMNS } from '../report/columns.js';
+import { trailingKey, variantLabel } from '../report/key.js';
 import { metaLine, runMeta } from '../report/meta.js';
 import { runSuite } from '../run/run.js';
 import { loadSuite } from '../suite/load.js';
@@ -53,7 +54,7 @@ export function gateTable(rows: readonly GateRow[]): string {
   const lines = ['| check | pipeline | dtype | metric | baseline | current | limit | status |', '|---|---|---|---|--:|--:|---|---|'];
   for (const r of shown) {
     const status = isFailure(r) ? `**${r.status}**` : r.status;
-    lines.push(`| ${r.check} | ${r.pipeline} | ${r.dtype} | ${r.metric} | ${r.baseline} | ${r.current} | ${r.limit} | ${status} |`);
+    lines.push(`| ${r.check} | ${r.pipeline} | ${variantLabel(r)}${r.quantity === 'loss' ? '' : ` ${r.quantity}`} | ${r.metric} | ${r.baseline} | ${r.current} | ${r.limit} | ${status} |`);
   }
   const count = (s: GateRow['status']) => rows.filter((r) => r.status === s).length;
   const regressions = rows.filter(isFailure).length;
@@ -116,7 +117,7 @@ export async function runGateCommand(opts: GateCommandOptions): Promise<number> 
     extraParts: ['gate'],
     finish: (stage) => {
       rows = compareRuns(base, stage, suite.gate);
-      writeFileAtomic(join(stage, 'gate.csv'), toCsv(GATE_COLUMNS, rows.map((r) => [r.check, r.pipeline, r.dtype, r.metric, r.baseline, r.current, r.limit, r.status])));
+      writeFileAtomic(join(stage, 'gate.csv'), toCsv(GATE_COLUMNS, rows.map((r) => [r.check, r.pipeline, r.dtype, r.metric, r.baseline, r.current, r.limit, r.status, ...trailingKey(r)])));
     },
   });
   const failed = rows.some(isFailure);

@@ -27,18 +27,18 @@ function folder(files: Files): string {
 
 const SPECIAL: Files = {
   fuzz: [
-    ['p', 'float64', 'spread', '6', '0', '0', '0', '0', '6', '', '64', '64', '925575572'],
-    ['p', 'float64', 'offset', '6', '1', '0', '5', '0', '0', 'Infinity', '64', '64', '925575553'],
-    ['p', 'float32', 'ordinal', '6', '1', '5', '0', '0', '0', '18014398509481985', '20.1', '32', '925575554'],
+    ['p', 'float64', 'spread', '6', '0', '0', '0', '0', '6', '', '64', '64', '925575572', 'float64', 'loss'],
+    ['p', 'float64', 'offset', '6', '1', '0', '5', '0', '0', 'Infinity', '64', '64', '925575553', 'float64', 'loss'],
+    ['p', 'float32', 'ordinal', '6', '1', '5', '0', '0', '0', '18014398509481985', '20.1', '32', '925575554', 'float32', 'loss'],
   ],
   failures: [['p', 'float64', 'spread', 'nan', 'inf-minus-inf', '', 'NaN', '-0', '0', '-Infinity 1.5 -0 1e308', '925575572', '3:0', 'float64', 'loss', '', 'shrunk']],
   regions: [
-    ['p', 'float64', 'target-max', '-0', '0', 'ok', '', '0'],
-    ['p', 'float64', 'target-max', '-1.7976931348623157e+308', 'Infinity', 'nan', 'inf-minus-inf', ''],
+    ['p', 'float64', 'target-max', '-0', '0', 'ok', '', '0', 'float64', 'loss'],
+    ['p', 'float64', 'target-max', '-1.7976931348623157e+308', 'Infinity', 'nan', 'inf-minus-inf', '', 'float64', 'loss'],
   ],
-  boundaries: [['p', 'float64', 'target-max', 'gap', '-0', 'ok', 'underflow', '-0', '5e-324']],
+  boundaries: [['p', 'float64', 'target-max', 'gap', '-0', 'ok', 'underflow', '-0', '5e-324', 'float64', 'loss']],
   bench: [['p', 'float64', 'inline', '1', '4', '10', '0.001', '0.002', '1.5', '100', '40000000', '0.5', 'float64', 'loss', '0.45', '0.55']],
-  gate: [['accuracy', 'p', 'float64', 'max_ulp[spread]', '', '', '', 'pass']],
+  gate: [['accuracy', 'p', 'float64', 'max_ulp[spread]', '', '', '', 'pass', 'float64', 'loss']],
 };
 
 describe('what the writer writes, the readers accept', () => {
@@ -59,9 +59,22 @@ describe('what the writer writes, the readers accept', () => {
   });
 
   it('an empty max_ulp now where the baseline had one is a regression (every case went NaN or overflowed)', () => {
-    const base = folder({ fuzz: [['p', 'float64', 'spread', '6', '6', '0', '0', '0', '0', '1', '1', '1', '925575572']] });
-    const cur = folder({ fuzz: [['p', 'float64', 'spread', '6', '0', '0', '0', '0', '6', '', '64', '64', '925575572']] });
+    const base = folder({ fuzz: [['p', 'float64', 'spread', '6', '6', '0', '0', '0', '0', '1', '1', '1', '925575572', 'float64', 'loss']] });
+    const cur = folder({ fuzz: [['p', 'float64', 'spread', '6', '0', '0', '0', '0', '6', '', '64', '64', '925575572', 'float64', 'loss']] });
     expect(compareRuns(base, cur, DEFAULT_GATE).find((r) => r.metric === 'max_ulp[spread]')?.status).toBe('regression');
+  });
+
+  it('rows are keyed by compute too: a widened float16 row regresses on its own, named with its compute; a compute that is no mode of the dtype is refused', () => {
+    const row = (compute: string, maxUlp: string) => ['p', 'float16', 'spread', '6', '6', '0', '0', '0', '0', maxUlp, '1', '1', '925575588', compute, 'loss'];
+    const base = folder({ fuzz: [row('float16', '3'), row('float32', '1')] });
+    const cur = folder({ fuzz: [row('float16', '3'), row('float32', '2')] });
+    const accuracy = compareRuns(base, cur, DEFAULT_GATE).filter((r) => r.metric === 'max_ulp[spread]');
+    expect(accuracy.map((r) => [r.dtype, r.compute, r.quantity, r.status])).toEqual([
+      ['float16', 'float16', 'loss', 'pass'],
+      ['float16', 'float32', 'loss', 'regression'],
+    ]);
+    const bad = folder({ fuzz: [row('float64', '3')] });
+    expect(() => compareRuns(bad, bad, DEFAULT_GATE)).toThrow(/row 2, field compute: compute "float64" is not a mode of float16/);
   });
 
   it('fuzz merge reads its own files back byte for byte', () => {
@@ -74,7 +87,7 @@ describe('what the writer writes, the readers accept', () => {
 
 describe('boundary rows pair by what they are', () => {
   // One gap line crossing ok → inaccurate three times (ok and inaccurate alternate along it).
-  const edge = (last: number) => ['p', 'float64', 'target-max', 'gap', '1', 'ok', 'inaccurate', String(last), String(last + 1e-9)];
+  const edge = (last: number) => ['p', 'float64', 'target-max', 'gap', '1', 'ok', 'inaccurate', String(last), String(last + 1e-9), 'float64', 'loss'];
   const changes = (base: number[], cur: number[]) => {
     const rows = compareRuns(folder({ boundaries: base.map(edge) }), folder({ boundaries: cur.map(edge) }), DEFAULT_GATE).filter((r) => r.check === 'boundary');
     return { rows, changed: rows.filter((r) => r.status !== 'pass' || r.baseline !== r.current) };

@@ -24,18 +24,29 @@ import type { ReportRow } from '../report/read.js';
 import { numberField, readReport } from '../report/read.js';
 import type { GateSettings } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
+import type { KeyFields } from '../report/key.js';
+import { KEY_COLUMNS, keyText, readKey } from '../report/key.js';
 
 export type GateStatus = 'pass' | 'regression' | 'missing' | 'new' | 'inconclusive';
 
-export interface GateRow {
+export interface GateRow extends KeyFields {
   readonly check: 'accuracy' | 'ok-share' | 'region' | 'boundary' | 'throughput';
-  readonly pipeline: string;
-  readonly dtype: string;
   readonly metric: string;
   readonly baseline: string;
   readonly current: string;
   readonly limit: string;
   readonly status: GateStatus;
+}
+
+/** The compared rows' key (src/report/key.ts), checked: a known dtype, a compute mode of it, a known quantity. */
+function keyOfRow(file: string, r: ReportRow): KeyFields {
+  const { pipeline, dtype, compute, quantity } = readKey(file, r.line, r.values);
+  return { pipeline, dtype, compute, quantity };
+}
+
+/** The key columns of a report file followed by the columns that tell its rows apart within a key. */
+function keyColumns(...rest: string[]): string[] {
+  return [...KEY_COLUMNS, ...rest];
 }
 
 function keyed(file: string, rows: ReportRow[], keyColumns: readonly string[]): Map<string, ReportRow> {
@@ -113,59 +124,59 @@ function pair(
   for (const [key, b] of base) {
     const c = cur.get(key);
     if (c === undefined) {
-      out.push({ check, pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: 'present', current: 'absent', limit: 'present', status: 'missing' });
+      out.push({ check, ...keyOfRow(files.base, b), metric: metricOf(b), baseline: 'present', current: 'absent', limit: 'present', status: 'missing' });
     } else {
-      dtypeOf(files.base, b);
-      dtypeOf(files.cur, c);
+      keyOfRow(files.base, b);
+      keyOfRow(files.cur, c);
       both(b, c);
     }
   }
   for (const [key, c] of cur) {
-    if (!base.has(key)) out.push({ check, pipeline: c.values.pipeline, dtype: c.values.dtype, metric: metricOf(c), baseline: 'absent', current: 'present', limit: '', status: 'new' });
+    if (!base.has(key)) out.push({ check, ...keyOfRow(files.cur, c), metric: metricOf(c), baseline: 'absent', current: 'present', limit: '', status: 'new' });
   }
 }
 
 function compareFuzz(out: GateRow[], baseDir: string, curDir: string, tol: Required<GateSettings>): void {
   const files = { base: join(baseDir, 'fuzz.csv'), cur: join(curDir, 'fuzz.csv') };
-  const key = ['pipeline', 'dtype', 'family'];
+  const key = keyColumns('family');
   const base = keyed(files.base, readReport(files.base, FUZZ_COLUMNS), key);
   const cur = keyed(files.cur, readReport(files.cur, FUZZ_COLUMNS), key);
   pair(out, 'accuracy', files, base, cur, (r) => `fuzz[${r.values.family}]`, (b, c) => {
-    const p = b.values.pipeline;
-    const d = b.values.dtype;
+    const k = keyOfRow(files.base, b);
     const fam = b.values.family;
     // An empty max_ulp means some case's ulp error is undefined (NaN, or one side infinite): the worst there is.
     const bu = numberField(files.base, b, 'max_ulp', { special: true, empty: true }) ?? Infinity;
     const cu = numberField(files.cur, c, 'max_ulp', { special: true, empty: true }) ?? Infinity;
     const ulpLimit = bu + tol.ulpTolerance;
-    out.push({ check: 'accuracy', pipeline: p, dtype: d, metric: `max_ulp[${fam}]`, baseline: b.values.max_ulp, current: c.values.max_ulp, limit: String(ulpLimit), status: cu > ulpLimit ? 'regression' : 'pass' });
+    out.push({ check: 'accuracy', ...k, metric: `max_ulp[${fam}]`, baseline: b.values.max_ulp, current: c.values.max_ulp, limit: String(ulpLimit), status: cu > ulpLimit ? 'regression' : 'pass' });
     const bb = numberField(files.base, b, 'max_bits') ?? 0;
     const cb = numberField(files.cur, c, 'max_bits') ?? 0;
     const bitsLimit = bb + tol.bitsTolerance;
-    out.push({ check: 'accuracy', pipeline: p, dtype: d, metric: `max_bits[${fam}]`, baseline: b.values.max_bits, current: c.values.max_bits, limit: String(bitsLimit), status: cb > bitsLimit ? 'regression' : 'pass' });
+    out.push({ check: 'accuracy', ...k, metric: `max_bits[${fam}]`, baseline: b.values.max_bits, current: c.values.max_bits, limit: String(bitsLimit), status: cb > bitsLimit ? 'regression' : 'pass' });
     const share = (file: string, r: ReportRow) => {
       const cases = numberField(file, r, 'cases') ?? 0;
       return cases > 0 ? (numberField(file, r, 'ok') ?? 0) / cases : 1;
     };
     const bs = share(files.base, b);
     const cs = share(files.cur, c);
-    out.push({ check: 'ok-share', pipeline: p, dtype: d, metric: `ok_share[${fam}]`, baseline: bs.toFixed(6), current: cs.toFixed(6), limit: bs.toFixed(6), status: cs < bs ? 'regression' : 'pass' });
+    out.push({ check: 'ok-share', ...k, metric: `ok_share[${fam}]`, baseline: bs.toFixed(6), current: cs.toFixed(6), limit: bs.toFixed(6), status: cs < bs ? 'regression' : 'pass' });
   });
 }
 
 function compareRegions(out: GateRow[], baseDir: string, curDir: string): void {
   const files = { base: join(baseDir, 'regions.csv'), cur: join(curDir, 'regions.csv') };
-  const key = ['pipeline', 'dtype', 'panel', 'offset', 'gap'];
+  const key = keyColumns('panel', 'offset', 'gap');
   const base = keyed(files.base, readReport(files.base, REGIONS_COLUMNS), key);
   const cur = keyed(files.cur, readReport(files.cur, REGIONS_COLUMNS), key);
   // One row per pipeline × dtype × panel: ok cells lost (and the first one, to name it).
-  const lost = new Map<string, { pipeline: string; dtype: string; panel: string; okBase: number; okCur: number; lostCells: number; first?: ReportRow }>();
+  const lost = new Map<string, { key: KeyFields; panel: string; okBase: number; okCur: number; lostCells: number; first?: ReportRow }>();
   const missing: GateRow[] = [];
   pair(missing, 'region', files, base, cur, (r) => `cell[${r.values.panel} offset=${r.values.offset} gap=${r.values.gap}]`, (b, c) => {
-    const k = `${b.values.pipeline}|${b.values.dtype}|${b.values.panel}`;
+    const key = keyOfRow(files.base, b);
+    const k = `${keyText(key)}|${b.values.panel}`;
     let e = lost.get(k);
     if (e === undefined) {
-      e = { pipeline: b.values.pipeline, dtype: b.values.dtype, panel: b.values.panel, okBase: 0, okCur: 0, lostCells: 0 };
+      e = { key, panel: b.values.panel, okBase: 0, okCur: 0, lostCells: 0 };
       lost.set(k, e);
     }
     if (b.values.outcome === 'ok') e.okBase++;
@@ -179,8 +190,7 @@ function compareRegions(out: GateRow[], baseDir: string, curDir: string): void {
     const where = e.first ? ` first at offset=${e.first.values.offset} gap=${e.first.values.gap} (${e.first.values.outcome})` : '';
     out.push({
       check: 'region',
-      pipeline: e.pipeline,
-      dtype: e.dtype,
+      ...e.key,
       metric: `ok_cells[${e.panel}]${where}`,
       baseline: String(e.okBase),
       current: String(e.okCur),
@@ -193,7 +203,7 @@ function compareRegions(out: GateRow[], baseDir: string, curDir: string): void {
 
 function compareBoundaries(out: GateRow[], baseDir: string, curDir: string): void {
   const files = { base: join(baseDir, 'boundaries.csv'), cur: join(curDir, 'boundaries.csv') };
-  const key = ['pipeline', 'dtype', 'panel', 'axis', 'fixed', 'from_outcome', 'to_outcome'];
+  const key = keyColumns('panel', 'axis', 'fixed', 'from_outcome', 'to_outcome');
   const [base, cur] = pairBoundaryRows(files, readReport(files.base, BOUNDARIES_COLUMNS), readReport(files.cur, BOUNDARIES_COLUMNS), key);
   const metricOf = (r: ReportRow) => `${r.values.panel} ${r.values.axis} ${r.values.from_outcome}->${r.values.to_outcome} at ${r.values.axis === 'offset' ? 'gap' : 'offset'}=${r.values.fixed}`;
   const moved: GateRow[] = [];
@@ -211,8 +221,7 @@ function compareBoundaries(out: GateRow[], baseDir: string, curDir: string): voi
     const shrinks = column === 'last_value' ? ordinal(cv, dtype) < ordinal(bv, dtype) : ordinal(cv, dtype) > ordinal(bv, dtype);
     moved.push({
       check: 'boundary',
-      pipeline: b.values.pipeline,
-      dtype: b.values.dtype,
+      ...keyOfRow(files.base, b),
       metric: `${metricOf(b)} ${column}`,
       baseline: b.values[column],
       current: c.values[column],
@@ -252,7 +261,7 @@ export function throughputStatus(baseline: RatioEstimate, tolerance: number, cur
 
 function compareBench(out: GateRow[], baseDir: string, curDir: string, tol: Required<GateSettings>): void {
   const files = { base: join(baseDir, 'bench.csv'), cur: join(curDir, 'bench.csv') };
-  const key = ['pipeline', 'dtype', 'compute', 'quantity', 'path', 'workers', 'batch', 'classes'];
+  const key = keyColumns('path', 'workers', 'batch', 'classes');
   const base = keyed(files.base, readReport(files.base, BENCH_COLUMNS), key);
   const cur = keyed(files.cur, readReport(files.cur, BENCH_COLUMNS), key);
   const metricOf = (r: ReportRow) => `relative_to_reference[${r.values.batch}x${r.values.classes} ${r.values.path}${r.values.path === 'pool' ? ` ${r.values.workers}w` : ''}]`;
@@ -264,7 +273,7 @@ function compareBench(out: GateRow[], baseDir: string, curDir: string, tol: Requ
     const baseline = { median: bv, low: numberField(files.base, b, 'ci_low', { empty: true }), high: numberField(files.base, b, 'ci_high', { empty: true }) };
     const { limit, status } = throughputStatus(baseline, tol.throughputTolerance, { median: cv, low, high });
     const current = low === undefined || high === undefined ? c.values.relative_to_reference : `${c.values.relative_to_reference} [${c.values.ci_low}, ${c.values.ci_high}]`;
-    out.push({ check: 'throughput', pipeline: b.values.pipeline, dtype: b.values.dtype, metric: metricOf(b), baseline: b.values.relative_to_reference, current, limit: limit.toPrecision(4), status });
+    out.push({ check: 'throughput', ...keyOfRow(files.base, b), metric: metricOf(b), baseline: b.values.relative_to_reference, current, limit: limit.toPrecision(4), status });
   });
 }
 

@@ -11,7 +11,7 @@ import { compareRuns } from './compare.js';
 function folder(maxUlps: Record<string, string>): string {
   const dir = join(tempDir(), 'run');
   mkdirSync(dir);
-  const rows = Object.entries(maxUlps).map(([family, maxUlp]) => ['p', 'float32', family, '10', '8', '0', '1', '0', '1', maxUlp, '3', '32', '7']);
+  const rows = Object.entries(maxUlps).map(([family, maxUlp]) => ['p', 'float32', family, '10', '8', '0', '1', '0', '1', maxUlp, '3', '32', '7', 'float32', 'loss']);
   writeFileSync(join(dir, 'fuzz.csv'), toCsv(FUZZ_COLUMNS, rows));
   for (const [f, c] of [['regions.csv', REGIONS_COLUMNS], ['boundaries.csv', BOUNDARIES_COLUMNS], ['bench.csv', BENCH_COLUMNS]] as const) writeFileSync(join(dir, f), toCsv(c, []));
   return dir;

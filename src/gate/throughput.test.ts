@@ -60,7 +60,7 @@ describe('throughputStatus (seeded samples 1..3)', () => {
 });
 
 describe('machineNote: the gate tells the user when the machine looks loaded', () => {
-  const row = (current: string, status: GateRow['status'] = 'pass'): GateRow => ({ check: 'throughput', pipeline: 'p', dtype: 'float64', metric: 'm', baseline: '1', current, limit: '0.85', status });
+  const row = (current: string, status: GateRow['status'] = 'pass'): GateRow => ({ check: 'throughput', pipeline: 'p', dtype: 'float64', compute: 'float64', quantity: 'loss', metric: 'm', baseline: '1', current, limit: '0.85', status });
   const dirWithLoad = (load: number) => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bench.json'), JSON.stringify({ loadBefore: [load, 0, 0], loadAfter: [load, 0, 0] }));

@@ -4,7 +4,7 @@
  * C symbolic. Field numbers from onnx/onnx.proto (ModelProto, GraphProto,
  * NodeProto, AttributeProto, ValueInfoProto, TypeProto, TensorShapeProto).
  */
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 
 const VARINT = 0;
 const BYTES = 2;

@@ -12,7 +12,7 @@
  * (`sync-bridge.ts`, `ort-worker.ts`).
  */
 import { createRequire } from 'node:module';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { compiledModule } from '../util/compiled.js';
 import { logSoftmaxModel } from './onnx-model.js';

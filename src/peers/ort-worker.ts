@@ -1,6 +1,6 @@
 /** The worker behind onnxruntime-log-softmax's synchronous kernels (see sync-bridge.ts). */
 import { workerData } from 'node:worker_threads';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import type { OrtRequest } from './onnxruntime.js';
 import { OrtLogSoftmax } from './onnxruntime.js';
 import type { BridgeData } from './sync-bridge.js';

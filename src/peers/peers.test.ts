@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance } from '../float/ordinal.js';
 import { oracleLoss } from '../oracle/loss.js';

@@ -50,7 +50,13 @@ export function syncCaller<Q, R>(workerFile: string): (request: Q) => R {
         throw new Error(`the worker ${workerFile} did not answer (it stopped, or took over ${TIMEOUT_MS / 1000} s)`);
       }
     }
-    const reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
+    // The flag is set after the reply is posted, but on a loaded machine the message can reach the port
+    // a moment after the flag: look again for up to a second before calling it lost.
+    let reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
+    for (let i = 0; reply === undefined && i < 1000; i++) {
+      Atomics.wait(flag, 0, 1, 1);
+      reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
+    }
     if (reply === undefined) throw new Error(`the worker ${workerFile} set its flag without an answer`);
     if (!reply.ok) throw new Error(reply.error);
     return reply.value as R;

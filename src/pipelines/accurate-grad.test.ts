@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance } from '../float/ordinal.js';
 import { oracleGrad } from '../oracle/grad.js';

@@ -8,7 +8,7 @@
  * offsets of the kernels are exercised too.
  */
 import { describe, expect, it } from 'vitest';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { readFixtureCases, readGradFixtureRows } from '../testing/fixtures.js';
 import { mulberry32 } from '../util/random.js';

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES, formatOf } from '../float/dtype.js';
+import { NATIVE_DTYPES, formatOf } from '../float/dtype.js';
 import { oracleLoss } from '../oracle/loss.js';
 import { classify } from '../score/outcome.js';
 import { pipelineLoss } from '../score/score.js';
@@ -36,7 +36,7 @@ const TRACED: [Pipeline, typeof traceNaiveSoftmax][] = [
 ];
 
 describe('each trace computes its kernel loss bit for bit', () => {
-  for (const dtype of DTYPES) {
+  for (const dtype of NATIVE_DTYPES) {
     const seed = dtype === 'float32' ? 7301 : 7302;
     const fmt = formatOf(dtype);
     const logit = fc

@@ -5,7 +5,7 @@
  * underflow offsets, ties, masked classes, subnormals, huge spreads).
  */
 import { describe, expect, it } from 'vitest';
-import type { Dtype } from '../float/dtype.js';
+import type { NativeDtype as Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { readFixtureCases } from '../testing/fixtures.js';
 import { mulberry32 } from '../util/random.js';

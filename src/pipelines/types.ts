@@ -11,8 +11,8 @@
  * result with `Math.fround`; exp, log and log1p are evaluated in double and then
  * rounded (SPEC section 2).
  */
-import type { Dtype } from '../float/dtype.js';
-import type { GenericGrad } from './generic.js';
+import type { Dtype, NativeDtype } from '../float/dtype.js';
+import type { GenericGrad, GenericLoss } from './generic.js';
 
 export type Kernel<A extends Float32Array | Float64Array> = (
   logits: A,
@@ -43,9 +43,20 @@ export interface Pipeline {
   readonly float32: Kernel<Float32Array>;
   readonly float64: Kernel<Float64Array>;
   /**
+   * Optional: the loss of one row written against a format's rounding function
+   * (`(row, target, round) => loss`, src/pipelines/generic.ts: every arithmetic
+   * result and every exp, log, log1p evaluated in double passed through `round`).
+   * With it the pipeline runs in float16 and bfloat16 (SPEC 2.1): pure, with
+   * `round` the format's rounding, and widened, through the float32 kernel
+   * (src/pipelines/variant.ts). Without it the pipeline is left out of the half
+   * formats, with a note. The built-ins have theirs in generic.ts.
+   */
+  readonly generic?: GenericLoss;
+  /**
    * Optional: the first intermediate step that went wrong for one row, by
    * re-running the row's arithmetic step by step. Used by the region map and the
    * failure reports; pipelines without it report no cause beyond the outcome.
+   * `dtype` is the arithmetic format (`compute`: float32 for a widened half row).
    */
   readonly diagnose?: (row: ArrayLike<number>, target: number, dtype: Dtype) => Cause | undefined;
   /**
@@ -84,7 +95,7 @@ export interface PipelineGrad {
  */
 export function runKernel(
   p: Pick<Pipeline, 'float32' | 'float64'> | PipelineGrad,
-  dtype: Dtype,
+  dtype: NativeDtype,
   logits: Float32Array | Float64Array,
   rows: number,
   classes: number,

@@ -19,6 +19,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
+import { REGIONS_COLUMNS } from '../report/columns.js';
+import { pipelineInVariant } from '../report/key.js';
 import { renderSvg } from '../report/chart.js';
 import type { Outcome } from '../score/outcome.js';
 import { OUTCOMES } from '../score/outcome.js';
@@ -109,7 +111,7 @@ export interface Tick {
 export function axisTicks(values: readonly number[], dtype: Dtype, signed: boolean, minSteps: number): Tick[] {
   const fmt = formatOf(dtype);
   const at = (k: Parameters<typeof threshold>[1]) => threshold(dtype, k).rounded;
-  const step = dtype === 'float32' ? 10 : 100;
+  const step = fmt.emax > 200 ? 100 : 10; // every 100 decades in float64, 10 in the others
   const decades: number[] = [];
   for (let k = step; k < Math.log10(fmt.max) - step / 2; k += step) decades.push(10 ** k);
   const candidates = signed
@@ -148,6 +150,10 @@ function cellValue(r: RegionRow, kind: ChartKind): string {
 export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }: ChartInput): TopLevelSpec {
   const fmt = formatOf(dtype);
   const mine = rows.filter((r) => r[1] === dtype);
+  // A half format's two compute modes are two rows of the chart: `pipeline`, `pipeline (compute float32)`.
+  const computeAt = REGIONS_COLUMNS.indexOf('compute');
+  const rowName = (r: RegionRow) => pipelineInVariant(r[0], dtype, r[computeAt] ?? dtype);
+  const order = pipelines.flatMap((p) => [...new Set(mine.filter((r) => r[0] === p).map(rowName))]);
   const uniq = (col: number) => [...new Set(mine.map((r) => fmt.round(Number(r[col]))))].sort((a, b) => a - b);
   const offsets = uniq(3);
   const gaps = uniq(4);
@@ -157,7 +163,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
   // outcome per (pipeline, panel) → grid [gap][offset]
   const grids = new Map<string, (string | undefined)[][]>();
   for (const r of mine) {
-    const key = `${r[0]}|${r[2]}`;
+    const key = `${rowName(r)}|${r[2]}`;
     let grid = grids.get(key);
     if (grid === undefined) {
       grid = gaps.map(() => new Array<string | undefined>(offsets.length));
@@ -210,7 +216,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
     },
     data: { values: cells },
     facet: {
-      row: { field: 'pipeline', type: 'nominal', sort: [...pipelines], header: { title: null, labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold' } },
+      row: { field: 'pipeline', type: 'nominal', sort: order, header: { title: null, labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold' } },
       column: { field: 'panel', type: 'nominal', sort: [...PANELS], header: { title: null, labelFontSize: 13, labelFontWeight: 'bold' } },
     },
     // Room between the panels for the rotated labels at either end of the offset axis.

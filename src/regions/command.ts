@@ -9,6 +9,8 @@ import { publishSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { startProgress } from '../util/progress.js';
+import { skippedNote } from '../pipelines/variant.js';
+import { keyLabel } from '../report/key.js';
 import { withOutputFolder } from '../util/publish.js';
 import { beat } from '../supervise/heartbeat.js';
 import type { MapFolder, MapManifest } from './files.js';
@@ -53,7 +55,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
     done.push(unit.index);
     const c = r.counts;
     log(
-      `  ${unit.pipeline.name.padEnd(26)} ${unit.dtype} ${unit.panel.padEnd(10)}  ok ${c.ok}  inaccurate ${c.inaccurate}  overflow ${c.overflow}  underflow ${c.underflow}  nan ${c.nan}  boundaries ${r.boundaries.length}  ${((performance.now() - t) / 1000).toFixed(2)} s`,
+      `  ${keyLabel({ pipeline: unit.pipeline.name, dtype: unit.dtype, compute: unit.compute }).padEnd(34)} ${unit.panel.padEnd(10)}  ok ${c.ok}  inaccurate ${c.inaccurate}  overflow ${c.overflow}  underflow ${c.underflow}  nan ${c.nan}  boundaries ${r.boundaries.length}  ${((performance.now() - t) / 1000).toFixed(2)} s`,
     );
   }
   progress.done();
@@ -65,7 +67,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
     pipelines: suite.pipelines.map((p) => p.name),
     dtypes: [...suite.dtypes],
     budgets: { ...suite.budgets },
-    units: units.map((u) => ({ pipeline: u.pipeline.name, dtype: u.dtype, panel: u.panel })),
+    units: units.map((u) => ({ pipeline: u.pipeline.name, dtype: u.dtype, compute: u.compute, panel: u.panel })),
     done,
   };
   return { folder: { manifest, regions, boundaries }, seconds: (performance.now() - started) / 1000, oracleCalls: evaluators.oracleCalls, boundedOutcomes: evaluators.boundedOutcomes };
@@ -94,8 +96,10 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
   const suite = await loadSuite(opts.suite ?? 'default');
   const out = resolve(opts.out ?? `reports/${suite.name}`);
   const run = await withOutputFolder(out, { command: 'map', parts: ['map'] }, async (stage) => {
+    const note = skippedNote(suite.pipelines, suite.dtypes);
+    if (note !== undefined) process.stderr.write(`map: ${note}\n`);
     process.stderr.write(
-      `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
+      `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes (and compute modes) x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
     );
     const computed = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
     await writeMapFolder(stage, computed.folder);

@@ -6,6 +6,8 @@
  */
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
+import { BOUNDARIES_COLUMNS, REGIONS_COLUMNS } from '../report/columns.js';
+import { pipelineInVariant } from '../report/key.js';
 import { formatValue } from '../float/shortest.js';
 import { OUTCOMES } from '../score/outcome.js';
 import type { Threshold } from './thresholds.js';
@@ -53,8 +55,9 @@ export interface BoundaryLine {
 export function boundaryLines(rows: readonly (readonly string[])[]): BoundaryLine[] {
   const byKey = new Map<string, BoundaryLine>();
   for (const r of rows) {
-    const [pipeline, dtypeText, panel, axis, fixed, from, to, last, first] = r;
+    const [name, dtypeText, panel, axis, fixed, from, to, last, first] = r;
     const dtype = dtypeText as Dtype;
+    const pipeline = pipelineInVariant(name, dtype, r[BOUNDARIES_COLUMNS.indexOf('compute')] ?? dtype);
     const key = [pipeline, dtype, panel, axis, from, to, last, first].join('|');
     const line = byKey.get(key);
     if (line === undefined) {
@@ -91,7 +94,9 @@ export interface UnitTally {
 /** Cells per outcome and per cause for each unit, in first-seen order. */
 export function tallyRegions(rows: readonly (readonly string[])[]): UnitTally[] {
   const byKey = new Map<string, UnitTally>();
-  for (const [pipeline, dtype, panel, , , outcome, cause] of rows) {
+  for (const r of rows) {
+    const [name, dtype, panel, , , outcome, cause] = r;
+    const pipeline = pipelineInVariant(name, dtype, r[REGIONS_COLUMNS.indexOf('compute')] ?? dtype);
     const key = `${pipeline}|${dtype}|${panel}`;
     let t = byKey.get(key);
     if (t === undefined) {

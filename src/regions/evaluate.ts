@@ -10,7 +10,8 @@ import type { Dtype, FloatArray } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { oracleLoss } from '../oracle/loss.js';
 import type { Pipeline } from '../pipelines/types.js';
-import { runKernel } from '../pipelines/types.js';
+import type { Compute } from '../pipelines/variant.js';
+import { runVariant } from '../pipelines/variant.js';
 import type { Verdict } from '../score/outcome.js';
 import type { Outcome } from '../score/outcome.js';
 import { classify } from '../score/outcome.js';
@@ -87,22 +88,23 @@ export class PanelEvaluator {
     return v;
   }
 
-  private lossOf(p: Pipeline, a: number, g: number): number {
+  private lossOf(p: Pipeline, compute: Compute, a: number, g: number): number {
     this.x.set(fillRow(this.row, a, g, this.dtype));
-    runKernel(p, this.dtype, this.x, 1, this.row.length, this.targets, this.out);
+    runVariant(p, { dtype: this.dtype, compute }, this.x, 1, this.row.length, this.targets, this.out);
     return this.out[0];
   }
 
-  evaluate(p: Pipeline, budget: number, a: number, g: number): CellResult {
+  /** The cell (a, g) of pipeline `p` computed in `compute` (default: the dtype itself). */
+  evaluate(p: Pipeline, budget: number, a: number, g: number, compute: Compute = this.dtype): CellResult {
     const oracle = this.oracle(a, g);
-    const loss = this.lossOf(p, a, g);
+    const loss = this.lossOf(p, compute, a, g);
     return { loss, oracle, ...classify(loss, oracle, this.dtype, budget) };
   }
 
   /** The outcome alone: the same as evaluate(…).outcome. */
-  outcome(p: Pipeline, budget: number, a: number, g: number): Outcome {
+  outcome(p: Pipeline, budget: number, a: number, g: number, compute: Compute = this.dtype): Outcome {
     const cached = this.oracles.get(this.key(a, g));
-    const loss = this.lossOf(p, a, g);
+    const loss = this.lossOf(p, compute, a, g);
     if (cached !== undefined) return classify(loss, cached, this.dtype, budget).outcome;
     const range = roundedLossRange(this.row, this.target, this.dtype);
     if (range !== undefined) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
-import { readManifestFile, readReportTable } from '../report/read.js';
+import { readKeyedReport, readManifestFile } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import { writeFileAtomic } from '../util/write.js';
 import { chartFileName, renderMapChart } from './chart.js';
@@ -31,7 +31,7 @@ export interface MapManifest {
   readonly dtypes: readonly Dtype[];
   readonly budgets: Readonly<Record<string, number>>;
   /** Every unit of the run, in the canonical order. */
-  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly panel: Panel }[];
+  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly compute: string; readonly panel: Panel }[];
   /** Indices (into units) of the units whose rows this folder holds. */
   readonly done: readonly number[];
 }
@@ -67,8 +67,9 @@ export async function writeMapFolder(dir: string, folder: MapFolder): Promise<st
   return files.map(([name]) => join(dir, name));
 }
 
+/** A file of an earlier version (SPEC's columns alone, before the half formats) reads with compute = dtype, quantity = loss (report/read.ts). */
 function readCsvRows(file: string, columns: readonly string[]): string[][] {
-  return readReportTable(file, columns, 'give the output folder of a `map` run');
+  return readKeyedReport(file, columns, 'give the output folder of a `map` run').map((r) => columns.map((c) => r.values[c]));
 }
 
 export function readManifest(dir: string): MapManifest {

@@ -18,6 +18,9 @@
 import type { Dtype } from '../float/dtype.js';
 import { formatValue } from '../float/shortest.js';
 import type { Pipeline } from '../pipelines/types.js';
+import type { Compute } from '../pipelines/variant.js';
+import { diagnoseVariant, runsIn, variantsOf } from '../pipelines/variant.js';
+import { trailingKey } from '../report/key.js';
 import type { Outcome } from '../score/outcome.js';
 import type { Suite } from '../suite/load.js';
 import { bisectBoundary } from './bisect.js';
@@ -31,23 +34,28 @@ export interface MapUnit {
   readonly index: number;
   readonly pipeline: Pipeline;
   readonly dtype: Dtype;
+  /** The arithmetic format (SPEC 2.1). */
+  readonly compute: Compute;
   readonly panel: Panel;
 }
 
 export type { Shard } from '../util/shard.js';
 export { inShard, parseShard } from '../util/shard.js';
 
-/** Every unit of the suite in the canonical order. */
-export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'>): MapUnit[] {
+/** Every unit of the suite in the canonical order: pipeline, dtype and compute (src/report/key.ts), panel; a pipeline without a generic kernel skips the half formats. */
+export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'> & { readonly compute?: Suite['compute'] }): MapUnit[] {
   const units: MapUnit[] = [];
   for (const pipeline of suite.pipelines) {
-    for (const dtype of suite.dtypes) for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, panel });
+    for (const { dtype, compute } of variantsOf(suite.dtypes, suite.compute)) {
+      if (!runsIn(pipeline, dtype)) continue;
+      for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, compute, panel });
+    }
   }
   return units;
 }
 
-export function unitKey(pipeline: string, dtype: string, panel: string): string {
-  return `${pipeline}|${dtype}|${panel}`;
+export function unitKey(pipeline: string, dtype: string, panel: string, compute: string = dtype): string {
+  return `${pipeline}|${dtype}|${compute}|${panel}`;
 }
 
 export type CsvCells = string[];
@@ -96,7 +104,8 @@ export class EvaluatorCache {
 
 /** `tick(k)` is called with 1 after each grid cell and with 0 after each boundary's bisection (progress lines). */
 export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators: EvaluatorCache, tick: (k: number) => void = () => {}): UnitResult {
-  const { pipeline: p, dtype, panel } = unit;
+  const { pipeline: p, dtype, compute, panel } = unit;
+  const key = trailingKey({ compute, quantity: 'loss' });
   const ev = evaluators.get(dtype, panel);
   const { offsets, gaps } = grid;
   const fv = (x: number) => formatValue(x, dtype);
@@ -106,9 +115,9 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
   for (const a of offsets) {
     const column: Outcome[] = [];
     for (const g of gaps) {
-      const r = ev.evaluate(p, budget, a, g);
-      const cause = r.outcome === 'ok' || p.diagnose === undefined ? '' : (p.diagnose(ev.rowOf(a, g), ev.target, dtype) ?? '');
-      regions.push([p.name, dtype, panel, fv(a), fv(g), r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)]);
+      const r = ev.evaluate(p, budget, a, g, compute);
+      const cause = r.outcome === 'ok' ? '' : diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target);
+      regions.push([p.name, dtype, panel, fv(a), fv(g), r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps), ...key]);
       column.push(r.outcome);
       counts[r.outcome]++;
       tick(1);
@@ -119,19 +128,19 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
   const boundaries: CsvCells[] = [];
   const push = (axis: 'offset' | 'gap', fixed: number, lo: number, hi: number, loO: Outcome, hiO: Outcome, at: (v: number) => Outcome) => {
     const b = bisectBoundary(at, lo, hi, loO, hiO, dtype);
-    boundaries.push([p.name, dtype, panel, axis, fv(fixed), b.fromOutcome, b.toOutcome, fv(b.last), fv(b.first)]);
+    boundaries.push([p.name, dtype, panel, axis, fv(fixed), b.fromOutcome, b.toOutcome, fv(b.last), fv(b.first), ...key]);
     tick(0);
   };
   for (let j = 0; j < gaps.length; j++) {
     const g = gaps[j];
-    const at = (a: number) => ev.outcome(p, budget, a, g);
+    const at = (a: number) => ev.outcome(p, budget, a, g, compute);
     for (let i = 0; i + 1 < offsets.length; i++) {
       if (outcomes[i][j] !== outcomes[i + 1][j]) push('offset', g, offsets[i], offsets[i + 1], outcomes[i][j], outcomes[i + 1][j], at);
     }
   }
   for (let i = 0; i < offsets.length; i++) {
     const a = offsets[i];
-    const at = (g: number) => ev.outcome(p, budget, a, g);
+    const at = (g: number) => ev.outcome(p, budget, a, g, compute);
     for (let j = 0; j + 1 < gaps.length; j++) {
       if (outcomes[i][j] !== outcomes[i][j + 1]) push('gap', a, gaps[j], gaps[j + 1], outcomes[i][j], outcomes[i][j + 1], at);
     }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { MapFolder, MapManifest } from './files.js';
 import { MANIFEST_FILE, readMapFolder, writeMapFolder } from './files.js';
-import { unitKey } from './map.js';
+import { BOUNDARY_COLUMNS, REGION_COLUMNS, unitKey } from './map.js';
 
 /** The run's identity: shards of one run agree on all of it. */
 function runIdentity(m: MapManifest): string {
@@ -19,7 +19,7 @@ export function mergeMapFolders(folders: readonly { dir: string; folder: MapFold
   if (folders.length === 0) throw new InputError('no folders to merge; give the output folders of `map --shard i/n` runs');
   const first = folders[0].folder.manifest;
   const owner = new Map<number, string>();
-  const indexOf = new Map(first.units.map((u, i) => [unitKey(u.pipeline, u.dtype, u.panel), i]));
+  const indexOf = new Map(first.units.map((u, i) => [unitKey(u.pipeline, u.dtype, u.panel, u.compute), i]));
   const regions: string[][][] = first.units.map(() => []);
   const boundaries: string[][][] = first.units.map(() => []);
   for (const { dir, folder } of folders) {
@@ -32,15 +32,15 @@ export function mergeMapFolders(folders: readonly { dir: string; folder: MapFold
       if (before !== undefined) throw new InputError(`unit ${u} is also in ${before}; merge the outputs of different shards of one run`, file, undefined, 'done');
       owner.set(u, dir);
     }
-    const place = (rows: string[][], into: string[][][], name: string) => {
+    const place = (rows: string[][], into: string[][][], name: string, computeAt: number) => {
       rows.forEach((r, i) => {
-        const u = indexOf.get(unitKey(r[0], r[1], r[2]));
+        const u = indexOf.get(unitKey(r[0], r[1], r[2], r[computeAt]));
         if (u === undefined || owner.get(u) !== dir) throw new InputError(`row of ${r[0]} ${r[1]} ${r[2]}, a unit this folder's map.json does not list as done`, join(dir, name), i + 2);
         into[u].push(r);
       });
     };
-    place(folder.regions, regions, 'regions.csv');
-    place(folder.boundaries, boundaries, 'boundaries.csv');
+    place(folder.regions, regions, 'regions.csv', REGION_COLUMNS.indexOf('compute'));
+    place(folder.boundaries, boundaries, 'boundaries.csv', BOUNDARY_COLUMNS.indexOf('compute'));
   }
   const missing = first.units.map((_, i) => i).filter((i) => !owner.has(i));
   if (missing.length > 0) {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES, formatOf } from '../float/dtype.js';
+import { NATIVE_DTYPES, formatOf } from '../float/dtype.js';
 import { nextDown, nextUp, ordinal } from '../float/ordinal.js';
 import { oracleLoss } from '../oracle/loss.js';
 import { naiveSoftmax } from '../pipelines/naive.js';
@@ -65,7 +65,7 @@ describe('thresholds and grid', () => {
     expect(lastFiniteExp('float64')).toBe(709.782712893384);
     expect(lastZeroExp('float32')).toBe(-103.97208404541016);
     expect(lastZeroExp('float64')).toBe(-745.1332191019412);
-    for (const dtype of DTYPES) {
+    for (const dtype of NATIVE_DTYPES) {
       const [overflow, , , zero] = expThresholds(dtype);
       expect(overflow.pair).toEqual({ last: lastFiniteExp(dtype), first: nextUp(lastFiniteExp(dtype), dtype) });
       expect(zero.pair).toEqual({ last: lastZeroExp(dtype), first: nextUp(lastZeroExp(dtype), dtype) });
@@ -73,7 +73,7 @@ describe('thresholds and grid', () => {
   });
 
   it('every allowed size from the smallest (15 offsets, 8 gaps) gives that many distinct, finite values of the dtype', () => {
-    for (const dtype of DTYPES) {
+    for (const dtype of NATIVE_DTYPES) {
       for (let n = 15; n <= 301; n += 2) {
         const o = offsetGrid(dtype, n);
         expect(o, `${dtype} ${n} offsets`).toHaveLength(n);
@@ -89,7 +89,7 @@ describe('thresholds and grid', () => {
     }
   });
 
-  for (const dtype of DTYPES) {
+  for (const dtype of NATIVE_DTYPES) {
     it(`${dtype}: offsets symmetric from −max to max with 0 and the thresholds; gaps from 0 to max; all values of the dtype`, () => {
       const fmt = formatOf(dtype);
       const o = offsetGrid(dtype, 49);
@@ -135,7 +135,7 @@ describe('the map of the built-in pipelines (49 offsets × 33 gaps)', () => {
     for (const r of folder.boundaries) expect(r).toHaveLength(BOUNDARY_COLUMNS.length);
   });
 
-  for (const dtype of DTYPES) {
+  for (const dtype of NATIVE_DTYPES) {
     const fmt = formatOf(dtype);
     it(`naive-softmax ${dtype}: the overflow line along the offset axis is the last x with exp(x) finite, at every gap where exp(a − g) vanishes beside exp(a)`, () => {
       const x = lastFiniteExp(dtype);
@@ -179,7 +179,7 @@ describe('the map of the built-in pipelines (49 offsets × 33 gaps)', () => {
       expect(boundaries.filter((b) => b.pipeline === name && (b.from === 'overflow' || b.to === 'overflow'))).toEqual([]);
     }
     // The largest finite loss: row [0, −max] scores max in both dtypes, and every stable pipeline returns it finite.
-    for (const dtype of DTYPES) {
+    for (const dtype of NATIVE_DTYPES) {
       const max = formatOf(dtype).max;
       expect(oracleLoss([0, -max], 1, dtype).rounded).toBe(max);
       for (const name of STABLE) expect(pipelineLoss(pipelineNamed(name), Float64Array.of(0, -max), 1, dtype), `${name} ${dtype}`).toBe(max);
@@ -189,7 +189,7 @@ describe('the map of the built-in pipelines (49 offsets × 33 gaps)', () => {
   });
 
   it('the stable pipelines lose a confident loss exactly where 1 + exp(−g) rounds to 1 (g = p·ln 2), at every offset of moderate size', () => {
-    for (const dtype of DTYPES) {
+    for (const dtype of NATIVE_DTYPES) {
       const fmt = formatOf(dtype);
       // Derived here: the first g with fl(1 + fl(exp(−g))) = 1, stepping from p·ln 2.
       let g = fmt.round(fmt.precision * Math.LN2);
@@ -235,7 +235,7 @@ describe('bounds on the rounded loss (bounds.ts) contain the oracle', () => {
       fc.integer({ min: -200, max: 200 }).map((k) => 2 ** k * (1 + 2 ** -24)),
     ).map((v) => fmt.round(v));
   };
-  for (const dtype of DTYPES) {
+  for (const dtype of NATIVE_DTYPES) {
     const seed = dtype === 'float32' ? 4101 : 4102;
     it(`${dtype}, seed ${seed}: the correctly rounded loss lies in the range for 400 rows`, () => {
       fc.assert(

@@ -54,6 +54,21 @@ export function readReport(file: string, columns: readonly string[], missing = '
   });
 }
 
+/**
+ * Rows of a report keyed by (pipeline, dtype, compute, quantity) (src/report/key.ts). A file of an
+ * earlier version, with SPEC's columns alone (no trailing `compute,quantity`: written before the
+ * half formats), is still read: its rows get compute = dtype and quantity = `loss`, which is what
+ * they were. `extra` fills further columns such a file lacks (failures.csv's `kind`).
+ */
+export function readKeyedReport(file: string, columns: readonly string[], missing?: string, extra: Readonly<Record<string, string>> = {}): ReportRow[] {
+  const spec = columns.slice(0, columns.indexOf('compute'));
+  const header = existsSync(file) ? readFileSync(file, 'utf8').split('\n', 1)[0].trim().split(',') : [];
+  if (header.join(',') === spec.join(',')) {
+    return readReport(file, spec, missing).map((r) => ({ ...r, values: { ...r.values, compute: r.values.dtype, quantity: 'loss', ...extra } }));
+  }
+  return readReport(file, columns, missing);
+}
+
 /** A numeric field: a finite number, or ±Infinity / NaN where `allow` says so. */
 export function numberField(file: string, row: ReportRow, column: string, opts: { empty?: boolean; special?: boolean } = {}): number | undefined {
   const text = row.values[column];

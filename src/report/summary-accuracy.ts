@@ -11,10 +11,12 @@ import { renderSvg } from './chart.js';
 import { BENCH_COLUMNS, FUZZ_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
-import { readReport } from './read.js';
+import { readKeyedReport, readReport } from './read.js';
+import { readKey, variantLabel } from './key.js';
 
 export interface AccuracyRow {
   readonly pipeline: string;
+  /** The dtype with its compute where that is not the dtype (`float16 (compute float32)`, src/report/key.ts): each mode of a half format is a row and a chart panel of its own. */
   readonly dtype: string;
   readonly cases: number;
   readonly counts: Record<string, number>;
@@ -26,19 +28,20 @@ export interface AccuracyRow {
 
 /** Under the accuracy table when a max ulps is not defined. */
 export const NON_FINITE_NOTE =
-  '— in *max ulps*: some result is NaN, or infinite where the exact loss is finite (or finite where it is infinite), so no count of ulps covers every case (`max_ulp` is empty in `fuzz.csv`); *max bits* counts such a case as 32 bits (float32) or 64 (float64).';
+  '— in *max ulps*: some result is NaN, or infinite where the exact loss is finite (or finite where it is infinite), so no count of ulps covers every case (`max_ulp` is empty in `fuzz.csv`); *max bits* counts such a case as the width of the format: 16 bits (float16, bfloat16), 32 (float32) or 64 (float64).';
 
 /** fuzz.csv summed over families: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
 export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
   const file = join(dir, 'fuzz.csv');
   if (!existsSync(file)) return undefined;
   const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
-  for (const r of readReport(file, FUZZ_COLUMNS)) {
+  for (const r of readKeyedReport(file, FUZZ_COLUMNS)) {
     const v = r.values;
-    const key = `${v.pipeline}|${v.dtype}`;
+    const dtype = variantLabel(readKey(file, r.line, v));
+    const key = `${v.pipeline}|${dtype}`;
     let e = byKey.get(key);
     if (e === undefined) {
-      e = { pipeline: v.pipeline, dtype: v.dtype, cases: 0, counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])), maxUlp: 0, bitsSum: 0, maxBits: 0 };
+      e = { pipeline: v.pipeline, dtype, cases: 0, counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])), maxUlp: 0, bitsSum: 0, maxBits: 0 };
       byKey.set(key, e);
     }
     const cases = Number(v.cases);
@@ -78,7 +81,7 @@ export function throughputByPipeline(dir: string): Map<string, { elementsPerS: n
     const v = r.values;
     if (v.path !== 'inline') continue;
     const size = Number(v.batch) * Number(v.classes);
-    const key = `${v.pipeline}|${v.dtype}`;
+    const key = `${v.pipeline}|${variantLabel({ dtype: v.dtype, compute: v.compute })}`;
     const e = best.get(key);
     if (e === undefined || size > e.size) best.set(key, { elementsPerS: Number(v.elements_per_s), shape: `${v.batch}x${v.classes}`, size });
   }

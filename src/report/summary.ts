@@ -25,7 +25,8 @@ import type { ReportRow } from './read.js';
 import { FAILURES_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
-import { readReport } from './read.js';
+import { readKeyedReport } from './read.js';
+import { variantLabel } from './key.js';
 import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
 
 export const SUMMARY_FILE = 'summary.md';
@@ -41,7 +42,7 @@ function errorRank(r: ReportRow): bigint {
 export function worstPerPipeline(rows: readonly ReportRow[]): ReportRow[] {
   const byUnit = new Map<string, ReportRow>();
   for (const r of rows) {
-    const key = `${r.values.pipeline}|${r.values.dtype}`;
+    const key = `${r.values.pipeline}|${r.values.dtype}|${r.values.compute}|${r.values.quantity}`;
     const before = byUnit.get(key);
     if (before === undefined || errorRank(r) > errorRank(before)) byUnit.set(key, r);
   }
@@ -54,24 +55,20 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
   const out = ['| pipeline | dtype | family | outcome | cause | ulps | loss | oracle | target | classes | logits | replay |', '|---|---|---|---|---|--:|---|---|--:|--:|---|---|'];
   for (const r of rows) {
     const v = r.values;
-    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, suite });
+    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, suite });
     const ulps = v.ulp_error === '' ? '— (not finite)' : v.ulp_error;
-    out.push(`| ${v.pipeline} | ${v.dtype} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
+    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
   }
   return out;
 }
 
 /**
- * failures.csv's rows. A file of an earlier version (SPEC's twelve columns, no `kind`) is still
- * read, its rows taken as shrunk ones, so that `map` into an old folder still writes its summary.
+ * failures.csv's rows. A file of an earlier version (SPEC's twelve columns, no `compute`,
+ * `quantity`, `class`, `kind`) is still read, its rows taken as shrunk ones of compute = dtype,
+ * so that `map` into an old folder still writes its summary.
  */
 function readFailures(file: string): ReportRow[] {
-  const spec = FAILURES_COLUMNS.slice(0, FAILURES_COLUMNS.indexOf('path') + 1);
-  const header = readFileSync(file, 'utf8').split('\n', 1)[0].split(',');
-  if (header.length < FAILURES_COLUMNS.length && header.join(',') === spec.join(',')) {
-    return readReport(file, spec).map((r) => ({ ...r, values: { ...r.values, kind: 'shrunk' } }));
-  }
-  return readReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first');
+  return readKeyedReport(file, FAILURES_COLUMNS, 'run `npx softmax-stability fuzz` first', { class: '', kind: 'shrunk' });
 }
 
 function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | undefined): string | undefined {

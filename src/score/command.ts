@@ -5,6 +5,8 @@ import { availablePeers } from '../peers/registry.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { toCsv } from '../report/csv.js';
+import { variantLabel } from '../report/key.js';
+import { skippedNote } from '../pipelines/variant.js';
 import { InputError } from '../util/errors.js';
 import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -59,13 +61,15 @@ export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
   const started = performance.now();
   const rows = scoreCases(cases, { pipelines: selected, budget, external });
+  const note = skippedNote(selected, [...new Set(cases.map((c) => c.dtype))]);
+  if (note !== undefined) process.stderr.write(`score: ${note}\n`);
   const csv = toCsv(SCORE_COLUMNS, rows.map(scoredCsvRow));
   if (opts.out !== undefined) writeFileAtomic(opts.out, csv);
   else process.stdout.write(csv);
   const seconds = (performance.now() - started) / 1000;
   const lines = tallyOutcomes(rows).map(
     (t) =>
-      `  ${t.pipeline.padEnd(34)} ${t.dtype}  ok ${t.counts.ok}  inaccurate ${t.counts.inaccurate}  overflow ${t.counts.overflow}  underflow ${t.counts.underflow}  nan ${t.counts.nan}  max ulps ${t.noUlps > 0 ? `— (${t.noUlps} row${t.noUlps === 1 ? '' : 's'} with no ulp count: NaN or not finite)` : t.maxUlps}`,
+      `  ${t.pipeline.padEnd(34)} ${variantLabel(t).padEnd(26)}  ok ${t.counts.ok}  inaccurate ${t.counts.inaccurate}  overflow ${t.counts.overflow}  underflow ${t.counts.underflow}  nan ${t.counts.nan}  max ulps ${t.noUlps > 0 ? `— (${t.noUlps} row${t.noUlps === 1 ? '' : 's'} with no ulp count: NaN or not finite)` : t.maxUlps}`,
   );
   process.stderr.write(`scored ${cases.length} cases x ${selected.length} pipelines + ${external.length} external rows in ${seconds.toFixed(1)} s (budget ${budget} ulps)\n${lines.join('\n')}\n`);
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Case } from '../cases/read.js';
 import type { Dtype } from '../float/dtype.js';
-import { formatOf, isDtype } from '../float/dtype.js';
+import { DTYPES, formatOf, isDtype } from '../float/dtype.js';
 import { InputError } from '../util/errors.js';
 
 export interface ExternalLoss {
@@ -62,7 +62,7 @@ export function readExternal(file: string, cases: readonly Case[]): ExternalLoss
     const caseDtype = dtypeOf.get(id);
     if (caseDtype === undefined) throw new InputError(`id ${JSON.stringify(id)} is not in the cases file`, file, line, 'id');
     const dtype = rec[index.dtype].trim();
-    if (!isDtype(dtype)) throw new InputError(`unknown dtype ${JSON.stringify(dtype)}; use float32 or float64`, file, line, 'dtype');
+    if (!isDtype(dtype)) throw new InputError(`unknown dtype ${JSON.stringify(dtype)}; use one of ${DTYPES.join(', ')}`, file, line, 'dtype');
     if (dtype !== caseDtype) {
       throw new InputError(`dtype ${dtype} differs from the case's ${caseDtype}; score each case in its own dtype`, file, line, 'dtype');
     }

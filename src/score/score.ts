@@ -13,7 +13,8 @@ import { exactDecimalString } from '../oracle/exact.js';
 import type { OracleResult } from '../oracle/loss.js';
 import { oracleLoss } from '../oracle/loss.js';
 import type { Pipeline } from '../pipelines/types.js';
-import { runKernel } from '../pipelines/types.js';
+import type { Compute } from '../pipelines/variant.js';
+import { computeModes, runsIn, runVariant } from '../pipelines/variant.js';
 import type { ExternalLoss } from './external.js';
 import type { Outcome, Verdict } from './outcome.js';
 import { classify, DEFAULT_BUDGET } from './outcome.js';
@@ -30,12 +31,18 @@ export const SCORE_COLUMNS = [
   'abs_error',
   'rel_error',
   'outcome',
+  'compute',
 ] as const;
+
+/** The `compute` of an --external row (SPEC section 4): its arithmetic is the implementation's own. */
+export const EXTERNAL_COMPUTE = 'native';
 
 export interface ScoredRow extends Verdict {
   readonly id: string;
   readonly dtype: Dtype;
   readonly pipeline: string;
+  /** The arithmetic format (SPEC 2.1), or `native` for an --external row. */
+  readonly compute: string;
   readonly loss: number;
   readonly oracle: OracleResult;
   /** |loss − exact|, and that over |exact|; undefined where a side is not finite or exact is 0. */
@@ -59,13 +66,13 @@ function errors(loss: number, oracle: OracleResult): { abs: number | undefined; 
   return { abs: abs.toNumber(), rel: exact.isZero() ? undefined : abs.div(exact).toNumber() };
 }
 
-/** The loss of one row under one pipeline, computed by the pipeline's kernel on a 1-row batch. */
-export function pipelineLoss(p: Pipeline, row: Float64Array, target: number, dtype: Dtype): number {
+/** The loss of one row under one pipeline, computed by the variant's kernel on a 1-row batch (compute: the dtype unless given, SPEC 2.1). */
+export function pipelineLoss(p: Pipeline, row: Float64Array, target: number, dtype: Dtype, compute: Compute = dtype): number {
   const fmt = formatOf(dtype);
   const x = fmt.array(row.length);
   x.set(row);
   const out = fmt.array(1);
-  runKernel(p, dtype, x, 1, row.length, Int32Array.of(target), out);
+  runVariant(p, { dtype, compute }, x, 1, row.length, Int32Array.of(target), out);
   return out[0];
 }
 
@@ -76,10 +83,11 @@ export function scoreRow(
   loss: number,
   oracle: OracleResult,
   budget: number,
+  compute: string = dtype,
 ): ScoredRow {
   const verdict = classify(loss, oracle.rounded, dtype, budget);
   const { abs, rel } = errors(loss, oracle);
-  return { id, dtype, pipeline, loss, oracle, ...verdict, absError: abs, relError: rel };
+  return { id, dtype, pipeline, compute, loss, oracle, ...verdict, absError: abs, relError: rel };
 }
 
 export function scoreCases(cases: readonly Case[], options: ScoreOptions): ScoredRow[] {
@@ -93,11 +101,13 @@ export function scoreCases(cases: readonly Case[], options: ScoreOptions): Score
   const rows: ScoredRow[] = [];
   for (const c of cases) {
     const oracle = oracleLoss(c.logits, c.target, c.dtype);
+    // Each pipeline in each arithmetic mode of the case's dtype (both for a half format); one without a generic kernel skips the half formats.
     for (const p of options.pipelines) {
-      rows.push(scoreRow(c.id, c.dtype, p.name, pipelineLoss(p, c.logits, c.target, c.dtype), oracle, budget));
+      if (!runsIn(p, c.dtype)) continue;
+      for (const compute of computeModes(c.dtype)) rows.push(scoreRow(c.id, c.dtype, p.name, pipelineLoss(p, c.logits, c.target, c.dtype, compute), oracle, budget, compute));
     }
     for (const e of externalById.get(c.id) ?? []) {
-      rows.push(scoreRow(c.id, c.dtype, e.impl, e.loss, oracle, budget));
+      rows.push(scoreRow(c.id, c.dtype, e.impl, e.loss, oracle, budget, EXTERNAL_COMPUTE));
     }
   }
   return rows;
@@ -116,12 +126,14 @@ export function scoredCsvRow(r: ScoredRow): string[] {
     r.absError === undefined ? '' : String(r.absError),
     r.relError === undefined ? '' : String(r.relError),
     r.outcome,
+    r.compute,
   ];
 }
 
 export interface OutcomeTally {
   readonly pipeline: string;
   readonly dtype: Dtype;
+  readonly compute: string;
   readonly counts: Record<Outcome, number>;
   /** Largest ulp error over the rows that have one. */
   maxUlps: number;
@@ -134,10 +146,10 @@ export interface OutcomeTally {
 export function tallyOutcomes(rows: readonly ScoredRow[]): OutcomeTally[] {
   const byKey = new Map<string, OutcomeTally>();
   for (const r of rows) {
-    const key = `${r.pipeline}\u0000${r.dtype}`;
+    const key = `${r.pipeline}\u0000${r.dtype}\u0000${r.compute}`;
     let t = byKey.get(key);
     if (t === undefined) {
-      t = { pipeline: r.pipeline, dtype: r.dtype, counts: { ok: 0, inaccurate: 0, overflow: 0, underflow: 0, nan: 0 }, maxUlps: 0, noUlps: 0, rows: 0 };
+      t = { pipeline: r.pipeline, dtype: r.dtype, compute: r.compute, counts: { ok: 0, inaccurate: 0, overflow: 0, underflow: 0, nan: 0 }, maxUlps: 0, noUlps: 0, rows: 0 };
       byKey.set(key, t);
     }
     t.counts[r.outcome]++;

@@ -10,10 +10,12 @@ import { register } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES } from '../float/dtype.js';
+import { DTYPES, isHalf, NATIVE_DTYPES } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { availablePeers, peerUnavailable } from '../peers/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
+import type { Compute } from '../pipelines/variant.js';
+import { computeModes } from '../pipelines/variant.js';
 import { DEFAULT_BUDGET } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
 import { compiledModule } from '../util/compiled.js';
@@ -32,6 +34,8 @@ export interface Suite {
   readonly seed: number;
   readonly pipelines: readonly Pipeline[];
   readonly dtypes: readonly Dtype[];
+  /** Arithmetic modes per dtype (SPEC 2.1): the dtype itself for float32/float64, the suite's `compute` (default both) for the half formats. */
+  readonly compute: Readonly<Record<Dtype, readonly Compute[]>>;
   readonly budgets: Readonly<Record<string, number>>;
   readonly fuzz: {
     readonly families: readonly Family[];
@@ -70,6 +74,7 @@ export const DEFAULT_BENCH: Required<BenchSettings> = {
     [32, 50257],
   ],
   poolShape: [4096, 1000],
+  halfShapes: [[128, 1000]],
   workers: [2],
   budgetSeconds: 60,
 };
@@ -183,7 +188,10 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
     names.add(p.name);
   }
 
-  const dtypes = given.dtypes ?? DTYPES;
+  const dtypes = given.dtypes ?? NATIVE_DTYPES;
+  const givenCompute: Partial<Record<Dtype, readonly Compute[]>> = given.compute ?? {};
+  // Listed modes in the canonical order (pure first), whatever order the suite gives them in.
+  const compute = Object.fromEntries(DTYPES.map((d) => [d, computeModes(d).filter((c) => givenCompute[d] === undefined || givenCompute[d].includes(c))])) as Record<Dtype, Compute[]>;
   const budgets: Record<string, number> = {};
   for (const p of pipelines) budgets[p.name] = DEFAULT_BUDGET;
   for (const [k, v] of Object.entries(given.budgets ?? {})) {
@@ -205,7 +213,13 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   const gate = { ...DEFAULT_GATE, ...given.gate };
   const watchdog = { stallSeconds: DEFAULT_STALL_SECONDS, ...given.watchdog };
 
-  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog };
+  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog };
+}
+
+/** `{ compute: { float16: [...] } }` for the half formats the suite runs; nothing for a float32/float64 suite. */
+export function halfCompute(suite: Pick<Suite, 'dtypes' | 'compute'>): { compute?: Record<string, string[]> } {
+  const halves = suite.dtypes.filter(isHalf);
+  return halves.length === 0 ? {} : { compute: Object.fromEntries(halves.map((d) => [d, [...suite.compute[d]]])) };
 }
 
 /** Resolves, imports and checks a suite. */

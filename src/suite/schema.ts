@@ -101,6 +101,8 @@ export const benchSchema = z.strictObject({
   shapes: z.array(shape('a bench shape')).min(1, { error: 'at least one [rows, classes] shape' }).readonly().optional(),
   /** The worker-pool batch: [rows, classes]. */
   poolShape: shape('the pool batch').optional(),
+  /** Inline shapes at which the half formats are timed (emulated in JavaScript, so slow; default [[128, 1000]]). */
+  halfShapes: z.array(shape('a bench shape')).readonly().optional(),
   /** Worker counts to run the pool path with. */
   workers: z.array(whole(1, LIMITS.workers, 'worker threads')).min(1, { error: 'at least one worker count' }).readonly().optional(),
   /**
@@ -125,6 +127,16 @@ export const watchdogSchema = z.strictObject({
   stallSeconds: finite(0, LIMITS.stallSeconds, 'seconds without progress before the run is stopped', true).optional(),
 });
 
+/** The modes a half format may list: itself and float32, each once, at least one. */
+function computeModes<D extends 'float16' | 'bfloat16'>(dtype: D) {
+  return z
+    .array(z.enum([dtype, 'float32'] as const, { error: `a compute of ${dtype}: ${dtype} (pure) or float32 (widened)` }), { error: `an array of compute modes, e.g. ['${dtype}', 'float32']` })
+    .min(1, { error: 'at least one compute mode' })
+    .refine((d) => new Set(d).size === d.length, { error: 'each compute mode once' })
+    .readonly()
+    .optional();
+}
+
 /** A suite name becomes a folder under reports/: letters, digits, `.`, `_`, `-`, not starting with `.`. */
 export const SUITE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
@@ -135,12 +147,22 @@ export const suiteSchema = z.strictObject({
   seed: z.number({ error: 'an integer seed' }).refine(Number.isSafeInteger, { error: 'an integer seed (a safe integer)' }).optional(),
   /** Built-in names or Pipeline objects (default: every built-in). */
   pipelines: z.array(pipelineEntry).min(1, { error: 'at least one pipeline' }).readonly().optional(),
-  /** Storage formats to run (default: both). */
+  /** Storage formats to run (default: float32 and float64; float16 and bfloat16 when listed, SPEC 2.1). */
   dtypes: z
-    .array(z.enum(DTYPES as readonly ['float32', 'float64'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
+    .array(z.enum(DTYPES as readonly ['float32', 'float64', 'float16', 'bfloat16'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
     .min(1, { error: 'at least one dtype' })
     .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
     .readonly()
+    .optional(),
+  /**
+   * Arithmetic modes of the half formats (SPEC 2.1), default both: the format
+   * itself (pure, every step rounded to it) and `float32` (widened, as autocast).
+   */
+  compute: z
+    .strictObject({
+      float16: computeModes('float16'),
+      bfloat16: computeModes('bfloat16'),
+    })
     .optional(),
   /** Ulp budget of an `ok` outcome, per pipeline name (default 4 for each). */
   budgets: z.record(z.string(), finite(0, Infinity, 'a budget in ulps')).readonly().optional(),

@@ -35,7 +35,7 @@ describe('checkSuite', () => {
     expect(complaint({ pipeline: ['fused-cross-entropy'] })).toMatch(/field pipeline: unknown key "pipeline"; did you mean "pipelines"\? Known keys: name, seed, pipelines/);
     expect(complaint({ fuzz: { runs: { vocabb: 3 } } })).toMatch(/field fuzz\.runs\.vocabb: unknown family "vocabb"; did you mean "vocab"\?/);
     expect(complaint({ pipelines: ['fused-cross-entropi'] })).toMatch(/field pipelines\[0\]: unknown pipeline "fused-cross-entropi"; did you mean "fused-cross-entropy"\?/);
-    expect(complaint({ dtypes: ['float23'] })).toMatch(/field dtypes\[0\]: got "float23"; expected a dtype: one of float32, float64; did you mean "float32"\?/);
+    expect(complaint({ dtypes: ['float23'] })).toMatch(/field dtypes\[0\]: got "float23"; expected a dtype: one of float32, float64, float16, bfloat16; did you mean "float32"\?/);
   });
 
   it('names the value and what was expected instead of crashing', () => {
@@ -118,7 +118,7 @@ describe('--suite by name', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('peers: '));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, ci, default, example-user, research;/);
+    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, ci, default, example-user, half, research;/);
   });
 
   it('a folder is refused as such, and nothing far from every name is suggested', () => {
@@ -127,6 +127,6 @@ describe('--suite by name', () => {
     expect(r.stderr).toMatch(/field --suite: \S+ is a folder, not a suite file; give a suite name/);
     const far = runCli(['map', '--suite', 'zz']);
     expect(far.status).toBe(2);
-    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, ci, default, example-user, research;/);
+    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, ci, default, example-user, half, research;/);
   });
 });

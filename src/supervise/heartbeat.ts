@@ -14,6 +14,7 @@
  */
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import type { Dtype } from '../float/dtype.js';
+import { DTYPES, formatOf } from '../float/dtype.js';
 import type { Kernel, Pipeline } from '../pipelines/types.js';
 
 /** Environment variable naming the channel; set by the supervisor, inherited by every thread it starts. */
@@ -137,6 +138,20 @@ export function watchedPipeline(p: Pipeline): Pipeline {
     float64: { value: kernel('float64', p.float64), enumerable: true },
     [WATCHED]: { value: true },
   });
+  const generic = p.generic;
+  if (generic !== undefined) {
+    Object.defineProperty(wrapped, 'generic', {
+      enumerable: true,
+      value: (row: ArrayLike<number>, target: number, round: (x: number) => number) => {
+        enterPipeline(p.name, DTYPES.find((d) => formatOf(d).round === round) ?? 'float16');
+        try {
+          return generic.call(p, row, target, round);
+        } finally {
+          leavePipeline();
+        }
+      },
+    });
+  }
   const diagnose = p.diagnose;
   if (diagnose !== undefined) {
     Object.defineProperty(wrapped, 'diagnose', {

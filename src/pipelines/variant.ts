@@ -1,0 +1,105 @@
+/**
+ * A pipeline in a (dtype, compute) pair (SPEC section 2.1): which kernel runs a
+ * batch of a storage format in an arithmetic format, in one place.
+ *
+ * - float32, float64: `compute` is the dtype; the pipeline's own kernel runs.
+ * - float16, bfloat16, `compute` = the dtype (pure): the pipeline's generic
+ *   kernel (`Pipeline.generic`, src/pipelines/generic.ts) with every step rounded
+ *   by the format's `round` (src/float/dtype.ts).
+ * - float16, bfloat16, `compute = float32` (widened, as PyTorch's half kernels and
+ *   autocast): the inputs are float32 values already (every half value is one),
+ *   so the pipeline's float32 kernel runs and each loss is rounded once to the
+ *   storage format. For the built-ins this is `widenedLoss` of their generic
+ *   kernel, bit for bit (generic.test.ts checks the float32 kernels against it).
+ *
+ * A pipeline without a generic kernel (a user's that gives only float32 and
+ * float64 kernels, or a peer) does not run in the half formats: `runsIn` says so
+ * and the commands leave it out with a note, they do not fail.
+ */
+import type { Dtype, FloatArray } from '../float/dtype.js';
+import { DTYPES, formatOf, isHalf } from '../float/dtype.js';
+import type { GenericLoss } from './generic.js';
+import { GENERIC_LOSS } from './generic.js';
+import { BUILTIN_PIPELINES } from './registry.js';
+import type { Pipeline } from './types.js';
+import { runKernel } from './types.js';
+
+/** The arithmetic format of a row (SPEC 2.1): the dtype itself, or float32 for a widened half format. */
+export type Compute = Dtype;
+
+/** A storage format and the format its arithmetic is rounded to. */
+export interface Variant {
+  readonly dtype: Dtype;
+  readonly compute: Compute;
+}
+
+/** The two modes of a half format, pure first (SPEC 2.1's default: both). */
+export function computeModes(dtype: Dtype): readonly Compute[] {
+  return isHalf(dtype) ? [dtype, 'float32'] : [dtype];
+}
+
+/** Whether `compute` is an arithmetic mode of `dtype`. */
+export function isComputeOf(dtype: Dtype, compute: string): compute is Compute {
+  return (computeModes(dtype) as readonly string[]).includes(compute);
+}
+
+/** Variants of the dtypes in report order (DTYPES, then pure before widened), restricted to `compute[dtype]` where given. */
+export function variantsOf(dtypes: readonly Dtype[], compute: Partial<Record<Dtype, readonly Compute[]>> = {}): Variant[] {
+  const out: Variant[] = [];
+  for (const dtype of DTYPES) {
+    if (!dtypes.includes(dtype)) continue;
+    const chosen = compute[dtype];
+    for (const c of computeModes(dtype)) if (chosen === undefined || chosen.includes(c)) out.push({ dtype, compute: c });
+  }
+  return out;
+}
+
+/**
+ * The generic kernel of a pipeline: its own `generic`, or the built-in's from generic.ts (a
+ * built-in listed as an object in a suite is watched through a wrapper whose prototype it is).
+ */
+export function genericOf(p: Pipeline): GenericLoss | undefined {
+  if (p.generic !== undefined) return p.generic;
+  for (let q: Pipeline | null = p; q !== null; q = Object.getPrototypeOf(q) as Pipeline | null) {
+    if (BUILTIN_PIPELINES.includes(q)) return GENERIC_LOSS[q.name];
+  }
+  return undefined;
+}
+
+/** Whether a pipeline runs in a dtype: always in float32 and float64, in a half format only with a generic kernel. */
+export function runsIn(p: Pipeline, dtype: Dtype): boolean {
+  return !isHalf(dtype) || genericOf(p) !== undefined;
+}
+
+/** The one-line note a command prints for the pipelines it leaves out of the half formats; undefined when none is left out. */
+export function skippedNote(pipelines: readonly Pipeline[], dtypes: readonly Dtype[]): string | undefined {
+  const halves = dtypes.filter(isHalf);
+  const left = pipelines.filter((p) => halves.some((d) => !runsIn(p, d)));
+  if (halves.length === 0 || left.length === 0) return undefined;
+  return `${left.map((p) => p.name).join(', ')} not run in ${halves.join(' and ')}: no generic kernel (give the pipeline a \`generic\` loss to run it in the half formats)`;
+}
+
+/**
+ * Runs one pipeline on a batch of a storage format in an arithmetic format.
+ * `logits` and `out` are `formatOf(dtype).array`s (Float32Array for the half
+ * formats); `rows × classes` row-major logits, `targets[r]` the class of row r.
+ * Throws if the pipeline does not run in the dtype (check `runsIn` first).
+ */
+export function runVariant(p: Pipeline, v: Variant, logits: FloatArray, rows: number, classes: number, targets: Int32Array, out: FloatArray): void {
+  const { dtype, compute } = v;
+  if (!isHalf(dtype)) return runKernel(p, dtype, logits, rows, classes, targets, out);
+  const generic = genericOf(p);
+  if (generic === undefined) throw new Error(`pipeline ${p.name} has no generic kernel, so it does not run in ${dtype}`);
+  const round = formatOf(dtype).round;
+  if (compute === 'float32') {
+    runKernel(p, 'float32', logits, rows, classes, targets, out);
+    for (let r = 0; r < rows; r++) out[r] = round(out[r]);
+    return;
+  }
+  for (let r = 0, base = 0; r < rows; r++, base += classes) out[r] = generic(logits.subarray(base, base + classes), targets[r], round);
+}
+
+/** The first step that went wrong in a row, traced in the variant's arithmetic format (undefined without `diagnose`). */
+export function diagnoseVariant(p: Pipeline, v: Variant, row: ArrayLike<number>, target: number): string {
+  return p.diagnose?.(row, target, v.compute) ?? '';
+}
