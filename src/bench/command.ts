@@ -10,6 +10,7 @@ import { appendHistory, checkHistoryAppendable, historyRecord } from '../history
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
 import type { BenchRun } from './run.js';
+import { skippedNote } from '../pipelines/variant.js';
 import { BenchNaNError, runBench } from './run.js';
 
 export interface BenchCommandOptions {
@@ -29,6 +30,8 @@ export async function benchSuite(suite: Suite, dir: string, log: (line: string) 
   log(`bench: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines, ${suite.dtypes.join('/')}, budget ${suite.bench.budgetSeconds} s of paired rounds`);
   let run: BenchRun;
   try {
+    const note = skippedNote(suite.pipelines, suite.dtypes);
+    if (note !== undefined) log(`bench: ${note}`);
     run = await runBench(suite, { log });
   } catch (err) {
     if (err instanceof BenchNaNError) {

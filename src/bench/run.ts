@@ -39,6 +39,7 @@ import type { Dtype } from '../float/dtype.js';
 import { DTYPES as DTYPE_ORDER, isHalf } from '../float/dtype.js';
 import type { Compute, Variant } from '../pipelines/variant.js';
 import { runsIn, runVariant, variantsOf } from '../pipelines/variant.js';
+import { variantLabel } from '../report/key.js';
 import { isPeer } from '../peers/registry.js';
 import { ORT_PIPELINE_NAME, OrtLogSoftmax } from '../peers/onnxruntime.js';
 import { TFJS_PIPELINE_NAME } from '../peers/tfjs.js';
@@ -423,7 +424,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     rows.push(r);
     const ci = r.ciLow === undefined || r.ciHigh === undefined ? 'no 95% interval' : `[${fmt(r.ciLow)}, ${fmt(r.ciHigh)}]`;
     log(
-      `  ${r.pipeline.padEnd(26)} ${r.dtype} ${r.path.padEnd(6)} ${String(r.workers).padStart(2)}  ${`${r.batch}x${r.classes}`.padEnd(11)} ${fmt(r.meanMs)} ms  ${fmt(r.elementsPerS / 1e6)} M elements/s  ${fmt(r.relative)} x reference ${ci}, ${r.samples} rounds`,
+      `  ${r.pipeline.padEnd(26)} ${variantLabel(r)} ${r.path.padEnd(6)} ${String(r.workers).padStart(2)}  ${`${r.batch}x${r.classes}`.padEnd(11)} ${fmt(r.meanMs)} ms  ${fmt(r.elementsPerS / 1e6)} M elements/s  ${fmt(r.relative)} x reference ${ci}, ${r.samples} rounds`,
     );
   };
 
@@ -442,8 +443,9 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
   const referenceRow = (b: BenchBatch, ref: Reference, dtype: Dtype, path: 'inline' | 'pool', threads: number): BenchRow => {
     // Per-element times scaled to the batch: the time Σ exp takes over rows × classes elements.
     const t = summariseTimings(ref.perElementMs.map((ms) => ms * b.rows * b.classes));
-    // compute float64: the reference adds its exps in double whatever the logits' dtype.
-    return { pipeline: REFERENCE_NAME, dtype, compute: 'float64', quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
+    // compute = the dtype (a report key's compute must be a mode of its dtype): the row is "the reference of
+    // this dtype's tasks"; the loop itself adds its exps in double whatever the logits' dtype.
+    return { pipeline: REFERENCE_NAME, dtype, compute: dtype, quantity: 'loss', path, workers: threads, batch: b.rows, classes: b.classes, ...t, elementsPerS: (b.rows * b.classes * 1000) / t.meanMs, relative: 1, ciLow: 1, ciHigh: 1 };
   };
   /** Inserts the reference rows of `refs` at `at` (before the tasks they served), in dtype order. */
   const referenceRows = (at: number, b: BenchBatch, refs: References, path: 'inline' | 'pool', threads: number): void => {

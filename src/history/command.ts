@@ -20,6 +20,7 @@ import type { Command } from 'commander';
 import type { TopLevelSpec } from 'vega-lite';
 import { REFERENCE_NAME } from '../bench/run.js';
 import { renderSvg } from '../report/chart.js';
+import { keyLabel } from '../report/key.js';
 import { toCsv } from '../report/csv.js';
 import { withOutputFolder } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -109,7 +110,8 @@ export function trendChartSpec(series: readonly Series[], file: string): TopLeve
       const where = `${r.path === 'pool' ? `pool of ${r.workers}` : 'inline'}, ${r.batch}x${r.classes}`;
       return {
         panel: machines > 1 ? `${where}, machine ${s.fingerprint}` : where,
-        series: `${r.pipeline} ${r.dtype}`,
+        // The compute mode is part of the series: pure and widened half rows are different benchmarks.
+        series: keyLabel(r),
         run: p.run,
         relative: r.relative_to_reference,
         low: r.ci_low,
@@ -120,7 +122,7 @@ export function trendChartSpec(series: readonly Series[], file: string): TopLeve
     }),
   );
   const x = { field: 'run', type: 'quantitative' as const, title: 'run (record of the history file)', axis: { tickMinStep: 1, format: 'd' } };
-  const color = { field: 'series', type: 'nominal' as const, title: 'pipeline dtype', legend: { labelLimit: 320 } };
+  const color = { field: 'series', type: 'nominal' as const, title: 'pipeline dtype (compute)', legend: { labelLimit: 320 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Throughput history: elements/s over the reference loop, per run', subtitle: `${file}; band: 95% interval of the median round ratio; ▼ change point (PELT, MBIC penalty) with its step`, anchor: 'start' },

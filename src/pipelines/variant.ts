@@ -76,7 +76,7 @@ export function skippedNote(pipelines: readonly Pipeline[], dtypes: readonly Dty
   const halves = dtypes.filter(isHalf);
   const left = pipelines.filter((p) => halves.some((d) => !runsIn(p, d)));
   if (halves.length === 0 || left.length === 0) return undefined;
-  return `${left.map((p) => p.name).join(', ')} not run in ${halves.join(' and ')}: no generic kernel (give the pipeline a \`generic\` loss to run it in the half formats)`;
+  return `${left.map((p) => p.name).join(', ')} not run in ${halves.join(' and ')}: no generic kernel (a suite's own pipeline runs in them once it gives a \`generic\` loss; the peers run in their frameworks' own dtypes only)`;
 }
 
 /**
