@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import type { Dtype } from '../float/dtype.js';
 import type { Compute } from '../pipelines/variant.js';
 import { diagnoseVariant } from '../pipelines/variant.js';
-import { oracleLoss } from '../oracle/loss.js';
+import { oracleLossRounded } from '../oracle/loss.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Outcome } from '../score/outcome.js';
 import { classify } from '../score/outcome.js';
@@ -101,7 +101,7 @@ export function shrinkOne(pipeline: Pipeline, job: ShrinkJob, failure: FailureSe
       if (steps >= limits.steps || logits + c.logits.length > limits.logits) return true;
       steps++;
       logits += c.logits.length;
-      const oracle = oracleLoss(c.logits, c.target, dtype).rounded;
+      const oracle = oracleLossRounded(c.logits, c.target, dtype);
       const loss = pipelineLoss(pipeline, c.logits, c.target, dtype, job.compute);
       if (classify(loss, oracle, dtype, budget).outcome !== failure.outcome) return true;
       state.last = { c, loss, oracle };

@@ -25,6 +25,7 @@ import { Decimal } from 'decimal.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import { fastLoss, fastTierServes } from './fast.js';
 
 export interface OracleResult {
   /** The exact loss correctly rounded to the dtype (ties to even). */
@@ -217,4 +218,22 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
     const result = lossStep(plan, digits, D, mD, T);
     if (result !== undefined) return result;
   }
+}
+
+/**
+ * The correctly rounded loss only (no `exact` digits): what fuzz, shrinking and the
+ * map need. The fast tier (`fast.ts`: double arithmetic with a rigorous error
+ * bound and the rounding test) answers when it can decide the rounding; otherwise,
+ * and for float64 rows, the decimal.js tier above does. Same answer as
+ * `oracleLoss(row, target, dtype).rounded`, bit for bit (tested in fast.test.ts;
+ * `scripts/verify-oracle.ts` compares the tiers on many cases).
+ */
+export function oracleLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number {
+  if (row[target] === -Infinity) return Infinity;
+  if (fastTierServes(dtype)) {
+    pulse();
+    const fast = fastLoss(row, target, dtype).rounded;
+    if (fast !== undefined) return fast;
+  }
+  return oracleLoss(row, target, dtype).rounded;
 }

@@ -10,7 +10,7 @@
  * are queued first so both cores stay busy to the end.
  */
 import type { Dtype } from '../float/dtype.js';
-import { oracleLoss } from '../oracle/loss.js';
+import { oracleLossRounded } from '../oracle/loss.js';
 import type { WorkerPool } from './pool.js';
 import { compiledModule } from './pool.js';
 
@@ -28,7 +28,7 @@ export function oracleBatch(batch: OracleBatch): Float64Array {
   const n = batch.targets.length;
   const out = new Float64Array(n);
   for (let r = 0; r < n; r++) {
-    out[r] = oracleLoss(batch.data.subarray(batch.starts[r], batch.starts[r + 1]), batch.targets[r], batch.dtype).rounded;
+    out[r] = oracleLossRounded(batch.data.subarray(batch.starts[r], batch.starts[r + 1]), batch.targets[r], batch.dtype);
   }
   return out;
 }

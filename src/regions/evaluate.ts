@@ -8,7 +8,7 @@
  */
 import type { Dtype, FloatArray } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
-import { oracleLoss } from '../oracle/loss.js';
+import { oracleLossRounded } from '../oracle/loss.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Compute } from '../pipelines/variant.js';
 import { runVariant } from '../pipelines/variant.js';
@@ -81,7 +81,7 @@ export class PanelEvaluator {
     const key = this.key(a, g);
     let v = this.oracles.get(key);
     if (v === undefined) {
-      v = oracleLoss(this.row, this.target, this.dtype).rounded;
+      v = oracleLossRounded(this.row, this.target, this.dtype);
       this.oracleCalls++;
       this.oracles.set(key, v);
     }

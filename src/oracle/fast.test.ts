@@ -1,0 +1,88 @@
+/**
+ * The fast tier against the decimal.js tier: every answer it gives equals the slow
+ * tier's, bit for bit, and it leaves near-midpoint losses to the slow tier.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Dtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
+import { generateCases } from '../fuzz/cases.js';
+import { FAMILIES } from '../suite/define.js';
+import { fastLoss, fastTierServes } from './fast.js';
+import { oracleLoss, oracleLossRounded } from './loss.js';
+
+const SERVED: Dtype[] = ['float32', 'float16', 'bfloat16'];
+
+/** Checks one case: a decided answer equals the slow tier's; returns whether the fast tier decided. */
+function check(row: ArrayLike<number>, target: number, dtype: Dtype): boolean {
+  const fast = fastLoss(row, target, dtype);
+  const slow = oracleLoss(row, target, dtype).rounded;
+  expect(fast.lo).toBeLessThanOrEqual(fast.hi);
+  if (fast.rounded === undefined) {
+    expect(Object.is(oracleLossRounded(row, target, dtype), slow)).toBe(true);
+    return false;
+  }
+  if (!Object.is(fast.rounded, slow)) throw new Error(`${dtype} [${Array.from(row).join(', ')}] target ${target}: fast ${fast.rounded}, slow ${slow}`);
+  return true;
+}
+
+describe('oracle fast tier', () => {
+  it('serves the formats of at most 24 bits, not float64', () => {
+    expect(SERVED.every(fastTierServes)).toBe(true);
+    expect(fastTierServes('float64')).toBe(false);
+  });
+
+  for (const dtype of SERVED) {
+    it(`${dtype}: equal to the decimal.js tier on every fuzz family (seeded), and decides at least 99% of them`, () => {
+      let cases = 0;
+      let decided = 0;
+      for (const family of FAMILIES) {
+        // One vocabulary row (32k-50k classes, seconds in the slow tier) in float32 only.
+        const runs = family === 'vocab' ? (dtype === 'float32' ? 1 : 0) : 60;
+        if (runs === 0) continue;
+        for (const c of generateCases(family, dtype, 7, runs)) {
+          cases++;
+          if (check(c.logits, c.target, dtype)) decided++;
+        }
+      }
+      expect(cases).toBeGreaterThan(450);
+      expect(decided / cases).toBeGreaterThan(0.99);
+    });
+  }
+
+  it('leaves an exact midpoint to the slow tier: float16 [2048, −1], target 1 (loss 2049 + e^−2049 rounds up to 2050)', () => {
+    const f = fastLoss([2048, -1], 1, 'float16');
+    expect(f.rounded).toBeUndefined();
+    expect(oracleLossRounded([2048, -1], 1, 'float16')).toBe(2050);
+    // And a tie with nothing above it, in bfloat16: [256, -1] target 1 is 257 + e^−257: rounds up to 258.
+    expect(oracleLossRounded([256, -1], 1, 'bfloat16')).toBe(258);
+  });
+
+  it('decides a subnormal and a zero loss, and an overflowing one', () => {
+    expect(check([0, -20], 0, 'float16')).toBe(true); // log1p(e^−20) ≈ 2.1e−9 < half the smallest float16 subnormal: 0
+    expect(check([0, -17], 0, 'float16')).toBe(true); // ≈ 4.1e−8: the smallest subnormal 2^−24
+    expect(check([0, -100], 0, 'float32')).toBe(true); // ≈ 3.7e−44: subnormal float32
+    expect(check([60000, -60000], 1, 'float16')).toBe(true); // 120000 > 65520: Infinity
+    expect(oracleLossRounded([60000, -60000], 1, 'float16')).toBe(Infinity);
+    expect(check([3e38, -3e38], 1, 'float32')).toBe(true);
+    expect(check([5, -Infinity, 5], 0, 'float32')).toBe(true); // masked class: log 2
+  });
+
+  it('a masked target is +Infinity', () => {
+    expect(oracleLossRounded([0, -Infinity], 1, 'float16')).toBe(Infinity);
+  });
+
+  it('random rows near rounding midpoints of float16 and bfloat16 (fast-check, seeded): never a different answer', () => {
+    // Two classes [0, −g]: loss log1p(e^−g) (target 0) or g + log1p(e^−g) (target 1); g drawn on the format's grid.
+    for (const dtype of ['float16', 'bfloat16'] as const) {
+      const fmt = formatOf(dtype);
+      fc.assert(
+        fc.property(fc.double({ min: 0, max: 20, noNaN: true }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 2, max: 6 }), (g, target, n) => {
+          const row = [0, ...Array.from({ length: n - 1 }, (_, i) => fmt.round(-g - i / 8))];
+          check(row, target, dtype);
+        }),
+        { seed: 17, numRuns: 1500 },
+      );
+    }
+  });
+});
