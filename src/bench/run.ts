@@ -52,6 +52,7 @@ import { halfLogits, LOGIT_RANGE, makeBatch } from './data.js';
 import { BenchPool } from './pool.js';
 import { referenceLoop, referenceLoop32 } from './reference.js';
 import { medianInterval, summariseTimings } from './stats.js';
+import { pulse } from '../supervise/heartbeat.js';
 
 export { referenceLoop, referenceLoop32 } from './reference.js';
 
@@ -199,7 +200,10 @@ async function warm(call: Call, warmMs: number, clock: Clock = 'wall'): Promise<
     ms = await timeBlock(call, reps, clock);
   }
   let best = ms / reps;
-  while (now() - start < warmMs) best = Math.min(best, (await timeBlock(call, reps, clock)) / reps);
+  while (now() - start < warmMs) {
+    best = Math.min(best, (await timeBlock(call, reps, clock)) / reps);
+    pulse();
+  }
   return Math.max(best, 1e-7);
 }
 
@@ -320,6 +324,9 @@ export async function pairedRounds(ref: Reference, task: Call, elements: number,
     ref.perElementMs.push(refMs / (refReps * ref.elements));
     perCallMs.push(taskMs / taskReps);
     ratios.push((elements * taskReps * refMs) / (ref.elements * refReps * taskMs));
+    // The watchdog's heartbeat (at most every 250 ms): a round is progress, even when neither
+    // block enters a pipeline anew (the reference never does; a task's loop posts once).
+    pulse();
     const n = ratios.length;
     const spent = performance.now() - start;
     if (n >= MAX_ROUNDS) break;
