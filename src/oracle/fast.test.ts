@@ -8,16 +8,17 @@ import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { generateCases } from '../fuzz/cases.js';
 import { FAMILIES } from '../suite/define.js';
-import { fastLoss, fastTierServes } from './fast.js';
+import { fastLoss, fastLossRounded, fastTierServes } from './fast.js';
+import { fastLoss64 } from './fast64.js';
 import { oracleLoss, oracleLossRounded } from './loss.js';
 
 const SERVED: Dtype[] = ['float32', 'float16', 'bfloat16'];
+const ALL: Dtype[] = ['float64', ...SERVED];
 
 /** Checks one case: a decided answer equals the slow tier's; returns whether the fast tier decided. */
 function check(row: ArrayLike<number>, target: number, dtype: Dtype): boolean {
-  const fast = fastLoss(row, target, dtype);
+  const fast = { rounded: fastLossRounded(row, target, dtype) };
   const slow = oracleLoss(row, target, dtype).rounded;
-  expect(fast.lo).toBeLessThanOrEqual(fast.hi);
   if (fast.rounded === undefined) {
     expect(Object.is(oracleLossRounded(row, target, dtype), slow)).toBe(true);
     return false;
@@ -27,13 +28,13 @@ function check(row: ArrayLike<number>, target: number, dtype: Dtype): boolean {
 }
 
 describe('oracle fast tier', () => {
-  it('serves the formats of at most 24 bits, not float64', () => {
+  it('serves the formats of at most 24 bits with double arithmetic; float64 with double-double', () => {
     expect(SERVED.every(fastTierServes)).toBe(true);
     expect(fastTierServes('float64')).toBe(false);
   });
 
-  for (const dtype of SERVED) {
-    it(`${dtype}: equal to the decimal.js tier on every fuzz family (seeded), and decides at least 99% of them`, () => {
+  for (const dtype of ALL) {
+    it(`${dtype}: equal to the decimal.js tier on every fuzz family (seeded), and decides nearly all of them`, () => {
       let cases = 0;
       let decided = 0;
       for (const family of FAMILIES) {
@@ -46,7 +47,8 @@ describe('oracle fast tier', () => {
         }
       }
       expect(cases).toBeGreaterThan(450);
-      expect(decided / cases).toBeGreaterThan(0.99);
+      // float64 leaves the losses below 2^−959 (the dominant family's) to the slow tier: about 1 in 100.
+      expect(decided / cases).toBeGreaterThan(dtype === 'float64' ? 0.97 : 0.99);
     });
   }
 
@@ -66,6 +68,23 @@ describe('oracle fast tier', () => {
     expect(oracleLossRounded([60000, -60000], 1, 'float16')).toBe(Infinity);
     expect(check([3e38, -3e38], 1, 'float32')).toBe(true);
     expect(check([5, -Infinity, 5], 0, 'float32')).toBe(true); // masked class: log 2
+  });
+
+  it('float64: leaves exact midpoints to the slow tier, decides tiny and overflowing losses', () => {
+    // D = 2^53 + 1, midway between 2^53 and 2^53 + 2; the tail e^−(2^53+1) sends it up.
+    expect(fastLoss64([2 ** 53, -1], 1).rounded).toBeUndefined();
+    expect(oracleLossRounded([2 ** 53, -1], 1, 'float64')).toBe(2 ** 53 + 2);
+    // The same midpoint with a larger tail, e^−37 ≈ 8.5e−17: still undecided here, 2^53 + 2 from the slow tier.
+    expect(fastLoss64([2 ** 53, -1, 2 ** 53 - 37], 1).rounded).toBeUndefined();
+    expect(oracleLossRounded([2 ** 53, -1, 2 ** 53 - 37], 1, 'float64')).toBe(2 ** 53 + 2);
+    expect(check([0, -800], 0, 'float64')).toBe(true); // e^−800 < η/2: +0
+    expect(check([1e308, -1e308], 1, 'float64')).toBe(true); // 2e308: Infinity
+    expect(oracleLossRounded([1e308, -1e308], 1, 'float64')).toBe(Infinity);
+    expect(check([1, 2, -Infinity, 3], 0, 'float64')).toBe(true);
+    expect(check([-431, 279, 427], 0, 'float64')).toBe(true);
+    // A loss whose exact value is within 2^−60 of a midpoint must not be decided wrongly: a sweep of
+    // two-class rows [0, −g], g on a fine grid, against the slow tier.
+    for (let i = 0; i < 400; i++) check([0, -(i / 16 + 2 ** -30 * i)], i % 2, 'float64');
   });
 
   it('a masked target is +Infinity', () => {

@@ -44,8 +44,8 @@
  * every loss except those within about n·2^−52 of a rounding midpoint (a share
  * near n·2^−28 of random losses), and the exact midpoints (a loss equal to the
  * midpoint of two float16 values), which go to the slow tier. float64 is not
- * served: its midpoints are 2^−53 apart, below this tier's resolution, so a
- * float64 row goes straight to the slow tier (a double-double tier is the next part of issue 17).
+ * served here: its midpoints are 2^−53 apart, below this tier's resolution; its
+ * fast tier is `fast64.ts` (double-double).
  *
  * Special cases: a masked target (x[t] = −Infinity) has loss +Infinity exactly
  * (the caller's, as in `loss.ts`); masked classes (−Infinity) contribute 0 and
@@ -54,6 +54,7 @@
  */
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
+import { fastLoss64 } from './fast64.js';
 
 /** The smallest subnormal double, 2^−1074. */
 const ETA = 2 ** -1074;
@@ -86,9 +87,19 @@ export interface FastLoss {
   readonly hi: number;
 }
 
-/** Formats the fast tier serves: every format of at most 24 bits of precision (the interval is ~n·2^−52 wide). */
+/** Formats this double-arithmetic tier serves: every format of at most 24 bits of precision (the interval is ~n·2^−52 wide); float64 has `fast64.ts`. */
 export function fastTierServes(dtype: AnyDtype): boolean {
   return formatOf(dtype).precision <= 24;
+}
+
+/**
+ * The fast tier in any format: the correctly rounded loss, or undefined when the
+ * rounding test cannot decide it (then the decimal.js tier must). Formats of at
+ * most 24 bits: `fastLoss` (double arithmetic); float64: `fastLoss64`
+ * (double-double). `row[target]` must be finite.
+ */
+export function fastLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number | undefined {
+  return fastTierServes(dtype) ? fastLoss(row, target, dtype).rounded : fastLoss64(row, target).rounded;
 }
 
 /**

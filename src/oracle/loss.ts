@@ -25,7 +25,7 @@ import { Decimal } from 'decimal.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
-import { fastLoss, fastTierServes } from './fast.js';
+import { fastLossRounded } from './fast.js';
 
 export interface OracleResult {
   /** The exact loss correctly rounded to the dtype (ties to even). */
@@ -222,18 +222,16 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
 
 /**
  * The correctly rounded loss only (no `exact` digits): what fuzz, shrinking and the
- * map need. The fast tier (`fast.ts`: double arithmetic with a rigorous error
- * bound and the rounding test) answers when it can decide the rounding; otherwise,
- * and for float64 rows, the decimal.js tier above does. Same answer as
+ * map need. The fast tier (`fast.ts` for formats of at most 24 bits: double
+ * arithmetic; `fast64.ts` for float64: double-double; both with a rigorous error
+ * bound and the rounding test) answers when it can decide the rounding; otherwise
+ * the decimal.js tier above does. Same answer as
  * `oracleLoss(row, target, dtype).rounded`, bit for bit (tested in fast.test.ts;
  * `scripts/verify-oracle.ts` compares the tiers on many cases).
  */
 export function oracleLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number {
   if (row[target] === -Infinity) return Infinity;
-  if (fastTierServes(dtype)) {
-    pulse();
-    const fast = fastLoss(row, target, dtype).rounded;
-    if (fast !== undefined) return fast;
-  }
-  return oracleLoss(row, target, dtype).rounded;
+  pulse();
+  const fast = fastLossRounded(row, target, dtype);
+  return fast !== undefined ? fast : oracleLoss(row, target, dtype).rounded;
 }

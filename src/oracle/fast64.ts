@@ -1,0 +1,337 @@
+/**
+ * The oracle's fast tier for float64 losses: the loss in double-double arithmetic
+ * (about 106 bits) with a rigorous error bound carried along, then the rounding
+ * test (Ziv 1991; the shape of CORE-MATH's functions). When the enclosing
+ * interval holds no rounding midpoint of binary64, its double is the correctly
+ * rounded loss; otherwise `rounded` is undefined and the caller uses the decimal.js
+ * tier (`loss.ts`), never a guess (SPEC section 8). `fast.ts` serves the formats
+ * of at most 24 bits with plain double arithmetic; a float64 loss needs this one.
+ *
+ * Same form as `loss.ts` and `fast.ts`: k the first maximum, m = x[k], t the
+ * target, D = m − x[t] ≥ 0,
+ *
+ *     loss = D + log1p(T),   T = Σ_{j≠k} exp(x_j − m).
+ *
+ * u = 2^−53 (binary64's unit roundoff), η = 2^−1074 (the smallest subnormal).
+ * Each step and its error bound, absolute unless said otherwise:
+ *
+ * 1. D = Dh + Dl and x_j − m = dh + dl exactly (TwoSum: Knuth, TAOCP vol. 2, 4.2.2).
+ * 2. exp(dh + dl) for dh ≥ −760 (below, the term is < 2^−1096: counted as 0 with
+ *    that error; a term scaled below 2^−1022 carries an absolute error of 2η). Reduction (Tang, "Table-driven implementation of the exponential
+ *    function", ACM TOMS 15(2), 1989): kk = round(dh·N/ln2), N = 256, kk = 256q + i,
+ *    dh + dl = kk·ln2/N + r. ln2/N = C1 + C2 + C3 with C1 of 33 bits, so kk·C1 is
+ *    exact (|kk| < 2^19) and dh − kk·C1 is exact (a multiple of the finer of the two
+ *    last places, below 2^−9 in magnitude); kk·C2 is taken exactly by Dekker's
+ *    TwoProd; what is left (kk·C3, the low parts, dl) is summed in double. So
+ *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−76 and its neighbours carry
+ *    relative errors of u; the tables' own error, 10^−40, is below 2^−132).
+ *    |rh| ≤ ln2/512 + 2^−40 < 2^−9.4.
+ * 3. expm1(r) = rh + s, s = rl + rh·rl + rh²·(1/2 + rh/6 + rh²/24 + rh³/120 + rh⁴/720)
+ *    in double: 12 roundings of relative u at most, each on a quantity below
+ *    |rl|(1 + |rh|) + 0.51·rh², so |Δs| ≤ 12u·(|rl|(1 + |rh|) + 0.51·rh²); the
+ *    series left out is below |rh|^7/5000 (rh^7/7! and the rest, < 1.01 of it), and
+ *    rl² /2 below 2^−87. Call their sum ε_s.
+ * 4. A term is 2^q · (TH_i + TL_i) · (1 + rh + s), TH_i + TL_i = 2^(i/N) to 2^−106
+ *    relative; the products TH_i·rh by TwoProd, the rest in double: relative error
+ *    ≤ ε_s·1.01 + 2^−100 (e^(2^−90) − 1 < 2^−89 for step 2's error included). Scaling
+ *    by 2^q is exact unless a part lands below 2^−1022: then 2η more.
+ * 5. T = Σ terms, double-double: highs by TwoSum (exact), every rounding error and
+ *    low part into one double accumulator: |ΔT| ≤ γ_{2n}·A, A = Σ |inputs of that
+ *    accumulator| (Higham 2002, eq. (4.4); γ_k = ku/(1 − ku)), plus the terms' own
+ *    errors ε_t·T + 2η·n.
+ * 6. log1p(T): y0 = Math.log1p(Th) (fdlibm, stated error < 1 ulp; we allow 2), then
+ *    one Newton step for f(y) = e^y − 1 − T: y1 = y0 + (T − M)/(1 + M), M = expm1(y0)
+ *    by steps 2–4 (for |y0| < ln2/512 the reduction is empty and M = rh + s keeps
+ *    its relative accuracy; otherwise M = e^y0 − 1 in double-double with
+ *    M ≥ 0.00135, losing at most 10 bits). The step's own error: with Δ = y0 − y*,
+ *    y1 − y* = e^(−Δ) − 1 + Δ ∈ [0, 0.51·Δ²]; |Δ| ≤ 2^−50·y* + |Tl|. A perturbation
+ *    of T or M by ε moves y1 by ε/(1 + M).
+ * 7. loss = D + y as a double-double; the final roundings add 2^−100·loss.
+ * 8. Rounding test: with the result renormalised to Lh + Ll (|Ll| ≤ ulp(Lh)/2),
+ *    Lh is the correctly rounded loss when Ll ± E lies strictly between the
+ *    half-ulps below and above Lh (the one below is a quarter ulp at a power of
+ *    two; above the largest double, the half-ulp is the overflow threshold).
+ *    Losses below 2^−1000 (subnormal or near it) go to the slow tier, and so do
+ *    rows whose D overflows a double.
+ *
+ * The bound is a few times 2^−66 of the loss for rows up to 10^5 classes: it
+ * decides all but about one loss in 10^3 to 10^4 (those within the bound of a
+ * midpoint); the verification test counts them.
+ */
+import { Decimal } from 'decimal.js';
+import { exactDecimalString } from './exact.js';
+
+const U = 2 ** -53;
+const ETA = 2 ** -1074;
+/** Table size: 2^(i/N), i = 0..N−1. */
+const N = 256;
+const SPLITTER = 134217729; // 2^27 + 1, Dekker's split
+const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER − ROUNDER rounds x (|x| < 2^51) to an integer
+const INV_LN2_N = N / Math.LN2;
+
+/** ln2/N = C1 + C2 + C3 (C1: 33 significant bits), and 2^(i/N) = TH[i] + TL[i], from decimal.js at 40 digits. */
+const D40 = Decimal.clone({ precision: 40 });
+const [C1, C2, C3] = (() => {
+  const c = D40.ln(2).div(N);
+  const hi = Number(c.toString());
+  const c1 = Math.trunc(hi * 2 ** 41) / 2 ** 41; // ln2/256 ∈ [2^−9, 2^−8): 41 fractional bits = 33 significant
+  const rest = c.minus(exactDecimalString(c1));
+  const c2 = Number(rest.toString());
+  const c3 = Number(rest.minus(exactDecimalString(c2)).toString());
+  return [c1, c2, c3];
+})();
+const TH = new Float64Array(N);
+const TL = new Float64Array(N);
+for (let i = 0; i < N; i++) {
+  const v = new D40(2).pow(new D40(i).div(N));
+  TH[i] = Number(v.toString());
+  TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
+}
+
+// Results of the helpers (module state: the tier allocates nothing per term).
+let hi = 0;
+let lo = 0;
+/** Error bound of the last `expDD`, relative to its result. */
+let expRel = 0;
+/** True when the last `expDD` result may carry the 2η of a part scaled below 2^−1022. */
+let expTiny = false;
+
+/** Dekker's TwoProd: a·b = hi + lo exactly (|a|, |b| < 2^995). */
+function twoProd(a: number, b: number): void {
+  const p = a * b;
+  let c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  hi = p;
+  lo = ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/**
+ * Steps 2–4. Leaves e^(dh + dl) as hi + lo
+ * when `minusOne` is false, and e^(dh + dl) − 1 when it is true (exactly the
+ * same arithmetic, the 1 taken out before the table product when kk = 0, and by
+ * TwoSum otherwise); expRel bounds the relative error of the result.
+ */
+function expDD(dh: number, dl: number, minusOne: boolean): void {
+  const kk = dh * INV_LN2_N + ROUNDER - ROUNDER;
+  let rh: number;
+  let rl: number;
+  if (kk === 0) {
+    rh = dh;
+    rl = dl;
+  } else {
+    const r1 = dh - kk * C1; // exact (step 2)
+    twoProd(kk, C2);
+    const s = r1 - hi;
+    const bb = s - r1;
+    const e = r1 - (s - bb) + (-hi - bb);
+    rh = s;
+    rl = e - lo - kk * C3 + dl;
+  }
+  const p = 0.5 + rh * (1 / 6 + rh * (1 / 24 + rh * (1 / 120 + rh * (1 / 720))));
+  const s = rl + rh * rl + rh * rh * p;
+  const arh = Math.abs(rh);
+  // Step 3's bound; with kk = 0 there was no reduction (r = dh + dl exactly), else step 2's 2^−90.
+  const epsS = 12 * U * (Math.abs(rl) * (1 + arh) + 0.51 * rh * rh) + arh ** 7 / 5000 + rl * rl + (kk === 0 ? 0 : 2 ** -90);
+  if (kk === 0) {
+    // e^r = 1 + (rh + s); for expm1 the 1 is never added. rh + s by TwoSum (|s| may exceed |rh|).
+    const em1h = rh + s;
+    const bm = em1h - rh;
+    const em1l = rh - (em1h - bm) + (s - bm);
+    if (minusOne) {
+      hi = em1h;
+      lo = em1l;
+      // Relative to |expm1(r)| ≥ 0.99·|r| (|r| < 2^−9.4), and r ≈ rh + rl.
+      const mag = Math.abs(em1h);
+      expRel = mag === 0 ? Infinity : (epsS * 1.02) / mag + 2 ** -100;
+    } else {
+      const h = 1 + em1h;
+      const l = em1h - (h - 1) + em1l;
+      hi = h;
+      lo = l;
+      expRel = epsS * 1.02 + 2 ** -100;
+    }
+    expTiny = false;
+    return;
+  }
+  const ki = kk | 0;
+  const i = ki & (N - 1);
+  const q = (ki - i) / N;
+  // (TH + TL)(1 + rh + s) = TH + TH·rh + (TH·s + TL + TL·(rh + s)).
+  const th = TH[i];
+  twoProd(th, rh);
+  const ph = hi;
+  const pl = lo;
+  const h = th + ph;
+  const bb = h - th;
+  const e = th - (h - bb) + (ph - bb);
+  let l = e + pl + th * s + TL[i] + TL[i] * (rh + s);
+  let hh = h;
+  expRel = epsS * 1.02 + 2 ** -100;
+  if (minusOne) {
+    // e^y0 − 1 with y0 ∈ (ln2/512, 12]: q ≥ 0, no scaling below 2^−1022.
+    const scale = 2 ** q;
+    hh *= scale;
+    l *= scale;
+    // Exact: hh ∈ (1, 2) gives hh − 1 by Sterbenz's lemma; hh ≥ 2 has an ulp that divides 1.
+    const m = hh - 1;
+    const mm = m + l;
+    hi = mm;
+    lo = l - (mm - m);
+    // Relative to e^y0 − 1 ≥ 0.00135 the error of e^y0 grows by e^y0/(e^y0 − 1) ≤ 741.
+    expRel = (expRel * (hh + Math.abs(l))) / Math.max(mm, 1e-300) + 2 ** -100;
+    expTiny = false;
+    return;
+  }
+  const scale = q >= -1074 ? 2 ** q : 0;
+  hi = hh * scale;
+  lo = l * scale;
+  expTiny = hh * scale < 2 ** -960;
+}
+
+/** The fast float64 loss and its interval (for the verification script and the tests). */
+export interface Fast64Loss {
+  /** The correctly rounded loss when the rounding test decides it, else undefined. */
+  readonly rounded: number | undefined;
+  /** loss ≈ hi + lo, with |exact − (hi + lo)| ≤ bound. */
+  readonly hi: number;
+  readonly lo: number;
+  readonly bound: number;
+}
+
+const UNDECIDED: Fast64Loss = { rounded: undefined, hi: NaN, lo: NaN, bound: Infinity };
+
+/** ulp of a normal double v > 0: 2^(exponent − 52), from its bits. */
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+function ulpOf(v: number): number {
+  F64[0] = v;
+  const e = (U32[1] >>> 20) & 0x7ff;
+  return 2 ** (e - 1075);
+}
+function isPowerOfTwo(v: number): boolean {
+  F64[0] = v;
+  return (U32[1] & 0xfffff) === 0 && U32[0] === 0;
+}
+
+/**
+ * The fast tier for a float64 row: the correctly rounded loss when the rounding
+ * test decides it, else `rounded` undefined (use the slow tier).
+ *
+ * @param row - logits, length n ≥ 1, finite doubles or −Infinity (masked)
+ * @param target - index of the target, row[target] finite
+ */
+export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
+  const n = row.length;
+  let k = -1;
+  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  const m = row[k];
+  const xt = row[target];
+  const Dh = m - xt;
+  // m − x[t] rounded to +Infinity: the exact D is at least the overflow threshold, and so is the loss.
+  if (Dh === Infinity) return { rounded: Infinity, hi: Infinity, lo: 0, bound: 0 };
+  const bD = Dh - m;
+  const Dl = m - (Dh - bD) + (-xt - bD);
+  // Step 5: T = Sh + Sl; A = Σ|inputs of Sl|; the terms' relative errors and absolute 2η.
+  let Sh = 0;
+  let Sl = 0;
+  let A = 0;
+  let relMax = 0;
+  let tiny = 0;
+  let far = 0;
+  let terms = 0;
+  for (let j = 0; j < n; j++) {
+    const x = row[j];
+    if (j === k || x === -Infinity) continue;
+    terms++;
+    const dh = x - m;
+    if (dh < -760) {
+      // e^(dh + dl) < e^−759.99 < 2^−1096: counted as 0 with that error.
+      far++;
+      continue;
+    }
+    const b = dh - x;
+    const dl = x - (dh - b) + (-m - b);
+    expDD(dh, dl, false);
+    if (expRel > relMax) relMax = expRel;
+    if (expTiny) tiny++;
+    const s = Sh + hi;
+    const bb = s - Sh;
+    const e = Sh - (s - bb) + (hi - bb);
+    Sh = s;
+    Sl += e + lo;
+    A += Math.abs(e) + Math.abs(lo);
+  }
+  if (terms === 0) {
+    // loss = D exactly.
+    return decide(Dh, Dl, 0);
+  }
+  const g2n = (2 * terms * U) / (1 - 2 * terms * U);
+  const Th = Sh + Sl;
+  const Tl = Sl - (Th - Sh);
+  // The terms' absolute errors, 2η per term scaled below 2^−1022 and 2^−1096 per far term, rounded
+  // up to a whole number of η (a double cannot hold less than η: 2^−1096 itself would read 0).
+  const absT = ETA * Math.ceil(2 * tiny + far * 2 ** -22);
+  const ET = (g2n * A * (1 + 2 * g2n) + relMax * (Th + g2n * A + absT) * 1.001 + absT) * (1 + 2 ** -40);
+  if (Th < 2 ** -960) {
+    // T near the subnormal range, where its relative accuracy is not kept: 0 ≤ log1p(T) ≤ T ≤ Th + ET,
+    // so the loss lies in [D, D + Y]; decided by D alone unless D is within Y of a midpoint
+    // (and left to the slow tier when D = 0: the loss is then below 2^−959).
+    // D = 0 and only far terms (fewer than 2^21): the loss is below 2^21·2^−1096 = η/2, so it rounds to +0.
+    if (Dh === 0 && Dl === 0 && Th === 0 && tiny === 0 && far < 2 ** 21) return { rounded: 0, hi: 0, lo: 0, bound: 0 };
+    // Otherwise [D, D + Y] ⊂ [D − Y, D + Y] (η/2 is not a double, so the interval is not halved).
+    const Y = (Th + ET) * (1 + 2 ** -50) + ETA;
+    return decide(Dh, Dl, Y);
+  }
+  // Step 6: y0, M = expm1(y0), y1 = y0 + (T − M)/(1 + M).
+  const y0 = Math.log1p(Th);
+  expDD(y0, 0, true);
+  const Mh = hi;
+  const Ml = lo;
+  const EM = expRel * Math.abs(Mh) * 1.001;
+  // N = T − M in double-double: highs by TwoSum, lows in double.
+  const nh = Th - Mh;
+  const bn = nh - Th;
+  const ne = Th - (nh - bn) + (-Mh - bn);
+  const nl = ne + Tl - Ml;
+  const num = nh + nl;
+  const den = 1 + Mh; // |Ml| ≤ ulp(Mh): the division's relative error below 4u covers it
+  const delta = num / den;
+  const yh = y0 + delta;
+  const yl = delta - (yh - y0);
+  // |Δ| of y0: 2 ulps of log1p plus |Tl|/(1+T); Newton: 0.51·Δ².
+  const dy0 = 2 * 2 ** -52 * y0 + Math.abs(Tl) + ET + ETA;
+  // (ET + EM)/(1 + M): the inputs' errors; 0.51·Δ²: Newton's; 4u·|δ|: the roundings of num, 1 + M
+  // and the division; 4u·(|ne| + |Tl| + |Ml|)/(1 + M): the two roundings of nl.
+  const Ey = ((ET + EM + 4 * U * (Math.abs(ne) + Math.abs(Tl) + Math.abs(Ml))) / den) * 1.001 + 0.51 * dy0 * dy0 + 4 * U * Math.abs(delta) + 2 ** -100 * yh;
+  // Step 7: L = D + y.
+  const s = Dh + yh;
+  const bs = s - Dh;
+  const se = Dh - (s - bs) + (yh - bs);
+  const low = se + Dl + yl;
+  const EL = (Ey + 2 ** -100 * Math.abs(s)) * (1 + 2 ** -30);
+  return decide(s, low, EL);
+}
+
+/** Step 8: the rounding test on hi + lo ± bound. */
+function decide(h: number, l: number, bound: number): Fast64Loss {
+  const Lh = h + l;
+  const Ll = l - (Lh - h);
+  if (!(Lh >= 2 ** -1000 && Lh < Infinity)) {
+    if (Lh === 0 && Ll === 0 && bound === 0) return { rounded: 0, hi: 0, lo: 0, bound: 0 };
+    return { rounded: undefined, hi: Lh, lo: Ll, bound };
+  }
+  const ulp = ulpOf(Lh);
+  const halfUp = ulp / 2;
+  const halfDown = isPowerOfTwo(Lh) ? ulp / 4 : ulp / 2;
+  // Ll ± bound, each rounded outward by one ulp of its own (a relative 2^−52, plus η).
+  const top = Ll + bound;
+  const bottom = Ll - bound;
+  const topUp = top + Math.abs(top) * 2 ** -52 + ETA;
+  const bottomDown = bottom - Math.abs(bottom) * 2 ** -52 - ETA;
+  const ok = topUp < halfUp && bottomDown > -halfDown;
+  return { rounded: ok ? Lh : undefined, hi: Lh, lo: Ll, bound };
+}
