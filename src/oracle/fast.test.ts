@@ -82,6 +82,17 @@ describe('oracle fast tier', () => {
     expect(oracleLossRounded([1e308, -1e308], 1, 'float64')).toBe(Infinity);
     expect(check([1, 2, -Infinity, 3], 0, 'float64')).toBe(true);
     expect(check([-431, 279, 427], 0, 'float64')).toBe(true);
+    // Found by review: x_j − m inexact in double with |x_j − m| > 30 and the loss that one term.
+    // A first version of step 3 left out rl·rh²/2 and rounded each of these the wrong way.
+    for (const row of [
+      [0.5139009118519766, -621.9038360123482],
+      [0.7116827379878145, -531.6294146951144],
+      [0.5199874806939028, -36.27232036935457],
+      [0.8444239809518307, -650.9102285468194],
+      [0.7930905642354559, -581.3679577640066],
+    ]) {
+      expect(Object.is(oracleLossRounded(row, 0, 'float64'), oracleLoss(row, 0, 'float64').rounded)).toBe(true);
+    }
     // A loss whose exact value is within 2^−60 of a midpoint must not be decided wrongly: a sweep of
     // two-class rows [0, −g], g on a fine grid, against the slow tier.
     for (let i = 0; i < 400; i++) check([0, -(i / 16 + 2 ** -30 * i)], i % 2, 'float64');

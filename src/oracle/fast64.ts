@@ -26,11 +26,16 @@
  *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−76 and its neighbours carry
  *    relative errors of u; the tables' own error, 10^−40, is below 2^−132).
  *    |rh| ≤ ln2/512 + 2^−40 < 2^−9.4.
- * 3. expm1(r) = rh + s, s = rl + rh·rl + rh²·(1/2 + rh/6 + rh²/24 + rh³/120 + rh⁴/720)
- *    in double: 12 roundings of relative u at most, each on a quantity below
- *    |rl|(1 + |rh|) + 0.51·rh², so |Δs| ≤ 12u·(|rl|(1 + |rh|) + 0.51·rh²); the
- *    series left out is below |rh|^7/5000 (rh^7/7! and the rest, < 1.01 of it), and
- *    rl² /2 below 2^−87. Call their sum ε_s.
+ * 3. expm1(r) = E + rl·(1 + E) + rl²/2·(1 + E) + …, E = expm1(rh) = rh + rh²·p(rh),
+ *    p = 1/2 + rh/6 + rh²/24 + rh³/120 + rh⁴/720: expm1(r) = rh + s with
+ *    s = rl + rl·(rh + rh²·p) + rh²·p in double. Roundings: the 12 operations
+ *    of s plus the ~5 of step 4 that act on s, each of relative u on a quantity
+ *    below |rl|(1 + |rh|) + 0.51·rh², so 16u·(|rl|(1 + |rh|) + 0.51·rh²) bounds
+ *    them; the series left out is below |rh|^7/5000·(1 + |rl|) (rh^7/7! and the
+ *    rest, < 1.01 of it), and the rl² terms below rl². Call their sum ε_s.
+ *    (A first version had rl·rh in place of rl·(rh + rh²·p): the missing
+ *    rl·rh²/2 reaches 2^−64.8 relative for |dh| > 512, and a review found float64
+ *    losses rounded the wrong way; they are tests in fast.test.ts.)
  * 4. A term is 2^q · (TH_i + TL_i) · (1 + rh + s), TH_i + TL_i = 2^(i/N) to 2^−106
  *    relative; the products TH_i·rh by TwoProd, the rest in double: relative error
  *    ≤ ε_s·1.01 + 2^−100 (e^(2^−90) − 1 < 2^−89 for step 2's error included). Scaling
@@ -132,10 +137,13 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     rl = e - lo - kk * C3 + dl;
   }
   const p = 0.5 + rh * (1 / 6 + rh * (1 / 24 + rh * (1 / 120 + rh * (1 / 720))));
-  const s = rl + rh * rl + rh * rh * p;
+  // expm1(rh + rl) = E + rl·(1 + E) + O(rl²), E = expm1(rh) = rh + rh²·p: the cross term rl·E in
+  // full (rl·rh alone left out rl·rh²/2, up to 2^−64.8 relative when |dh| > 512: found in review).
+  const e2 = rh * rh * p;
+  const s = rl + rl * (rh + e2) + e2;
   const arh = Math.abs(rh);
   // Step 3's bound; with kk = 0 there was no reduction (r = dh + dl exactly), else step 2's 2^−90.
-  const epsS = 12 * U * (Math.abs(rl) * (1 + arh) + 0.51 * rh * rh) + arh ** 7 / 5000 + rl * rl + (kk === 0 ? 0 : 2 ** -90);
+  const epsS = 16 * U * (Math.abs(rl) * (1 + arh) + 0.51 * rh * rh) + (arh ** 7 / 5000) * (1 + Math.abs(rl)) + rl * rl + (kk === 0 ? 0 : 2 ** -90);
   if (kk === 0) {
     // e^r = 1 + (rh + s); for expm1 the 1 is never added. rh + s by TwoSum (|s| may exceed |rh|).
     const em1h = rh + s;
