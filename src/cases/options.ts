@@ -80,7 +80,7 @@ export const OPTION_FLAGS: Readonly<Record<keyof BatchOptionsInput, string>> = {
  * `options[1].weight`).
  */
 export function validateOptions(input: unknown, fieldOf: (path: readonly PropertyKey[]) => string, file?: string): BatchOptions {
-  const r = batchOptionsSchema.safeParse(input);
+  const r = batchOptionsSchema.safeParse(input, { reportInput: true });
   if (!r.success) {
     const issue = r.error.issues[0] as z.core.$ZodIssue & { input?: unknown };
     const got = 'input' in issue ? `got ${typeof issue.input === 'object' ? JSON.stringify(issue.input) : String(issue.input)}; ` : '';
@@ -161,6 +161,11 @@ export function rowKind(row: OptionRow, o: BatchOptions): 'ignored' | 'zero' | '
   if (row.soft === undefined && o.ignoreIndex !== undefined && row.target === o.ignoreIndex) return 'ignored';
   if (isFullyMasked(row.logits)) return o.maskedRows === 'ignore' ? 'ignored' : o.maskedRows;
   return 'loss';
+}
+
+/** Whether options leave a row's loss bare: a class-index target, ε = 0, weight 1 (l_n = −log p_y, when the row is not ignored or fully masked). */
+export function isBare(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> | undefined): boolean {
+  return row.soft === undefined && o.labelSmoothing === 0 && (weight === undefined || weight[row.target] === 1);
 }
 
 /**

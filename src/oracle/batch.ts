@@ -29,7 +29,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { BatchOptions, OptionRow } from '../cases/options.js';
-import { rowKind, rowWeight } from '../cases/options.js';
+import { isBare, rowKind, rowWeight } from '../cases/options.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { exactDecimal, ExactDecimal, roundDecimal } from './exact.js';
 import type { OracleResult } from './loss.js';
@@ -70,7 +70,7 @@ function planRow(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> | un
   const C = row.logits.length;
   const eps = o.labelSmoothing;
   const w = (c: number) => (weight === undefined ? 1 : weight[c]);
-  const plain = kind === 'loss' && row.soft === undefined && eps === 0 && w(row.target) === 1;
+  const plain = kind === 'loss' && isBare(row, o, weight);
   const classes: number[] = [];
   const a: Decimal[] = [];
   const b: Decimal[] = [];
@@ -144,27 +144,30 @@ function decide(v: Interval, dtype: AnyDtype, digits: number, last: boolean): Or
  * undefined for all 1. Rows: logits of the dtype (−Infinity masked; a fully masked
  * row allowed), a class index or a soft target of the dtype.
  */
-export function oracleBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined): BatchOracle {
+export function oracleBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, reduce = true): BatchOracle {
   const plans = rows.map((r) => planRow(r, o, weight));
   const results: (OracleResult | undefined)[] = plans.map((p, i) => (p.plain ? oracleLoss(rows[i].logits, rows[i].target, dtype) : undefined));
   let den = new ExactDecimal(0);
   for (const r of rows) den = den.plus(exactDecimal(rowWeight(r, o, weight)));
-  let sum: OracleResult | undefined;
-  let mean: OracleResult | undefined;
+  // Without `reduce` (reduction none) the batch values are not asked for: NaN placeholders.
+  let sum: OracleResult | undefined = reduce ? undefined : NAN;
+  let mean: OracleResult | undefined = reduce ? undefined : NAN;
   for (let digits = ORACLE_FIRST_DIGITS; ; digits *= 2) {
     pulse();
     const last = digits >= ORACLE_MAX_DIGITS;
     const D = workingDecimal(digits);
+    const batchDone = sum !== undefined && mean !== undefined;
     const intervals: Interval[] = rows.map((r, i) => {
       const done = results[i];
-      // A row the loss oracle decided is known exactly enough at this precision: its exact value at P digits.
+      if (done !== undefined && batchDone) return done; // not needed again
+      // A row the loss oracle decided: its interval at this precision, for the batch values.
       if (plans[i].plain) return intervalOfPlain(r, dtype, digits, done!);
       return rowInterval(r, plans[i], o, digits, dtype);
     });
     intervals.forEach((v, i) => {
       if (results[i] === undefined) results[i] = decide(v, dtype, digits, last);
     });
-    if (sum === undefined || mean === undefined) {
+    if (!batchDone) {
       const total = sumIntervals(intervals, D, digits);
       sum ??= decide(total, dtype, digits, last);
       let m: Interval;
