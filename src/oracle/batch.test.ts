@@ -1,42 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { BatchOptions, OptionFlags } from '../cases/options.js';
-import { OPTION_FLAGS, parseOptionFlags, resolveWeights } from '../cases/options.js';
-import { readCases } from '../cases/read.js';
+import type { BatchOptions } from '../cases/options.js';
+import { resolveWeights } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
-import { FIXTURES } from '../testing/fixtures.js';
+import { fixtureBatch, OPTIONS_BATCHES } from '../testing/fixtures.js';
 import { oracleBatch } from './batch.js';
-
-interface OptionsBatch {
-  name: string;
-  file: string;
-  dtype: Dtype;
-  flags: string[];
-  maskedRows: string;
-  rows: Record<string, string>;
-  sum: string;
-  mean: string;
-}
-
-/** `['--weight', '1 2', …]` as the flags object of `score`. */
-export function flagsOf(flags: readonly string[], maskedRows?: string): OptionFlags {
-  const byFlag = Object.fromEntries(Object.entries(OPTION_FLAGS).map(([k, f]) => [f, k]));
-  const out: Record<string, string> = {};
-  for (let i = 0; i < flags.length; i += 2) out[byFlag[flags[i]]] = flags[i + 1];
-  if (maskedRows !== undefined) out.maskedRows = maskedRows;
-  return out;
-}
-
-export const OPTIONS_BATCHES = JSON.parse(readFileSync(`${FIXTURES}mpmath-t2/options.json`, 'utf8')) as OptionsBatch[];
-
-export function fixtureBatch(b: OptionsBatch) {
-  const cases = readCases(`${FIXTURES}mpmath-t2/options/${b.file}`);
-  const options: BatchOptions = parseOptionFlags(flagsOf(b.flags, b.maskedRows));
-  const rows = cases.map((c) => ({ logits: c.logits, target: c.target, soft: c.soft }));
-  const weight = resolveWeights(options, b.dtype, rows, () => ({}));
-  return { cases, options, rows, weight };
-}
 
 describe('the oracle under batch options equals mpmath (fixtures/mpmath-t2/options.json)', () => {
   it('has batches of every option kind in float32 and float64', () => {
