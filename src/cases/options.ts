@@ -50,7 +50,7 @@ export const batchOptionsSchema = z.strictObject({
   labelSmoothing: z.number({ error: smoothingError }).refine((v) => Number.isFinite(v) && v >= 0 && v <= 1, { error: smoothingError }).optional(),
   /** The convention for fully masked rows: `nan` (default), `zero` or `ignore`. */
   maskedRows: z.enum(MASKED_ROWS, { error: `a masked-rows convention: one of ${MASKED_ROWS.join(', ')}` }).optional(),
-});
+}, { error: 'batch options: an object { weight?, ignoreIndex?, reduction?, labelSmoothing?, maskedRows? }, or a list of them' });
 
 export type BatchOptionsInput = z.input<typeof batchOptionsSchema>;
 
@@ -83,7 +83,7 @@ export function validateOptions(input: unknown, fieldOf: (path: readonly Propert
   const r = batchOptionsSchema.safeParse(input, { reportInput: true });
   if (!r.success) {
     const issue = r.error.issues[0] as z.core.$ZodIssue & { input?: unknown };
-    const got = 'input' in issue ? `got ${typeof issue.input === 'object' ? JSON.stringify(issue.input) : String(issue.input)}; ` : '';
+    const got = 'input' in issue ? `got ${typeof issue.input === 'object' || typeof issue.input === 'string' ? JSON.stringify(issue.input) : String(issue.input)}; ` : '';
     const msg = issue.code === 'unrecognized_keys' ? `unknown option ${JSON.stringify(issue.keys[0])}; options are ${Object.keys(OPTION_FLAGS).join(', ')}` : `${got}expected ${issue.message}`;
     throw new InputError(msg, file, undefined, fieldOf(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path));
   }

@@ -87,8 +87,8 @@ describe('a bad batch option is refused: exit 2, one line naming the flag or row
     ['negative smoothing', ['--label-smoothing', '-0.1'], '', /field --label-smoothing: got -0\.1/],
     ['an ignore_index that is not an integer', ['--ignore-index', '1.5'], '', /field --ignore-index: got "1\.5"; expected ignore_index: an integer/],
     ['an ignore_index that is a word', ['--ignore-index', 'pad'], '', /field --ignore-index: got "pad"/],
-    ['an unknown reduction', ['--reduction', 'avg'], '', /field --reduction: got avg; expected a reduction: one of none, mean, sum/],
-    ['an unknown masked-rows convention', ['--masked-rows', 'skip'], '', /field --masked-rows: got skip; expected a masked-rows convention: one of nan, zero, ignore/],
+    ['an unknown reduction', ['--reduction', 'avg'], '', /field --reduction: got "avg"; expected a reduction: one of none, mean, sum/],
+    ['an unknown masked-rows convention', ['--masked-rows', 'skip'], '', /field --masked-rows: got "skip"; expected a masked-rows convention: one of nan, zero, ignore/],
     ['a soft target with a negative entry', [], 's,float64,0.5 -0.5 1,1 2 3\n', /row 3, field target: soft target entry 1 is -0\.5, a negative probability/],
     ['a soft target of the wrong length', [], 's,float64,0.5 0.5,1 2 3\n', /row 3, field target: the soft target has 2 entries but the row has 3 logits/],
   ];
