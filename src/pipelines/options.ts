@@ -181,13 +181,10 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
       if (kind === 'nan') {
         out[n] = NaN;
         total.add(NaN);
-      } else if (kind === 'loss' && isBare(r, o, weight)) {
-        // The bare loss: the pipeline's own kernel in the variant, as without options.
-        out[n] = store(classLoss(p, v, r.logits, r.target));
-        total.add(out[n]);
       } else if (kind === 'loss') {
+        // The batch sums the double-precision l_n; a bare row's own value is the pipeline's kernel in the variant, as without options.
         const l = accurateRow(r, o, weight);
-        out[n] = dtypeRound(l.value);
+        out[n] = isBare(r, o, weight) ? store(classLoss(p, v, r.logits, r.target)) : dtypeRound(l.value);
         for (const part of l.parts) total.add(part);
       }
     });

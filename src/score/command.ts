@@ -86,7 +86,7 @@ export function registerScore(program: Command): void {
     .option('--pipelines <list>', 'comma-separated pipeline names, built-ins or peers (default: every built-in; "none" for only --external)')
     .option('--budget <ulps>', `ulps within which a loss is ok (default ${DEFAULT_BUDGET})`)
     .option('--external <file>', "another implementation's losses: id,impl,dtype,loss")
-    .option('--weight <weights>', 'class weights w_c, one per class, separated by single spaces (SPEC 6; default all 1)')
+    .option('--weight <weights>', 'class weights w_c, one per class, separated by single spaces (docs/reference.md section 6; default all 1)')
     .option('--ignore-index <class>', 'rows whose target is this class have l_n = 0 and no weight in the mean')
     .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1] (default 0)')
     .option('--reduction <r>', 'none (per-row l_n, the default), mean or sum: adds one @batch row per pipeline and dtype')
