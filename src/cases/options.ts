@@ -132,11 +132,6 @@ export function parseOptionFlags(flags: OptionFlags): BatchOptions {
   return validateOptions(input, (path) => OPTION_FLAGS[path[0] as keyof BatchOptionsInput] ?? String(path[0]));
 }
 
-/** Whether a setting changes anything from the bare per-row loss (no weights, ignore_index, smoothing or reduction). */
-export function isPlain(o: BatchOptions): boolean {
-  return o.weight === undefined && o.ignoreIndex === undefined && o.labelSmoothing === 0 && o.reduction === 'none';
-}
-
 /** A row of a batch under options: its logits, and a class-index target or a soft target (probabilities, values of the dtype). */
 export interface OptionRow {
   readonly logits: ArrayLike<number>;

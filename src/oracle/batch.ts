@@ -78,7 +78,7 @@ function planRow(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> | un
   if (kind === 'loss' && !plain) {
     for (let c = 0; c < C; c++) {
       const q = row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0;
-      const ac = (1 - eps > 0 ? w(c) * q : 0) > 0 ? exactDecimal(w(c)).times(exactDecimal(q)) : new ExactDecimal(0);
+      const ac = eps < 1 && w(c) > 0 && q > 0 ? exactDecimal(w(c)).times(exactDecimal(q)) : new ExactDecimal(0);
       const bc = eps > 0 && w(c) > 0 ? exactDecimal(w(c)) : new ExactDecimal(0);
       if (ac.isZero() && bc.isZero()) continue;
       if (row.logits[c] === -Infinity) infinite = true;

@@ -21,10 +21,11 @@
  * to itself, a widened one (compute float32) in float32 and the result once to the
  * storage format. Speed does not matter here (C kernel calls per row).
  *
- * accurate-cross-entropy composes without error instead: its −log p_c in float64
- * (within 2 ulps each), every product exact (TwoProd) and every sum compensated
+ * accurate-cross-entropy composes with almost no error instead: its −log p_c in
+ * float64 (within 2 ulps each), each coefficient ((1 − ε)·w_c·q_c, (ε/C)·w_c) in
+ * double, its product with −log p_c exact (TwoProd) and every sum compensated
  * (Neumaier 1974), the result rounded once to the dtype; l_n and the batch values
- * stay within its budget of the oracle (options.test.ts).
+ * stay within its 2-ulp budget of the oracle (options.test.ts).
  */
 import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { isBare, rowKind, rowWeight } from '../cases/options.js';
