@@ -25,6 +25,12 @@ export { exactDecimal, roundDecimal } from './oracle/exact.js';
 
 export type { Case } from './cases/read.js';
 export { parseCases, readCases } from './cases/read.js';
+export type { BatchOptions, BatchOptionsInput, MaskedRows, OptionRow, Reduction } from './cases/options.js';
+export { batchOptionsSchema, DEFAULT_OPTIONS, validateOptions } from './cases/options.js';
+export type { BatchOracle } from './oracle/batch.js';
+export { oracleBatch } from './oracle/batch.js';
+export type { PipelineBatch } from './pipelines/options.js';
+export { pipelineBatch } from './pipelines/options.js';
 export type { Outcome, Verdict } from './score/outcome.js';
 export { classify, DEFAULT_BUDGET, OUTCOMES } from './score/outcome.js';
 export type { ScoredRow } from './score/score.js';

@@ -4,11 +4,15 @@
  * Logits are read with `parseFloat` (then rounded directly to the dtype: `Math.fround` for
  * float32, src/float/half.ts for float16 and bfloat16, SPEC section 3) after a
  * strict check of the token, so "1.5abc", which parseFloat would read as 1.5, is
- * refused. `-Infinity` is a masked class; NaN, +Infinity, and a row with no
- * finite logit are refused, and so is a finite logit that rounds to -Infinity
+ * refused. `-Infinity` is a masked class, and a row of nothing else a fully masked
+ * row (its loss follows `maskedRows`, SPEC 6); NaN and +Infinity are refused,
+ * and so is a finite logit that rounds to -Infinity
  * (`-1e400`; float32 `-1e39`; float16 `-70000`) unless written `-Infinity`; a
  * finite logit that rounds to +Infinity (float16 `70000`) is refused. Extra fields and
- * duplicate ids are refused. Rows are numbered by the line of the file they
+ * duplicate ids are refused, and so are ids beginning with `@` (`@batch` is the
+ * batch row of `score`, SPEC 6). `target` is a 0-based class index, or a soft
+ * target (SPEC 3): one non-negative finite number per logit, separated by single
+ * spaces, read as logits are and rounded to the dtype. Rows are numbered by the line of the file they
  * begin on (the header is line 1), blank lines and multi-line quoted fields
  * counted.
  */
@@ -21,8 +25,11 @@ import { InputError } from '../util/errors.js';
 export interface Case {
   readonly id: string;
   readonly dtype: Dtype;
+  /** The class index; −1 for a soft target (then `soft` holds it). */
   readonly target: number;
-  /** Values of `dtype` (float32 ones held in doubles). */
+  /** A soft target (SPEC 3): one probability per class, values of `dtype`, as given (not normalised). */
+  readonly soft?: Float64Array;
+  /** Values of `dtype` (float32 ones held in doubles); every one −Infinity in a fully masked row. */
   readonly logits: Float64Array;
   /** Line of the cases file the case came from. */
   readonly line: number;
@@ -39,8 +46,11 @@ export const CASE_COLUMNS = ['id', 'dtype', 'target', 'logits'] as const;
 const NUMBER = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity|NaN)$/;
 const INTEGER = /^\d+$/;
 
-/** Parses `-Infinity`-aware logits; throws a message fragment on the first bad token. */
-export function parseLogits(text: string, dtype: AnyDtype, where: (msg: string) => InputError): Float64Array {
+/**
+ * Parses `-Infinity`-aware logits; throws a message fragment on the first bad token.
+ * A row of nothing but -Infinity is refused unless `fullyMasked` (the cases file allows it, SPEC 3).
+ */
+export function parseLogits(text: string, dtype: AnyDtype, where: (msg: string) => InputError, fullyMasked = false): Float64Array {
   if (text.trim() === '') throw where('no logits; give at least one number, separated by single spaces');
   const tokens = text.split(' ');
   const round = formatOf(dtype).round;
@@ -59,8 +69,31 @@ export function parseLogits(text: string, dtype: AnyDtype, where: (msg: string) 
     if (v !== -Infinity) finite++;
     out[i] = v;
   }
-  if (finite === 0) throw where('every logit is -Infinity; at least one class must be unmasked');
+  if (finite === 0 && !fullyMasked) throw where('every logit is -Infinity; at least one class must be unmasked');
   return out;
+}
+
+/**
+ * A soft target (SPEC 3): `classes` non-negative finite numbers separated by single
+ * spaces, each read with `parseFloat` and rounded to the dtype (PyTorch's target
+ * tensor has the logits' dtype); used as given, not normalised.
+ */
+export function parseSoftTarget(text: string, classes: number, dtype: AnyDtype, where: (msg: string) => InputError): Float64Array {
+  const tokens = text.trim().split(' ');
+  if (tokens.length === 1 && (classes !== 1 || !NUMBER.test(tokens[0]))) {
+    throw where(`target ${JSON.stringify(text)} is neither a 0-based class index nor a soft target (${classes} probabilities separated by single spaces)`);
+  }
+  if (tokens.length !== classes) throw where(`the soft target has ${tokens.length} entries but the row has ${classes} logits; give one probability per class`);
+  const round = formatOf(dtype).round;
+  const q = new Float64Array(classes);
+  for (let c = 0; c < classes; c++) {
+    const tok = tokens[c];
+    const v = NUMBER.test(tok) ? round(parseFloat(tok)) : NaN;
+    if (!Number.isFinite(v)) throw where(`soft target entry ${c} is ${JSON.stringify(tok)}; entries must be finite numbers in ${dtype}`);
+    if (v < 0) throw where(`soft target entry ${c} is ${tok}, a negative probability; entries must be ≥ 0`);
+    q[c] = v === 0 ? 0 : v; // −0 is read as 0
+  }
+  return q;
 }
 
 /**
@@ -121,9 +154,13 @@ function parseCaseRows(text: string, file: string, accepts: (dtype: string) => d
     idLine.set(id, line);
     const dtype = rec[index.dtype].trim();
     if (!accepts(dtype)) throw err('dtype')(`unknown dtype ${JSON.stringify(dtype)}; ${choices}`);
-    const logits = parseLogits(rec[index.logits], dtype, err('logits'));
+    if (id.startsWith('@')) throw err('id')(`id ${JSON.stringify(id)} begins with "@", which score keeps for its batch rows (@batch); rename the case`);
+    const logits = parseLogits(rec[index.logits], dtype, err('logits'), true);
     const targetText = rec[index.target].trim();
-    if (!INTEGER.test(targetText)) throw err('target')(`target ${JSON.stringify(targetText)} is not a 0-based class index`);
+    if (!INTEGER.test(targetText)) {
+      cases.push({ id, dtype, target: -1, soft: parseSoftTarget(rec[index.target], logits.length, dtype, err('target')), logits, line });
+      continue;
+    }
     const target = Number(targetText);
     if (target >= logits.length) {
       throw err('target')(`target ${target} is out of range: the row has ${logits.length} logits (indices 0 to ${logits.length - 1})`);

@@ -48,8 +48,12 @@ export interface OracleResult {
 const FIRST_DIGITS = 48;
 /** Ziv's loop stops here: no loss of a binary64 input needs more (the worst midpoint distance is far larger). */
 const MAX_DIGITS = 6144;
+/** The last working precision of Ziv's loop. */
+export const ORACLE_MAX_DIGITS = MAX_DIGITS;
 /** Digits printed in `exact`: SPEC section 4 asks for at least 30. */
 const EXACT_DIGITS = 34;
+/** Significant digits of every `exact` the oracles print. */
+export const ORACLE_EXACT_DIGITS = EXACT_DIGITS;
 /**
  * exp(d) for d < −2·10^16 is below 10^(−8.6·10^15), under decimal.js's smallest
  * exponent (−9·10^15); such terms go to the `dropped` bound instead.
@@ -76,7 +80,7 @@ export function workingDecimal(digits: number): typeof Decimal {
 }
 
 /** log1p(t) at the constructor's precision, relative error ≤ 10^(6−P) (see SERIES_BELOW). */
-function log1p(t: Decimal, D: typeof Decimal): Decimal {
+export function log1p(t: Decimal, D: typeof Decimal): Decimal {
   if (t.isZero()) return t;
   if (t.gte(SERIES_BELOW)) return t.plus(1).ln();
   // t − t²/2 + t³/3 − …: alternating with decreasing terms, so the error is below
@@ -152,27 +156,44 @@ export function lossPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype
 }
 
 /**
+ * The error bounds of one step of Ziv's loop at `digits` (constructor `D`): every
+ * −log p_c = (m − x_c) + log1p(T) of the row computed from this T lies in
+ * [L(1 − delta), L(1 + delta) + dropped] (derivation in {@link lossStep}).
+ */
+export function lossBounds(plan: LossPlan, digits: number, D: typeof Decimal, T: Decimal): { delta: Decimal; dropped: Decimal } {
+  // Relative error bound of L: each difference x_j − m is rounded (relative
+  // 10^(1−P)), which exp turns into a relative error of |x_j − m| · 10^(1−P);
+  // exp is correctly rounded and the n sums add 10^(1−P) each; log1p adds
+  // 10^(6−P) (SERIES_BELOW); the final sum adds 10^(1−P). A factor 4 covers the
+  // second-order terms.
+  const delta = new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + plan.n + 1e5 + 2));
+  let dropped = new D(0);
+  if (plan.droppedCount > 0) {
+    // The dropped terms: < 10^−(FIRST_DIGITS+10) · T each group, or < 10^−1000 if they sat under EXP_FLOOR.
+    dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10))).plus(NEGLIGIBLE);
+  }
+  return { delta, dropped };
+}
+
+/** T = Σ exp(x_j − m) over `plan.summed` at the constructor's precision, with mD = m. */
+export function shiftedSumDecimal(plan: LossPlan, D: typeof Decimal, mD: Decimal): Decimal {
+  let T = new D(0);
+  for (const j of plan.summed) T = T.plus(new D(plan.exact.get(j)!).minus(mD).exp());
+  return T;
+}
+
+/**
  * One step of Ziv's loop at `digits` significant digits (constructor `D`), given
  * mD = m and T = Σ exp(x_j − m) over `plan.summed`, computed at that precision:
  * the correctly rounded loss when the bounds decide it (or at MAX_DIGITS),
  * otherwise undefined (double the digits and try again).
  */
 export function lossStep(plan: LossPlan, digits: number, D: typeof Decimal, mD: Decimal, T: Decimal): OracleResult | undefined {
-  const { dtype, n, droppedCount } = plan;
+  const { dtype, droppedCount } = plan;
   const dPart = mD.minus(plan.tExact); // D = m − x[t], relative error ≤ 10^(1−P)/2
   const l1p = log1p(T, D);
   const L = dPart.plus(l1p);
-  // Relative error bound of L: each difference x_j − m is rounded (relative
-  // 10^(1−P)), which exp turns into a relative error of |x_j − m| · 10^(1−P);
-  // exp is correctly rounded and the n sums add 10^(1−P) each; log1p adds
-  // 10^(6−P) (SERIES_BELOW); the final sum adds 10^(1−P). A factor 4 covers the
-  // second-order terms.
-  const delta = new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + n + 1e5 + 2));
-  let dropped = new D(0);
-  if (droppedCount > 0) {
-    // The dropped terms: < 10^−(FIRST_DIGITS+10) · T each group, or < 10^−1000 if they sat under EXP_FLOOR.
-    dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10))).plus(NEGLIGIBLE);
-  }
+  const { delta, dropped } = lossBounds(plan, digits, D, T);
   const lo = L.times(new D(1).minus(delta));
   const hi = L.times(new D(1).plus(delta)).plus(dropped);
   const rlo = roundDecimal(lo, dtype);
@@ -213,8 +234,7 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
     const D = workingDecimal(digits);
     const mD = new D(plan.mExact);
-    let T = new D(0);
-    for (const j of plan.summed) T = T.plus(new D(plan.exact.get(j)!).minus(mD).exp());
+    const T = shiftedSumDecimal(plan, D, mD);
     const result = lossStep(plan, digits, D, mD, T);
     if (result !== undefined) return result;
   }

@@ -1,5 +1,7 @@
 /** `softmax-stability score CASES.csv [--out FILE] [--pipelines a,b] [--budget ULPS] [--external FILE]`, and with `--grad` the gradients (grad-command.ts) */
 import type { Command } from 'commander';
+import type { OptionFlags } from '../cases/options.js';
+import { parseOptionFlags } from '../cases/options.js';
 import { readCases } from '../cases/read.js';
 import { availablePeers } from '../peers/registry.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
@@ -15,7 +17,7 @@ import { runScoreGrad } from './grad-command.js';
 import { DEFAULT_BUDGET } from './outcome.js';
 import { SCORE_COLUMNS, scoreCases, scoredCsvRow, tallyOutcomes } from './score.js';
 
-export interface ScoreCommandOptions {
+export interface ScoreCommandOptions extends OptionFlags {
   out?: string;
   pipelines?: string;
   budget?: string;
@@ -56,11 +58,12 @@ export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
   // Every built-in by default; the peers (tfjs, onnxruntime when installed) by name.
   const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
   const budget = parseBudget(opts.budget);
+  const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.external !== undefined ? [opts.external] : [])]);
   const cases = readCases(casesFile);
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
   const started = performance.now();
-  const rows = scoreCases(cases, { pipelines: selected, budget, external });
+  const rows = scoreCases(cases, { pipelines: selected, budget, external, batch, file: casesFile });
   const note = skippedNote(selected, [...new Set(cases.map((c) => c.dtype))]);
   if (note !== undefined) process.stderr.write(`score: ${note}\n`);
   const csv = toCsv(SCORE_COLUMNS, rows.map(scoredCsvRow));
@@ -83,6 +86,11 @@ export function registerScore(program: Command): void {
     .option('--pipelines <list>', 'comma-separated pipeline names, built-ins or peers (default: every built-in; "none" for only --external)')
     .option('--budget <ulps>', `ulps within which a loss is ok (default ${DEFAULT_BUDGET})`)
     .option('--external <file>', "another implementation's losses: id,impl,dtype,loss")
+    .option('--weight <weights>', 'class weights w_c, one per class, separated by single spaces (docs/reference.md section 6; default all 1)')
+    .option('--ignore-index <class>', 'rows whose target is this class have l_n = 0 and no weight in the mean')
+    .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1] (default 0)')
+    .option('--reduction <r>', 'none (per-row l_n, the default), mean or sum: adds one @batch row per pipeline and dtype')
+    .option('--masked-rows <m>', 'fully masked rows (every logit -Infinity): nan (default), zero or ignore')
     .option('--grad', 'score the gradients of the row losses instead, component by component (float16 and bfloat16 rows too)')
     .option('--external-grad <file>', "with --grad: another implementation's gradients: id,impl,dtype,grad")
     .action((cases: string, opts: ScoreCommandOptions) => runScore(cases, opts));

@@ -4,6 +4,8 @@
  * then of the external implementations.
  */
 import { Decimal } from 'decimal.js';
+import type { BatchOptions } from '../cases/options.js';
+import { DEFAULT_OPTIONS, resolveWeights } from '../cases/options.js';
 import type { Case } from '../cases/read.js';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
@@ -11,7 +13,9 @@ import { formatValue } from '../float/shortest.js';
 import { ulpDistanceText } from '../float/ordinal.js';
 import { exactDecimalString } from '../oracle/exact.js';
 import type { OracleResult } from '../oracle/loss.js';
-import { oracleLoss } from '../oracle/loss.js';
+import { oracleBatch } from '../oracle/batch.js';
+import type { PipelineBatch } from '../pipelines/options.js';
+import { pipelineBatch } from '../pipelines/options.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Compute } from '../pipelines/variant.js';
 import { computeModes, runsIn, runVariant } from '../pipelines/variant.js';
@@ -54,7 +58,14 @@ export interface ScoreOptions {
   readonly pipelines: readonly Pipeline[];
   readonly budget?: number;
   readonly external?: readonly ExternalLoss[];
+  /** PyTorch's batch options (SPEC 6); default none (the bare per-row loss). */
+  readonly batch?: BatchOptions;
+  /** The cases file, for the messages of a batch option that does not fit a row. */
+  readonly file?: string;
 }
+
+/** The `id` of a batch row (SPEC 6): case ids may not begin with `@`. */
+export const BATCH_ID = '@batch';
 
 /** Errors against the exact value, in 40 digits so that a loss within an ulp of it still shows its error. */
 const Wide = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, minE: -9e15, maxE: 9e15 });
@@ -90,24 +101,61 @@ export function scoreRow(
   return { id, dtype, pipeline, compute, loss, oracle, ...verdict, absError: abs, relError: rel };
 }
 
+/**
+ * Scores every case (SPEC 4) under the batch options (SPEC 6): the oracle and each
+ * pipeline's l_n per case, then, with `reduction` `mean` or `sum`, one `@batch` row
+ * per dtype present (in the order the dtypes first appear), pipeline and compute
+ * mode, holding the batch value of that dtype's cases. The cases of one dtype are
+ * one batch. Without options every row is the bare loss, as `oracleLoss` and the
+ * pipeline's kernel give it.
+ */
 export function scoreCases(cases: readonly Case[], options: ScoreOptions): ScoredRow[] {
   const budget = options.budget ?? DEFAULT_BUDGET;
+  const o = options.batch ?? DEFAULT_OPTIONS;
   const externalById = new Map<string, ExternalLoss[]>();
   for (const e of options.external ?? []) {
     const list = externalById.get(e.id) ?? [];
     list.push(e);
     externalById.set(e.id, list);
   }
+  // One batch per dtype: the oracle's and every pipeline variant's values of its cases.
+  const reduce = o.reduction !== 'none';
+  const dtypes = [...new Set(cases.map((c) => c.dtype))];
+  const batches = new Map(
+    dtypes.map((dtype) => {
+      const members = cases.filter((c) => c.dtype === dtype);
+      const weight = resolveWeights(o, dtype, members, (i) => ({ file: options.file, line: members[i].line }));
+      const oracle = oracleBatch(members, o, dtype, weight, reduce);
+      const variants = new Map<string, PipelineBatch>();
+      // Each pipeline in each arithmetic mode of the dtype (both for a half format); one without a generic kernel skips the half formats.
+      for (const p of options.pipelines) {
+        if (!runsIn(p, dtype)) continue;
+        for (const compute of computeModes(dtype)) variants.set(`${p.name}\u0000${compute}`, pipelineBatch(p, { dtype, compute }, members, o, weight));
+      }
+      return [dtype, { members, oracle, variants }] as const;
+    }),
+  );
   const rows: ScoredRow[] = [];
+  const index = new Map(dtypes.flatMap((d) => batches.get(d)!.members.map((c, i) => [c, i] as const)));
   for (const c of cases) {
-    const oracle = oracleLoss(c.logits, c.target, c.dtype);
-    // Each pipeline in each arithmetic mode of the case's dtype (both for a half format); one without a generic kernel skips the half formats.
+    const b = batches.get(c.dtype)!;
+    const i = index.get(c)!;
+    const oracle = b.oracle.rows[i];
     for (const p of options.pipelines) {
       if (!runsIn(p, c.dtype)) continue;
-      for (const compute of computeModes(c.dtype)) rows.push(scoreRow(c.id, c.dtype, p.name, pipelineLoss(p, c.logits, c.target, c.dtype, compute), oracle, budget, compute));
+      for (const compute of computeModes(c.dtype)) rows.push(scoreRow(c.id, c.dtype, p.name, b.variants.get(`${p.name}\u0000${compute}`)!.rows[i], oracle, budget, compute));
     }
     for (const e of externalById.get(c.id) ?? []) {
       rows.push(scoreRow(c.id, c.dtype, e.impl, e.loss, oracle, budget, EXTERNAL_COMPUTE));
+    }
+  }
+  if (!reduce) return rows;
+  const which = o.reduction === 'sum' ? 'sum' : 'mean';
+  for (const dtype of dtypes) {
+    const b = batches.get(dtype)!;
+    for (const p of options.pipelines) {
+      if (!runsIn(p, dtype)) continue;
+      for (const compute of computeModes(dtype)) rows.push(scoreRow(BATCH_ID, dtype, p.name, b.variants.get(`${p.name}\u0000${compute}`)![which], b.oracle[which], budget, compute));
     }
   }
   return rows;

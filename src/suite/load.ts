@@ -9,6 +9,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BatchOptions } from '../cases/options.js';
+import { validateOptions } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, isHalf, NATIVE_DTYPES } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
@@ -23,7 +25,7 @@ import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, 
 import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
 import { DEFAULT_STALL_SECONDS } from '../supervise/supervisor.js';
 import { FAMILIES } from './define.js';
-import { describeIssue, didYouMean, showValue, suiteSchema } from './schema.js';
+import { describeIssue, didYouMean, fieldName, showValue, suiteSchema } from './schema.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -47,6 +49,8 @@ export interface Suite {
   readonly bench: Required<BenchSettings>;
   readonly gate: Required<GateSettings>;
   readonly watchdog: Required<WatchdogSettings>;
+  /** The batch options to sweep (SPEC 6), each with its defaults filled in; one bare setting by default. */
+  readonly options: readonly BatchOptions[];
 }
 
 export const DEFAULT_SEED = 42;
@@ -213,7 +217,11 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   const gate = { ...DEFAULT_GATE, ...given.gate };
   const watchdog = { stallSeconds: DEFAULT_STALL_SECONDS, ...given.watchdog };
 
-  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog };
+  if (Array.isArray(given.options) && given.options.length === 0) throw bad('options', 'got []; expected at least one setting of the batch options (or leave options out)');
+  const settings: readonly unknown[] = given.options === undefined ? [{}] : Array.isArray(given.options) ? given.options : [given.options];
+  const options = settings.map((o, i) => validateOptions(o, (path) => fieldName(['options', ...(Array.isArray(given.options) ? [i] : []), ...path]), file));
+
+  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog, options };
 }
 
 /** `{ compute: { float16: [...] } }` for the half formats the suite runs; nothing for a float32/float64 suite. */

@@ -16,6 +16,7 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
+import type { BatchOptionsInput } from '../cases/options.js';
 import { DTYPES } from '../float/dtype.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { FAMILIES } from './define.js';
@@ -172,6 +173,13 @@ export const suiteSchema = z.strictObject({
   gate: gateSchema.optional(),
   /** Stops a run that makes no progress (a pipeline that never returns). */
   watchdog: watchdogSchema.optional(),
+  /**
+   * PyTorch's batch options (SPEC 6: `weight`, `ignoreIndex`, `reduction`,
+   * `labelSmoothing`, `maskedRows`), one setting or a list of settings to sweep
+   * (default: none, the bare per-row loss). Checked by load.ts with
+   * src/cases/options.ts's schema, whose messages name the setting's own field.
+   */
+  options: z.custom<BatchOptionsInput | readonly BatchOptionsInput[]>(() => true)    .optional(),
 });
 
 /** `pipelines[2]`, `fuzz.runs.vocab`: a path as the messages name it. */
