@@ -13,7 +13,7 @@ export default defineSuite({
   // `npm start` (fuzz + map + 45 s of paired rounds) towards 2 minutes on 2 cores; the research
   // suite measures longer.
   fuzz: {
-    runs: { ordinal: 100, offset: 100, dominant: 100, underdog: 100, spread: 100, ties: 50, subnormal: 50, vocab: 1, moderate: 100 },
+    runs: { ordinal: 100, offset: 100, dominant: 100, underdog: 100, spread: 100, ties: 50, subnormal: 50, vocab: 1, moderate: 100, masked: 100 },
     failures: 2,
     shrink: { attempts: 2, steps: 100 },
   },

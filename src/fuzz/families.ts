@@ -1,7 +1,8 @@
 /**
  * The fuzzer's generator families: fast-check arbitraries of one logit row and
  * its target, per dtype. Every value in a row is a value of the dtype (float32
- * ones held in doubles), finite, and every row has at least 2 classes with the
+ * ones held in doubles), finite but for the `masked` family's −Infinity classes
+ * (src/fuzz/masked.ts), and every row has at least 2 classes with the
  * target anywhere in it. The arbitraries are pure functions of (family, dtype),
  * so a seed and a fast-check path name one case for good (`--replay`).
  *
@@ -13,12 +14,11 @@ import type { Dtype, FormatInfo } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import type { Family } from '../suite/define.js';
 import { mulberry32 } from '../util/random.js';
+import { maskedFamily } from './masked.js';
+import type { FuzzCase } from './row.js';
+import { finished } from './row.js';
 
-export interface FuzzCase {
-  /** Values of the dtype. */
-  readonly logits: Float64Array;
-  readonly target: number;
-}
+export type { FuzzCase } from './row.js';
 
 /** exp(x) overflows to Infinity in the dtype above ln(max): float32 88.7228…, float64 709.7827…. */
 export function expOverflowAt(dtype: Dtype): number {
@@ -88,16 +88,6 @@ function bitPattern(dtype: Dtype, maxMagnitude: bigint, biased: boolean): fc.Arb
         ? fc.tuple(fc.boolean(), fc.bigInt({ min: 0n, max: maxMagnitude })).map(([s, m]) => float64FromBits(s, m))
         : fc.tuple(fc.boolean(), fc.integer({ min: 0, max: Number(maxMagnitude) })).map(([s, m]) => (s ? -1 : 1) * fmt.fromOrdinal(BigInt(m)));
   return biased ? arb : fc.noBias(arb);
-}
-
-function finished(values: readonly number[], target: number, fmt: FormatInfo): FuzzCase {
-  const logits = new Float64Array(values.length);
-  for (let j = 0; j < values.length; j++) {
-    const v = fmt.round(values[j]);
-    if (!Number.isFinite(v)) throw new Error(`fuzz generator made a non-finite logit ${values[j]} in ${fmt.dtype}`);
-    logits[j] = v;
-  }
-  return { logits, target: target % values.length };
 }
 
 function rows<T>(element: fc.Arbitrary<T>, maxClasses: number): fc.Arbitrary<T[]> {
@@ -262,6 +252,7 @@ const BUILDERS: Record<Family, (dtype: Dtype, fmt: FormatInfo) => fc.Arbitrary<F
   subnormal: subnormalFamily,
   vocab: vocabFamily,
   moderate: moderateFamily,
+  masked: maskedFamily,
 };
 
 const cache = new Map<string, fc.Arbitrary<FuzzCase>>();

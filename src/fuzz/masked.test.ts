@@ -2,9 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AnyDtype } from '../float/dtype.js';
 import { ANY_DTYPES, formatOf } from '../float/dtype.js';
-import { maskedFamily, maskValues } from './masked.js';
+import { maskedFamily, maskValue, maskValues } from './masked.js';
 
 describe('the masked family', () => {
+  it('a finite mask beyond the format is its lowest value: −1e9 is −65504 in float16 and stays finite in bfloat16', () => {
+    expect(maskValue(-1e9, 'float16')).toBe(-65504);
+    expect(maskValue(-1e4, 'float16')).toBe(-10000);
+    expect(maskValue(-Infinity, 'float16')).toBe(-Infinity);
+    expect(Number.isFinite(maskValue(-1e9, 'bfloat16'))).toBe(true);
+    expect(maskValue(-1e39, 'float32')).toBe(-formatOf('float32').max);
+  });
+
   it('masks with −Infinity, −1e9, −1e4 and the lowest value; a mask the format cannot hold becomes the lowest value', () => {
     expect(maskValues('float64')).toEqual([-Infinity, -1e9, -1e4, -Number.MAX_VALUE]);
     expect(maskValues('float32')).toEqual([-Infinity, -1e9, -1e4, -formatOf('float32').max]);
@@ -25,15 +33,38 @@ describe('the masked family', () => {
       for (const v of c.logits) {
         expect(Object.is(fmt.round(v), v)).toBe(true);
         expect(v).not.toBe(Infinity);
+        expect(Number.isNaN(v)).toBe(false);
         if (masks.includes(v)) seen.add(v);
         else unmasked++;
       }
       expect(unmasked).toBeGreaterThanOrEqual(1);
+      expect(unmasked).toBeLessThan(c.logits.length);
       if (masks.includes(c.logits[c.target])) maskedTargets++;
     }
     expect([...seen].sort()).toEqual([...new Set(masks)].sort());
     expect(maskedTargets).toBeGreaterThan(100);
     expect(maskedTargets).toBeLessThan(400);
+  });
+
+  it.each<AnyDtype>([...ANY_DTYPES])('%s: shrinking keeps the structure: a row that always fails shrinks to [x, −Infinity], target the unmasked class', (dtype) => {
+    const masks = maskValues(dtype);
+    const out = fc.check(
+      fc.property(maskedFamily(dtype), () => false),
+      { seed: 3, numRuns: 1 },
+    );
+    const c = out.counterexample![0];
+    expect(Array.from(c.logits)).toEqual([formatOf(dtype).round(-30), -Infinity]);
+    expect(c.target).toBe(0);
+    // A failure that needs a finite mask at the target keeps it: the smallest row whose target is masked at −1e4 (or the format's lowest value).
+    const kept = fc.check(
+      fc.property(maskedFamily(dtype), (r) => !(r.logits[r.target] === masks[2])),
+      { seed: 4, numRuns: 2000 },
+    );
+    expect(kept.failed).toBe(true);
+    const k = kept.counterexample![0];
+    expect(k.logits.length).toBe(2);
+    expect(k.logits[k.target]).toBe(masks[2]);
+    expect(k.logits.filter((v) => !masks.includes(v))).toHaveLength(1);
   });
 
   it('is a function of the seed: the same seed gives the same rows', () => {

@@ -75,7 +75,7 @@ export const shrinkSchema = z.strictObject({
 });
 
 export const fuzzSchema = z.strictObject({
-  /** Families to run (default: all). */
+  /** Families to run (default: all but the opt-in `masked`, which runs when `runs` is an object that gives its count; define.ts OPT_IN_FAMILIES). */
   families: z.array(z.enum(FAMILIES, { error: `a family: one of ${FAMILIES.join(', ')}` })).min(1, { error: 'at least one family' }).readonly().optional(),
   /** Cases per family and dtype: one number (every family but vocab, which keeps its default of 2 rows unless `runs.vocab` is given), or per family (default 100; vocab 2). */
   runs: perFamily(whole(1, LIMITS.runs, 'cases per family and dtype'), 'runs').optional(),
