@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyDtype } from '../float/dtype.js';
 import { ANY_DTYPES, formatOf } from '../float/dtype.js';
 import { maskedFamily, maskValue, maskValues } from './masked.js';
+import type { FuzzCase } from './row.js';
 
 describe('the masked family', () => {
   it('a finite mask beyond the format is its lowest value: −1e9 is −65504 in float16 and stays finite in bfloat16', () => {
@@ -52,7 +53,7 @@ describe('the masked family', () => {
       fc.property(maskedFamily(dtype), () => false),
       { seed: 3, numRuns: 1 },
     );
-    const c = out.counterexample![0];
+    const c = out.counterexample![0] as FuzzCase;
     expect(Array.from(c.logits)).toEqual([formatOf(dtype).round(-30), -Infinity]);
     expect(c.target).toBe(0);
     // A failure that needs a finite mask at the target keeps it: the smallest row whose target is masked at −1e4 (or the format's lowest value).
@@ -61,7 +62,7 @@ describe('the masked family', () => {
       { seed: 4, numRuns: 2000 },
     );
     expect(kept.failed).toBe(true);
-    const k = kept.counterexample![0];
+    const k = kept.counterexample![0] as FuzzCase;
     expect(k.logits.length).toBe(2);
     expect(k.logits[k.target]).toBe(masks[2]);
     expect(k.logits.filter((v) => !masks.includes(v))).toHaveLength(1);
