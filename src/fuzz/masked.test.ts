@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AnyDtype } from '../float/dtype.js';
 import { ANY_DTYPES, formatOf } from '../float/dtype.js';
-import { maskedFamily, maskValue, maskValues } from './masked.js';
+import { maskValue } from '../float/mask.js';
+import { maskedFamily, maskValues } from './masked.js';
 import type { FuzzCase } from './row.js';
 
 describe('the masked family', () => {
@@ -12,6 +13,7 @@ describe('the masked family', () => {
     expect(maskValue(-Infinity, 'float16')).toBe(-Infinity);
     expect(Number.isFinite(maskValue(-1e9, 'bfloat16'))).toBe(true);
     expect(maskValue(-1e39, 'float32')).toBe(-formatOf('float32').max);
+    expect(maskValue('lowest', 'bfloat16')).toBe(-formatOf('bfloat16').max);
   });
 
   it('masks with −Infinity, −1e9, −1e4 and the lowest value; a mask the format cannot hold becomes the lowest value', () => {

@@ -25,23 +25,13 @@
 import fc from 'fast-check';
 import type { AnyDtype, FormatInfo } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
+import { maskValue } from '../float/mask.js';
 import type { FuzzCase } from './row.js';
 import { finished } from './row.js';
 
-/**
- * A mask value in `dtype`: −Infinity as is, a finite mask rounded to the format,
- * or the format's lowest value (−max) where the finite mask rounds to −Infinity
- * there (−1e9 in float16).
- */
-export function maskValue(v: number, dtype: AnyDtype): number {
-  const fmt = formatOf(dtype);
-  const r = fmt.round(v);
-  return r === -Infinity && v !== -Infinity ? -fmt.max : r;
-}
-
 /** The masks, in the order of the draw: −Infinity, −1e9, −1e4, the format's lowest value. */
 export function maskValues(dtype: AnyDtype): readonly number[] {
-  return [-Infinity, -1e9, -1e4, -formatOf(dtype).max].map((v) => maskValue(v, dtype));
+  return [-Infinity, -1e9, -1e4, 'lowest' as const].map((v) => maskValue(v, dtype));
 }
 
 /** Draws 0 … masks − 1 pick a mask (0: −Infinity, the shrink target), the next UNMASKED leave the class unmasked: about half the classes masked. */

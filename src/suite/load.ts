@@ -69,7 +69,7 @@ export function defaultFamilies(runs: number | Partial<Record<Family, number>> |
 /** failures.csv keeps this many distinct shrunk failures per pipeline × dtype × family; a vocab row is 32k-50k logits, so 1. */
 export const DEFAULT_FAILURES: Readonly<Record<Family, number>> = { ordinal: 3, offset: 3, dominant: 3, underdog: 3, spread: 3, ties: 3, subnormal: 3, vocab: 1, moderate: 3, masked: 3 };
 export const DEFAULT_SHRINK: Required<ShrinkSettings> = { steps: 200, logits: 20000, attempts: 6 };
-export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0 };
+export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0, masks: [] };
 export const DEFAULT_BENCH: Required<BenchSettings> = {
   shapes: [
     [1, 10],

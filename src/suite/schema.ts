@@ -17,6 +17,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { DTYPES } from '../float/dtype.js';
+import type { MaskSpec } from '../float/mask.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { FAMILIES } from './define.js';
 
@@ -94,6 +95,21 @@ export const mapSchema = z.strictObject({
   gaps: whole(8, LIMITS.gridPoints, 'grid points along the gap axis').optional(),
   /** Further classes below a − g (SPEC section 5); 0 for rows [a, a − g]. */
   extraClasses: whole(0, LIMITS.extraClasses, 'further classes below a − g').optional(),
+  /**
+   * Masked classes after those (issue 14): each a class at a mask value, `-Infinity`, a finite negative
+   * number (`-1e9`, `-1e4`; where it rounds to −Infinity in a dtype, that format's lowest value) or
+   * `'lowest'` (the format's −max). Default none.
+   */
+  masks: z
+    .array(
+      z.custom<MaskSpec>((v) => v === 'lowest' || v === -Infinity || (typeof v === 'number' && Number.isFinite(v) && v < 0), {
+        error: "a mask: -Infinity, a finite negative number (e.g. -1e9) or 'lowest' (the format's lowest value)",
+      }),
+      { error: "an array of masks, e.g. [-Infinity, 'lowest']" },
+    )
+    .max(LIMITS.extraClasses, { error: `at most ${LIMITS.extraClasses.toLocaleString('en-US')} masks` })
+    .readonly()
+    .optional(),
 });
 
 export const benchSchema = z.strictObject({
