@@ -5,6 +5,15 @@ import { ANY_DTYPES, formatOf } from '../float/dtype.js';
 import { maskValue } from '../float/mask.js';
 import { maskedFamily, maskValues } from './masked.js';
 import type { FuzzCase } from './row.js';
+import { parseCases } from '../cases/read.js';
+import { oracleLoss } from '../oracle/loss.js';
+import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
+import { classify } from '../score/outcome.js';
+import { pipelineLoss } from '../score/score.js';
+import { checkSuite } from '../suite/load.js';
+import { generateCases } from './cases.js';
+import { formatReplay, replay } from './replay.js';
+import { unitSeed } from './seed.js';
 
 describe('the masked family', () => {
   it('a finite mask beyond the format is its lowest value: −1e9 is −65504 in float16 and stays finite in bfloat16', () => {
@@ -74,5 +83,33 @@ describe('the masked family', () => {
     const a = fc.sample(maskedFamily('float32'), { seed: 7, numRuns: 50 });
     const b = fc.sample(maskedFamily('float32'), { seed: 7, numRuns: 50 });
     expect(a.map((c) => [Array.from(c.logits), c.target])).toEqual(b.map((c) => [Array.from(c.logits), c.target]));
+  });
+});
+
+describe('a masked failure in float16 replays, and its case row reads back for score', () => {
+  it.each(['float16', 'float32'] as const)('the first failure of naive-softmax in float16 (unit seed of 7, float16, masked), compute %s', (compute) => {
+    const suite = checkSuite({ name: 'm', seed: 7, pipelines: ['naive-softmax'], dtypes: ['float16'] }, '/virtual/m.suite.ts');
+    const seed = unitSeed(7, 'float16', 'masked');
+    const cases = generateCases('masked', 'float16', seed, 200);
+    const naive = BUILTIN_PIPELINES.find((p) => p.name === 'naive-softmax')!;
+    const i = cases.findIndex((c) => classify(pipelineLoss(naive, c.logits, c.target, 'float16', compute), oracleLoss(c.logits, c.target, 'float16').rounded, 'float16').outcome !== 'ok');
+    expect(i).toBeGreaterThanOrEqual(0);
+    const r = replay(suite, { token: `${seed}:${i}`, pipeline: 'naive-softmax', dtype: 'float16', compute });
+    expect(r.family).toBe('masked');
+    expect(Array.from(r.case.logits)).toEqual(Array.from(cases[i].logits));
+    expect(r.outcome).not.toBe('ok');
+    const row = formatReplay(r).split('\n').find((l) => l.startsWith('case: '))!.slice(6);
+    const [read] = parseCases(`id,dtype,target,logits\n${row}\n`, 'replay.csv');
+    expect(Array.from(read.logits)).toEqual(Array.from(cases[i].logits));
+    expect(read.target).toBe(cases[i].target);
+  });
+
+  it('a masked target at −Infinity: the oracle says Infinity and a pipeline that says so is ok', () => {
+    const row = Float64Array.of(-Infinity, 1.5, -65504);
+    expect(oracleLoss(row, 0, 'float16').rounded).toBe(Infinity);
+    const stable = BUILTIN_PIPELINES.find((p) => p.name === 'stable-log-softmax')!;
+    const loss = pipelineLoss(stable, row, 0, 'float16', 'float16');
+    expect(loss).toBe(Infinity);
+    expect(classify(loss, Infinity, 'float16').outcome).toBe('ok');
   });
 });
