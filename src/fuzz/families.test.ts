@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NATIVE_DTYPES, formatOf } from '../float/dtype.js';
+import { DTYPES, NATIVE_DTYPES, formatOf } from '../float/dtype.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { caseAt, caseChecksum, generateCases } from './cases.js';
-import { expOverflowAt, expUnderflowAt, VOCAB_MAX, VOCAB_MIN } from './families.js';
+import { expOverflowAt, expUnderflowAt, OFFSET_BAND_ULPS, VOCAB_MAX, VOCAB_MIN } from './families.js';
 import { parseReplayToken, unitOfSeed, unitSeed } from './seed.js';
 
 describe('generator families', () => {
@@ -12,14 +12,15 @@ describe('generator families', () => {
     const fmt = formatOf(dtype);
     for (const family of FAMILIES) {
       const runs = family === 'vocab' ? 4 : 300;
-      it(`${family} ${dtype} (seed 11): ≥ 2 classes, target in the row, finite values of the dtype`, () => {
+      it(`${family} ${dtype} (seed 11): ≥ 2 classes, target in the row, finite values of the dtype${family === 'masked' ? ' or −Infinity' : ''}`, () => {
         const cases = generateCases(family, dtype, 11, runs);
         expect(cases).toHaveLength(runs);
         for (const c of cases) {
           expect(c.logits.length).toBeGreaterThanOrEqual(family === 'vocab' ? VOCAB_MIN : 2);
           if (family === 'vocab') expect(c.logits.length).toBeLessThanOrEqual(VOCAB_MAX);
           expect(Number.isInteger(c.target) && c.target >= 0 && c.target < c.logits.length).toBe(true);
-          expect(c.logits.filter((x) => !Number.isFinite(x) || fmt.round(x) !== x)).toEqual(new Float64Array(0));
+          const allowed = (x: number) => Number.isFinite(x) || (family === 'masked' && x === -Infinity);
+          expect(c.logits.filter((x) => !allowed(x) || fmt.round(x) !== x)).toEqual(new Float64Array(0));
         }
         // Targets are not stuck at one place in the row.
         if (family !== 'vocab') expect(cases.some((c) => c.target > 0 && c.target === c.logits.length - 1)).toBe(true);
@@ -71,6 +72,56 @@ describe('generator families', () => {
       for (const c of generateCases('subnormal', dtype, 17, 200)) for (const x of c.logits) expect(Math.abs(x)).toBeLessThanOrEqual(2 * fmt.minNormal);
     });
   }
+});
+
+describe('format-driven rows in every format', () => {
+  for (const dtype of DTYPES) {
+    const fmt = formatOf(dtype);
+    it(`offset ${dtype} (seed 18): a third of the rows peak within ${OFFSET_BAND_ULPS} values of the format of ±ln(max) (${Math.log(fmt.max).toFixed(2)}), on both sides of it and of −ln(max)`, () => {
+      const over = expOverflowAt(dtype);
+      const centre = fmt.ordinal(fmt.round(over));
+      const maxima = generateCases('offset', dtype, 18, 600).map((c) => Math.max(...c.logits));
+      const band = maxima.filter((m) => {
+        const d = fmt.ordinal(Math.abs(m)) - centre;
+        return d >= -OFFSET_BAND_ULPS && d <= OFFSET_BAND_ULPS;
+      });
+      expect(band.length).toBeGreaterThan(600 * 0.25);
+      expect(band.length).toBeLessThan(600 * 0.42);
+      // Either side of the exp overflow line (exp(m) is Infinity in the format above it), and either side of −ln(max).
+      expect(band.filter((m) => m > over).length).toBeGreaterThan(20);
+      expect(band.filter((m) => m > 0 && m <= over).length).toBeGreaterThan(20);
+      expect(band.filter((m) => m < -over).length).toBeGreaterThan(10);
+      expect(band.filter((m) => m < 0 && m >= -over).length).toBeGreaterThan(10);
+      // The line itself: exp of the band's values rounds to max or less below it and to Infinity above it (float64: Math.exp's own overflow).
+      const last = band.filter((m) => m > 0 && fmt.round(Math.exp(m)) !== Infinity);
+      const first = band.filter((m) => m > 0 && fmt.round(Math.exp(m)) === Infinity);
+      expect(last.length).toBeGreaterThan(0);
+      expect(first.length).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('vocab rows in float16 (seed 19, 12 rows)', () => {
+  it('include a row where a running float16 sum of exp(x − m) stalls at 2048 and one where the unshifted sum passes 65504 with every term finite', () => {
+    const round = formatOf('float16').round;
+    let stalled = 0;
+    let passed = 0;
+    for (const c of generateCases('vocab', 'float16', 19, 12)) {
+      const m = c.logits.reduce((a, b) => Math.max(a, b), -Infinity);
+      let shifted = 0;
+      let unshifted = 0;
+      let exact = 0;
+      for (const x of c.logits) {
+        shifted = round(shifted + round(Math.exp(round(x - m))));
+        unshifted = round(unshifted + round(Math.exp(x)));
+        exact += Math.exp(x - m);
+      }
+      if (shifted === 2048 && exact > 4096) stalled++;
+      if (unshifted === Infinity && m < expOverflowAt('float16')) passed++;
+    }
+    expect(stalled).toBeGreaterThan(0);
+    expect(passed).toBeGreaterThan(0);
+  });
 });
 
 describe('seeds and replay paths', () => {

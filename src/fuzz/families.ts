@@ -1,7 +1,8 @@
 /**
  * The fuzzer's generator families: fast-check arbitraries of one logit row and
  * its target, per dtype. Every value in a row is a value of the dtype (float32
- * ones held in doubles), finite, and every row has at least 2 classes with the
+ * ones held in doubles), finite but for the `masked` family's −Infinity classes
+ * (src/fuzz/masked.ts), and every row has at least 2 classes with the
  * target anywhere in it. The arbitraries are pure functions of (family, dtype),
  * so a seed and a fast-check path name one case for good (`--replay`).
  *
@@ -13,12 +14,11 @@ import type { Dtype, FormatInfo } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import type { Family } from '../suite/define.js';
 import { mulberry32 } from '../util/random.js';
+import { maskedFamily } from './masked.js';
+import type { FuzzCase } from './row.js';
+import { finished } from './row.js';
 
-export interface FuzzCase {
-  /** Values of the dtype. */
-  readonly logits: Float64Array;
-  readonly target: number;
-}
+export type { FuzzCase } from './row.js';
 
 /** exp(x) overflows to Infinity in the dtype above ln(max): float32 88.7228…, float64 709.7827…. */
 export function expOverflowAt(dtype: Dtype): number {
@@ -90,16 +90,6 @@ function bitPattern(dtype: Dtype, maxMagnitude: bigint, biased: boolean): fc.Arb
   return biased ? arb : fc.noBias(arb);
 }
 
-function finished(values: readonly number[], target: number, fmt: FormatInfo): FuzzCase {
-  const logits = new Float64Array(values.length);
-  for (let j = 0; j < values.length; j++) {
-    const v = fmt.round(values[j]);
-    if (!Number.isFinite(v)) throw new Error(`fuzz generator made a non-finite logit ${values[j]} in ${fmt.dtype}`);
-    logits[j] = v;
-  }
-  return { logits, target: target % values.length };
-}
-
 function rows<T>(element: fc.Arbitrary<T>, maxClasses: number): fc.Arbitrary<T[]> {
   return fc.array(element, { minLength: 2, maxLength: maxClasses, size: 'max' });
 }
@@ -112,13 +102,36 @@ function ordinalFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
   );
 }
 
+/** Ulps either side of ±ln(max) that the offset family's band rows reach. */
+export const OFFSET_BAND_ULPS = 8;
+
 function offsetFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
   const over = expOverflowAt(dtype);
   const under = expUnderflowAt(dtype);
-  // The common offset c = T · s, s in [0.5, 1.5], T the overflow or the underflow threshold: the row crosses T at s = 1.
+  // The band: ±ln(max) of the format (float16 ±11.09, bfloat16 and float32 ±88.72, float64 ±709.78) to its nearest value, then
+  // k ∈ [−8, 8] values of the format either side: where exp(x) overflows (+) and where exp(x) enters the subnormals (−, about ln(1/max)).
+  const bandCentre = fmt.ordinal(fmt.round(over));
+  const bandValue = (k: number, negative: boolean) => (negative ? -1 : 1) * fmt.fromOrdinal(bandCentre + BigInt(k));
+  // Two rows in three: the common offset c = T · s, s in [0.5, 1.5], T the overflow or the underflow threshold: the row crosses T at s = 1.
+  // One in three: the row's maximum on the band, the other classes up to 8 below it.
   return fc
-    .record({ base: rows(between(-8, 8), 16), underflowSide: fc.boolean(), scale: between(0.5, 1.5), target: targetDraw })
-    .map(({ base, underflowSide, scale, target }) => {
+    .record({
+      base: rows(between(-8, 8), 16),
+      underflowSide: fc.boolean(),
+      scale: between(0.5, 1.5),
+      band: fc.integer({ min: 0, max: 2 }).map((b) => b === 2),
+      bandUlps: fc.integer({ min: -OFFSET_BAND_ULPS, max: OFFSET_BAND_ULPS }),
+      target: targetDraw,
+    })
+    .map(({ base, underflowSide, scale, band, bandUlps, target }) => {
+      if (band) {
+        const top = bandValue(bandUlps, underflowSide);
+        return finished(
+          base.map((b, j) => (j === 0 ? top : top - Math.abs(b))),
+          target,
+          fmt,
+        );
+      }
       const c = (underflowSide ? under : over) * scale;
       return finished(
         base.map((b) => b + c),
@@ -216,22 +229,27 @@ function subnormalFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> 
 
 function vocabFamily(dtype: Dtype, fmt: FormatInfo): fc.Arbitrary<FuzzCase> {
   // A language-model row: N(shift, sigma²) logits from a row seed, one class raised by `boost` (the target, or another class).
+  // One row in three is nearly flat (sigma ≤ 0.05: every exp(x − m) near 1), where a running sum in the format stalls
+  // (float16 at 2048: 2048 + 1 rounds back to 2048; bfloat16 at 256) and, unshifted, Σ exp(x) ≈ n·e^shift passes the
+  // format's max while every term is finite (float16: shift between ln(65504/n) ≈ 0.3 to 0.7 and ln(65504) ≈ 11.09).
   return fc
     .record({
       classes: fc.integer({ min: VOCAB_MIN, max: VOCAB_MAX }),
       rowSeed: fc.noBias(fc.integer({ min: 0, max: TWO31 - 1 })),
       sigma: between(0.5, 4),
+      flat: fc.integer({ min: 0, max: 2 }).map((k) => k === 2),
       shift: between(-20, 20),
       boost: between(0, 25),
       boostTarget: fc.boolean(),
       target: targetDraw,
     })
-    .map(({ classes, rowSeed, sigma, shift, boost, boostTarget, target }) => {
+    .map(({ classes, rowSeed, sigma, flat, shift, boost, boostTarget, target }) => {
       const random = mulberry32(rowSeed);
+      const s = flat ? sigma / 80 : sigma; // flat: sigma in [0.00625, 0.05]
       const logits = new Float64Array(classes);
       for (let j = 0; j < classes; j++) {
         const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-        logits[j] = fmt.round(shift + sigma * z);
+        logits[j] = fmt.round(shift + s * z);
       }
       const t = target % classes;
       const k = boostTarget ? t : (t + 1 + Math.floor(random() * (classes - 1))) % classes;
@@ -262,6 +280,7 @@ const BUILDERS: Record<Family, (dtype: Dtype, fmt: FormatInfo) => fc.Arbitrary<F
   subnormal: subnormalFamily,
   vocab: vocabFamily,
   moderate: moderateFamily,
+  masked: maskedFamily,
 };
 
 const cache = new Map<string, fc.Arbitrary<FuzzCase>>();

@@ -71,12 +71,24 @@ export function runsIn(p: Pipeline, dtype: Dtype): boolean {
   return !isHalf(dtype) || genericOf(p) !== undefined;
 }
 
+/** Why a pipeline is left out of the half formats (the commands' stderr note and summary.md say it in these words). */
+export const LEFT_OUT_REASON = "no generic kernel (a suite's own pipeline runs in them once it gives a `generic` loss; the peers run in their frameworks' own dtypes only)";
+
+/**
+ * The pipelines left out of some of the half formats among `dtypes`, each with those formats (DTYPES order), in the order
+ * given; `runs(p, d)` says whether p ran in d (`runsIn` for a suite's pipelines, the rows of a report for summary.md).
+ */
+export function leftOutOfHalves<T>(pipelines: readonly T[], dtypes: readonly string[], runs: (p: T, dtype: Dtype) => boolean): { pipeline: T; dtypes: Dtype[] }[] {
+  const halves = DTYPES.filter((d) => isHalf(d) && dtypes.includes(d));
+  return pipelines.map((p) => ({ pipeline: p, dtypes: halves.filter((d) => !runs(p, d)) })).filter((l) => l.dtypes.length > 0);
+}
+
 /** The one-line note a command prints for the pipelines it leaves out of the half formats; undefined when none is left out. */
 export function skippedNote(pipelines: readonly Pipeline[], dtypes: readonly Dtype[]): string | undefined {
-  const halves = dtypes.filter(isHalf);
-  const left = pipelines.filter((p) => halves.some((d) => !runsIn(p, d)));
-  if (halves.length === 0 || left.length === 0) return undefined;
-  return `${left.map((p) => p.name).join(', ')} not run in ${halves.join(' and ')}: no generic kernel (a suite's own pipeline runs in them once it gives a \`generic\` loss; the peers run in their frameworks' own dtypes only)`;
+  const left = leftOutOfHalves(pipelines, dtypes, runsIn);
+  if (left.length === 0) return undefined;
+  const halves = [...new Set(left.flatMap((l) => l.dtypes))];
+  return `${left.map((l) => l.pipeline.name).join(', ')} not run in ${halves.join(' and ')}: ${LEFT_OUT_REASON}`;
 }
 
 /**

@@ -38,7 +38,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
   const started = performance.now();
   beat({ phase: 'map' });
   const units = mapUnits(suite);
-  const evaluators = new EvaluatorCache(suite.map.extraClasses);
+  const evaluators = new EvaluatorCache(suite.map.extraClasses, suite.map.masks);
   const grids = new Map<Dtype, MapGrid>(suite.dtypes.map((d) => [d, gridOf(suite, d)]));
   const regions: string[][] = [];
   const boundaries: string[][] = [];
@@ -63,7 +63,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
   const manifest: MapManifest = {
     ...meta,
     shard: shard === undefined ? '1/1' : `${shard.index}/${shard.count}`,
-    grid: { offsets: suite.map.offsets, gaps: suite.map.gaps, extraClasses: suite.map.extraClasses },
+    grid: { offsets: suite.map.offsets, gaps: suite.map.gaps, extraClasses: suite.map.extraClasses, ...(suite.map.masks.length > 0 ? { masks: suite.map.masks.map(String) } : {}) },
     pipelines: suite.pipelines.map((p) => p.name),
     dtypes: [...suite.dtypes],
     budgets: { ...suite.budgets },

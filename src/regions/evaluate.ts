@@ -16,6 +16,8 @@ import type { Verdict } from '../score/outcome.js';
 import type { Outcome } from '../score/outcome.js';
 import { classify } from '../score/outcome.js';
 import { fromOrdinal, ordinal } from '../float/ordinal.js';
+import type { MaskSpec } from '../float/mask.js';
+import { maskValue } from '../float/mask.js';
 import { roundedLossRange } from './bounds.js';
 import type { Panel } from './grid.js';
 import { fillRow, PANEL_TARGET } from './grid.js';
@@ -37,12 +39,17 @@ export class PanelEvaluator {
   /** Outcomes decided from the bounds alone. */
   boundedOutcomes = 0;
 
+  /** The masked classes' values in the dtype (after the extra classes). */
+  private readonly masks: readonly number[];
+
   constructor(
     readonly dtype: Dtype,
     readonly panel: Panel,
     readonly extraClasses: number,
+    masks: readonly MaskSpec[] = [],
   ) {
-    const n = 2 + extraClasses;
+    this.masks = masks.map((v) => maskValue(v, dtype));
+    const n = 2 + extraClasses + masks.length;
     this.target = PANEL_TARGET[panel];
     this.row = new Float64Array(n);
     const fmt = formatOf(dtype);
@@ -53,7 +60,7 @@ export class PanelEvaluator {
 
   /** The row of (a, g): a fresh copy. */
   rowOf(a: number, g: number): Float64Array {
-    return fillRow(new Float64Array(this.row.length), a, g, this.dtype);
+    return fillRow(new Float64Array(this.row.length), a, g, this.dtype, this.masks);
   }
 
   /**
@@ -63,7 +70,7 @@ export class PanelEvaluator {
    * entry. Fills this.row with the row of (a, g).
    */
   private key(a: number, g: number): string {
-    const row = fillRow(this.row, a, g, this.dtype);
+    const row = fillRow(this.row, a, g, this.dtype, this.masks);
     let m = -Infinity;
     for (let j = 0; j < row.length; j++) if (row[j] > m) m = row[j];
     let key = '';
@@ -89,7 +96,7 @@ export class PanelEvaluator {
   }
 
   private lossOf(p: Pipeline, compute: Compute, a: number, g: number): number {
-    this.x.set(fillRow(this.row, a, g, this.dtype));
+    this.x.set(fillRow(this.row, a, g, this.dtype, this.masks));
     runVariant(p, { dtype: this.dtype, compute }, this.x, 1, this.row.length, this.targets, this.out);
     return this.out[0];
   }

@@ -26,7 +26,8 @@ export interface MapManifest {
   readonly machine: string;
   /** "i/n" of the run that wrote the folder; "1/1" unsharded or merged. */
   readonly shard: string;
-  readonly grid: { readonly offsets: number; readonly gaps: number; readonly extraClasses: number };
+  /** `masks`: the suite's `map.masks` as written ("-Infinity", "-1000000000", "lowest"); absent when none. */
+  readonly grid: { readonly offsets: number; readonly gaps: number; readonly extraClasses: number; readonly masks?: readonly string[] };
   readonly pipelines: readonly string[];
   readonly dtypes: readonly Dtype[];
   readonly budgets: Readonly<Record<string, number>>;

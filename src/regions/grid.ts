@@ -78,10 +78,15 @@ export function gapGrid(dtype: Dtype, count: number): number[] {
   return [0, ...magnitudes(dtype, count - 1)];
 }
 
-/** The row of cell (a, g): x_0 = a, x_j = a − j·g rounded to the dtype (evaluated in double), j = 1 … 1 + extra. */
-export function fillRow(out: Float64Array, a: number, g: number, dtype: Dtype): Float64Array {
+/**
+ * The row of cell (a, g): x_0 = a, x_j = a − j·g rounded to the dtype (evaluated in double), j = 1 … 1 + extra,
+ * then the masked classes: the last `masks.length` entries of `out` hold `masks` (values of the dtype, maskValue).
+ */
+export function fillRow(out: Float64Array, a: number, g: number, dtype: Dtype, masks: readonly number[] = []): Float64Array {
   const round = formatOf(dtype).round;
+  const end = out.length - masks.length;
   out[0] = a;
-  for (let j = 1; j < out.length; j++) out[j] = round(a - j * g);
+  for (let j = 1; j < end; j++) out[j] = round(a - j * g);
+  for (let i = 0; i < masks.length; i++) out[end + i] = masks[i];
   return out;
 }

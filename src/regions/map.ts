@@ -25,6 +25,7 @@ import type { Outcome } from '../score/outcome.js';
 import type { Suite } from '../suite/load.js';
 import { bisectBoundary } from './bisect.js';
 import { PanelEvaluator } from './evaluate.js';
+import type { MaskSpec } from '../float/mask.js';
 import type { Panel } from './grid.js';
 import { gapGrid, offsetGrid, PANELS } from './grid.js';
 
@@ -80,12 +81,15 @@ export function gridOf(suite: Pick<Suite, 'map'>, dtype: Dtype): MapGrid {
 /** Shares the oracle values of a dtype × panel between the units (pipelines) that use them. */
 export class EvaluatorCache {
   private readonly byKey = new Map<string, PanelEvaluator>();
-  constructor(private readonly extraClasses: number) {}
+  constructor(
+    private readonly extraClasses: number,
+    private readonly masks: readonly MaskSpec[] = [],
+  ) {}
   get(dtype: Dtype, panel: Panel): PanelEvaluator {
     const key = `${dtype}|${panel}`;
     let ev = this.byKey.get(key);
     if (ev === undefined) {
-      ev = new PanelEvaluator(dtype, panel, this.extraClasses);
+      ev = new PanelEvaluator(dtype, panel, this.extraClasses, this.masks);
       this.byKey.set(key, ev);
     }
     return ev;

@@ -29,10 +29,11 @@ function lineRow(l: BoundaryLine): string[] {
 export function renderMapSection(dir: string): string {
   const { manifest, regions, boundaries } = readMapFolder(dir);
   const out: string[] = [];
+  const masks = manifest.grid.masks ?? [];
   out.push('## Region maps', '');
-  out.push(`*${metaLine(manifest)}; grid ${manifest.grid.offsets} offsets × ${manifest.grid.gaps} gaps${manifest.grid.extraClasses > 0 ? `, ${manifest.grid.extraClasses} extra classes` : ''}${isComplete(manifest) ? '' : `; shard ${manifest.shard} only (${manifest.done.length} of ${manifest.units.length} units)`}.*`, '');
+  out.push(`*${metaLine(manifest)}; grid ${manifest.grid.offsets} offsets × ${manifest.grid.gaps} gaps${manifest.grid.extraClasses > 0 ? `, ${manifest.grid.extraClasses} extra classes` : ''}${masks.length > 0 ? `, ${masks.length} masked ${masks.length === 1 ? 'class' : 'classes'}` : ''}${isComplete(manifest) ? '' : `; shard ${manifest.shard} only (${manifest.done.length} of ${manifest.units.length} units)`}.*`, '');
   out.push(
-    `Each cell is the row [a, a − g${manifest.grid.extraClasses > 0 ? ', a − 2g, …' : ''}] in the dtype: the offset a is the largest logit, the gap g ≥ 0 how far the next class lies below it. ` +
+    `Each cell is the row [a, a − g${manifest.grid.extraClasses > 0 ? ', a − 2g, …' : ''}${masks.map((v) => `, ${v === 'lowest' ? '−max' : v}`).join('')}] in the dtype: the offset a is the largest logit, the gap g ≥ 0 how far the next class lies below it${masks.length > 0 ? ` (then the masked classes of \`map.masks\`: −max is the format's lowest value, and so is a finite mask the format cannot hold)` : ''}. ` +
       'Panel `target-max` scores class 0 (a confident, correct prediction: the true loss is log(1 + e^−g)), `target-min` class 1 (a confident, wrong one: about g). ' +
       'Outcomes are scored as `score` does, against the correctly rounded loss. ' +
       `Where two neighbouring cells differ, bisection over the dtype's values finds the adjacent pair where the outcome changes (\`${BOUNDARIES_FILE}\`); ` +

@@ -12,6 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../testing/cli.js';
 import { CLI, tempDir } from '../testing/cli.js';
+import { leftOutLines } from './summary.js';
 
 /** The CLI from `cwd`, asynchronous so that independent runs overlap. */
 function runIn(cwd: string, args: readonly string[]): Promise<CliResult> {
@@ -190,5 +191,64 @@ describe('summary.md of a folder written by an earlier version', () => {
       ['p', '7', '`npx softmax-stability fuzz --replay 2058063905:3:1 --pipeline p --dtype float32 --suite ci`'],
     ]);
     expect(md).not.toContain('### The worst case');
+  });
+});
+
+describe('leftOutLines', () => {
+  it('names each pipeline with no rows in a half format the part ran, with those formats; none when all ran', () => {
+    const rows = [
+      { pipeline: 'a', dtype: 'float32' },
+      { pipeline: 'a', dtype: 'float16' },
+      { pipeline: 'a', dtype: 'bfloat16' },
+      { pipeline: 'b', dtype: 'float32' },
+      { pipeline: 'c', dtype: 'bfloat16' },
+    ];
+    const lines = leftOutLines(['a', 'b', 'c'], ['float32', 'float16', 'bfloat16'], rows);
+    expect(lines.filter((l) => l !== '').map((l) => l.slice(0, l.indexOf(':')))).toEqual(['- `b` not run in float16 and bfloat16', '- `c` not run in float16']);
+    expect(leftOutLines(['a'], ['float32', 'float16', 'bfloat16'], rows)).toEqual([]);
+    expect(leftOutLines(['b'], ['float32', 'float64'], rows)).toEqual([]);
+  });
+});
+
+describe('summary.md names the pipelines left out of the half formats', () => {
+  // A user's pipeline with float32 and float64 kernels only (no `generic`): the commands leave it out of float16 with a note on stderr.
+  const OWN = `{
+    name: 'own-fused', formula: 'log Σ exp(x − m) − (x[t] − m)',
+    float32(x, rows, classes, targets, out) { this.float64(x, rows, classes, targets, out); for (let r = 0; r < rows; r++) out[r] = Math.fround(out[r]); },
+    float64(x, rows, classes, targets, out) {
+      for (let r = 0, b = 0; r < rows; r++, b += classes) {
+        let m = -Infinity; for (let j = 0; j < classes; j++) if (x[b + j] > m) m = x[b + j];
+        let s = 0; for (let j = 0; j < classes; j++) s += Math.exp(x[b + j] - m);
+        out[r] = Math.log(s) - (x[b + targets[r]] - m);
+      }
+    },
+  }`;
+  const dir = tempDir();
+  const suite = join(dir, 'own.suite.ts');
+  writeFileSync(suite, `export default { name: 'own', seed: 3, pipelines: ['stable-log-softmax', ${OWN}], dtypes: ['float32', 'float16'], fuzz: { families: ['moderate', 'masked'], runs: { moderate: 4, masked: 4 }, failures: 0 }, map: { offsets: 15, gaps: 8 } };\n`);
+  const out = join(dir, 'out');
+  let md = '';
+  let stderr = '';
+
+  beforeAll(async () => {
+    const fuzz = await runIn(dir, ['fuzz', '--suite', suite, '--out', out]);
+    expect(fuzz.status, fuzz.stderr).toBe(0);
+    const map = await runIn(dir, ['map', '--suite', suite, '--out', out]);
+    expect(map.status, map.stderr).toBe(0);
+    stderr = fuzz.stderr + map.stderr;
+    md = readFileSync(join(out, 'summary.md'), 'utf8');
+  });
+
+  it('one line per pipeline in the accuracy and the map sections, in the words of the stderr note; the built-in is not named', () => {
+    const line = "- `own-fused` not run in float16: no generic kernel (a suite's own pipeline runs in them once it gives a `generic` loss; the peers run in their frameworks' own dtypes only).";
+    expect(stderr).toContain("own-fused not run in float16: no generic kernel (a suite's own pipeline runs in them");
+    const accuracy = md.slice(md.indexOf('## Accuracy'), md.indexOf('\n## ', md.indexOf('## Accuracy') + 1));
+    const maps = md.slice(md.indexOf('## Region maps'));
+    expect(accuracy.split('\n').filter((l) => l === line)).toHaveLength(1);
+    expect(maps.split('\n').filter((l) => l === line)).toHaveLength(1);
+    expect(md).not.toMatch(/`stable-log-softmax` not run/);
+    // The masked family's rows are in fuzz.csv for both pipelines in float32 and for the built-in alone in float16.
+    const masked = table(join(out, 'fuzz.csv')).filter((r) => r.family === 'masked');
+    expect(masked.map((r) => `${r.pipeline}/${r.dtype}/${r.compute}`)).toEqual(['stable-log-softmax/float32/float32', 'stable-log-softmax/float16/float16', 'stable-log-softmax/float16/float32', 'own-fused/float32/float32']);
   });
 });

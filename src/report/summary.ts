@@ -13,7 +13,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderBenchSection } from '../bench/section.js';
+import { REFERENCE_NAME } from '../bench/run.js';
+import { readBenchCsv, renderBenchSection } from '../bench/section.js';
+import { LEFT_OUT_REASON, leftOutOfHalves } from '../pipelines/variant.js';
 import type { FuzzManifest } from '../fuzz/manifest.js';
 import { readFuzzManifestIfAny } from '../fuzz/manifest.js';
 import { withOutputFolder } from '../util/publish.js';
@@ -93,6 +95,17 @@ function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | un
   return out.join('\n');
 }
 
+/**
+ * summary.md's lines for the pipelines a part of the run left out of the half formats it ran (SPEC 2.1: a pipeline with
+ * only float32/float64 kernels, or a peer), one per pipeline, in the words of the note the commands print on stderr
+ * (`skippedNote`); none when every pipeline ran in every format. `ran` are the part's rows (pipeline, dtype).
+ */
+export function leftOutLines(pipelines: readonly string[], dtypes: readonly string[], ran: readonly { readonly pipeline: string; readonly dtype: string }[]): string[] {
+  const has = new Set(ran.map((r) => `${r.pipeline}|${r.dtype}`));
+  const left = leftOutOfHalves(pipelines, dtypes, (p, d) => has.has(`${p}|${d}`));
+  return left.length === 0 ? [] : [...left.map((l) => `- \`${l.pipeline}\` not run in ${l.dtypes.join(' and ')}: ${LEFT_OUT_REASON}.`), ''];
+}
+
 /** The provenance of the folder's header: the caller's, else fuzz.json's, map.json's or bench.json's. */
 function folderMeta(dir: string, fuzz: FuzzManifest | undefined): RunMeta | undefined {
   if (fuzz !== undefined) return fuzz;
@@ -122,13 +135,22 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
     parts.push('## Accuracy', '', `*${metaLine(fuzzMeta)}.* Fuzz campaign over every family (\`fuzz.csv\` has them one by one); share of each outcome and the error, per pipeline × dtype:`, '');
     parts.push(renderAccuracyTable(acc), '');
     if (acc.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE, '');
+    // AccuracyRow.dtype is a label: the dtype, then its compute where that differs (key.ts).
+    const ran = acc.map((a) => ({ pipeline: a.pipeline, dtype: a.dtype.split(' ')[0] }));
+    parts.push(...leftOutLines(fuzz?.pipelines ?? [...new Set(ran.map((r) => r.pipeline))], fuzz?.units.map((u) => u.split('/')[0]) ?? ran.map((r) => r.dtype), ran));
   }
   const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
   const failures = failuresSection(dir, fuzzMeta, fuzz);
   if (failures !== undefined) parts.push(failures, '');
-  if (hasMapOutput(dir)) parts.push(renderMapSection(dir), '');
-  if (existsSync(join(dir, 'bench.csv')) && existsSync(join(dir, 'bench.json'))) parts.push(renderBenchSection(dir), '');
+  if (hasMapOutput(dir)) {
+    const { pipelines, dtypes, units } = readManifest(dir);
+    parts.push(renderMapSection(dir), '', ...leftOutLines(pipelines, dtypes, units));
+  }
+  if (existsSync(join(dir, 'bench.csv')) && existsSync(join(dir, 'bench.json'))) {
+    const rows = readBenchCsv(join(dir, 'bench.csv')).filter((r) => r.pipeline !== REFERENCE_NAME);
+    parts.push(renderBenchSection(dir), '', ...leftOutLines([...new Set(rows.map((r) => r.pipeline))], rows.map((r) => r.dtype), rows));
+  }
   const text = `${parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
   writeFileAtomic(join(into, SUMMARY_FILE), text);
   return join(dir, SUMMARY_FILE);

@@ -24,7 +24,7 @@ import { compiledModule } from '../util/compiled.js';
 import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput, WatchdogSettings } from './define.js';
 import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
 import { DEFAULT_STALL_SECONDS } from '../supervise/supervisor.js';
-import { FAMILIES } from './define.js';
+import { FAMILIES, OPT_IN_FAMILIES } from './define.js';
 import { describeIssue, didYouMean, fieldName, showValue, suiteSchema } from './schema.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -60,16 +60,20 @@ export const DEFAULT_SEED = 42;
  * a number `fuzz.runs` (and `fuzz --runs N`) applies to every family but vocab, which
  * changes only through `fuzz.runs.vocab`.
  */
-export const DEFAULT_RUNS: Readonly<Record<Family, number>> = { ordinal: 100, offset: 100, dominant: 100, underdog: 100, spread: 100, ties: 100, subnormal: 100, vocab: 2, moderate: 100 };
+export const DEFAULT_RUNS: Readonly<Record<Family, number>> = { ordinal: 100, offset: 100, dominant: 100, underdog: 100, spread: 100, ties: 100, subnormal: 100, vocab: 2, moderate: 100, masked: 100 };
 
 /** Runs per family from a suite's `fuzz.runs`: a number sets every family but vocab (DEFAULT_RUNS). */
 export function runsPerFamily(runs: number | Partial<Record<Family, number>> | undefined): Record<Family, unknown> {
   return Object.fromEntries(FAMILIES.map((f) => [f, runs === undefined ? DEFAULT_RUNS[f] : typeof runs === 'number' ? (f === 'vocab' ? DEFAULT_RUNS.vocab : runs) : (runs[f] ?? DEFAULT_RUNS[f])])) as Record<Family, unknown>;
 }
+/** The families of a suite that lists none: every family, an opt-in one (OPT_IN_FAMILIES) only where `runs` gives its count. */
+export function defaultFamilies(runs: number | Partial<Record<Family, number>> | undefined): readonly Family[] {
+  return FAMILIES.filter((f) => !OPT_IN_FAMILIES.includes(f) || (typeof runs === 'object' && runs[f] !== undefined));
+}
 /** failures.csv keeps this many distinct shrunk failures per pipeline × dtype × family; a vocab row is 32k-50k logits, so 1. */
-export const DEFAULT_FAILURES: Readonly<Record<Family, number>> = { ordinal: 3, offset: 3, dominant: 3, underdog: 3, spread: 3, ties: 3, subnormal: 3, vocab: 1, moderate: 3 };
+export const DEFAULT_FAILURES: Readonly<Record<Family, number>> = { ordinal: 3, offset: 3, dominant: 3, underdog: 3, spread: 3, ties: 3, subnormal: 3, vocab: 1, moderate: 3, masked: 3 };
 export const DEFAULT_SHRINK: Required<ShrinkSettings> = { steps: 200, logits: 20000, attempts: 6 };
-export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0 };
+export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0, masks: [] };
 export const DEFAULT_BENCH: Required<BenchSettings> = {
   shapes: [
     [1, 10],
@@ -206,7 +210,7 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
     budgets[k] = v;
   }
 
-  const families = given.fuzz?.families ?? FAMILIES;
+  const families = given.fuzz?.families ?? defaultFamilies(given.fuzz?.runs);
   const perFamily = (v: number | Partial<Record<Family, number>> | undefined, fallback: Readonly<Record<Family, number>>) =>
     Object.fromEntries(FAMILIES.map((f) => [f, typeof v === 'number' ? v : (v?.[f] ?? fallback[f])])) as Record<Family, number>;
   const runs = runsPerFamily(given.fuzz?.runs) as Record<Family, number>;

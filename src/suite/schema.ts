@@ -18,6 +18,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import type { BatchOptionsInput } from '../cases/options.js';
 import { DTYPES } from '../float/dtype.js';
+import type { MaskSpec } from '../float/mask.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { FAMILIES } from './define.js';
 
@@ -76,7 +77,7 @@ export const shrinkSchema = z.strictObject({
 });
 
 export const fuzzSchema = z.strictObject({
-  /** Families to run (default: all). */
+  /** Families to run (default: all but the opt-in `masked`, which runs when `runs` is an object that gives its count; define.ts OPT_IN_FAMILIES). */
   families: z.array(z.enum(FAMILIES, { error: `a family: one of ${FAMILIES.join(', ')}` })).min(1, { error: 'at least one family' }).readonly().optional(),
   /** Cases per family and dtype: one number (every family but vocab, which keeps its default of 2 rows unless `runs.vocab` is given), or per family (default 100; vocab 2). */
   runs: perFamily(whole(1, LIMITS.runs, 'cases per family and dtype'), 'runs').optional(),
@@ -95,6 +96,21 @@ export const mapSchema = z.strictObject({
   gaps: whole(8, LIMITS.gridPoints, 'grid points along the gap axis').optional(),
   /** Further classes below a − g (SPEC section 5); 0 for rows [a, a − g]. */
   extraClasses: whole(0, LIMITS.extraClasses, 'further classes below a − g').optional(),
+  /**
+   * Masked classes after those (issue 14): each a class at a mask value, `-Infinity`, a finite negative
+   * number (`-1e9`, `-1e4`; where it rounds to −Infinity in a dtype, that format's lowest value) or
+   * `'lowest'` (the format's −max). Default none.
+   */
+  masks: z
+    .array(
+      z.custom<MaskSpec>((v) => v === 'lowest' || v === -Infinity || (typeof v === 'number' && Number.isFinite(v) && v < 0), {
+        error: "a mask: -Infinity, a finite negative number (e.g. -1e9) or 'lowest' (the format's lowest value)",
+      }),
+      { error: "an array of masks, e.g. [-Infinity, 'lowest']" },
+    )
+    .max(LIMITS.extraClasses, { error: `at most ${LIMITS.extraClasses.toLocaleString('en-US')} masks` })
+    .readonly()
+    .optional(),
 });
 
 export const benchSchema = z.strictObject({
