@@ -31,11 +31,11 @@ import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccurac
 
 export const SUMMARY_FILE = 'summary.md';
 
-/** Error of a failures.csv row for ranking: undefined (empty ulp_error: NaN or one side infinite) ranks above any count. */
-function errorRank(r: ReportRow): bigint {
+/** Error of a failures.csv row for ranking: undefined (empty ulp_error: NaN or one side infinite) ranks above any count; a `grad` row's ulp_error is its norm_ulp, not a whole number. */
+function errorRank(r: ReportRow): bigint | number {
   const u = r.values.ulp_error;
   if (u === '' || u === 'Infinity') return 1n << 1100n;
-  return BigInt(u);
+  return r.values.quantity === 'grad' ? Number(u) : BigInt(u);
 }
 
 /** The worst row per pipeline × dtype (the first in file order on a tie), worst first, then in file order. */
@@ -55,9 +55,10 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
   const out = ['| pipeline | dtype | family | outcome | cause | ulps | loss | oracle | target | classes | logits | replay |', '|---|---|---|---|---|--:|---|---|--:|--:|---|---|'];
   for (const r of rows) {
     const v = r.values;
-    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, suite });
+    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, quantity: v.quantity, suite });
     const ulps = v.ulp_error === '' ? '— (not finite)' : v.ulp_error;
-    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
+    const what = v.quantity === 'grad' ? ` grad (class ${v.class})` : '';
+    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })}${what} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
   }
   return out;
 }

@@ -23,6 +23,8 @@ import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, 
 import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
 import { DEFAULT_STALL_SECONDS } from '../supervise/supervisor.js';
 import { FAMILIES } from './define.js';
+import type { Quantity } from '../report/key.js';
+import { QUANTITIES } from '../report/key.js';
 import { describeIssue, didYouMean, showValue, suiteSchema } from './schema.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -42,6 +44,8 @@ export interface Suite {
     readonly runs: Readonly<Record<Family, number>>;
     readonly failures: Readonly<Record<Family, number>>;
     readonly shrink: Required<ShrinkSettings>;
+    /** What is fuzzed, in QUANTITIES order (default: loss and grad). */
+    readonly quantities: readonly Quantity[];
   };
   readonly map: Required<MapSettings>;
   readonly bench: Required<BenchSettings>;
@@ -208,12 +212,13 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   const runs = runsPerFamily(given.fuzz?.runs) as Record<Family, number>;
   const failures = perFamily(given.fuzz?.failures, DEFAULT_FAILURES);
   const shrink = { ...DEFAULT_SHRINK, ...given.fuzz?.shrink };
+  const quantities = QUANTITIES.filter((q) => given.fuzz?.quantities?.includes(q) ?? true);
   const map = { ...DEFAULT_MAP, ...given.map };
   const bench = { ...DEFAULT_BENCH, ...given.bench };
   const gate = { ...DEFAULT_GATE, ...given.gate };
   const watchdog = { stallSeconds: DEFAULT_STALL_SECONDS, ...given.watchdog };
 
-  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog };
+  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink, quantities }, map, bench, gate, watchdog };
 }
 
 /** `{ compute: { float16: [...] } }` for the half formats the suite runs; nothing for a float32/float64 suite. */
