@@ -27,7 +27,7 @@ import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
 import { readKeyedReport } from './read.js';
 import { variantLabel } from './key.js';
-import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
+import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable, renderLossGradTable } from './summary-accuracy.js';
 
 export const SUMMARY_FILE = 'summary.md';
 
@@ -118,11 +118,28 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
     'Every loss is compared with the exact loss of its inputs correctly rounded to the dtype (a decimal.js oracle); `ulps` counts the values of the dtype between them, bits of error are log2(1 + ulps) (Herbie\'s measure). Outcomes: `ok` within the pipeline\'s ulp budget, `inaccurate` beyond it, `overflow` ±Infinity for a finite loss, `underflow` 0 for a non-zero loss, `nan`.',
     '',
   );
-  const acc = accuracyByPipeline(dir);
+  const all = accuracyByPipeline(dir);
+  const acc = all?.filter((a) => a.quantity === 'loss');
   if (acc !== undefined) {
     parts.push('## Accuracy', '', `*${metaLine(fuzzMeta)}.* Fuzz campaign over every family (\`fuzz.csv\` has them one by one); share of each outcome and the error, per pipeline × dtype:`, '');
     parts.push(renderAccuracyTable(acc), '');
     if (acc.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE, '');
+  }
+  const sideBySide = all === undefined ? undefined : renderLossGradTable(all);
+  if (sideBySide !== undefined) {
+    parts.push(
+      '## Loss and gradient',
+      '',
+      `*${metaLine(fuzzMeta)}.* The same cases, the loss and its gradient with respect to the logits (\`quantity\` = \`grad\` in \`fuzz.csv\`; each pipeline's backward pass as its framework computes it). ` +
+        "A gradient is `ok` when its error, in units of the last place of its largest component (`norm_ulp`), is within the pipeline's budget; *max ulps* is the largest error of any one component against its correctly rounded value. " +
+        '**loss only** marks a pipeline whose loss is right on every case while the gradient training uses is not; the region maps below show where, cell by cell (`map-grad-DTYPE.svg`).',
+      '',
+      sideBySide,
+      '',
+    );
+    const grads = all!.filter((a) => a.quantity === 'grad');
+    parts.push('Gradient outcomes per pipeline × dtype:', '', renderAccuracyTable(grads), '');
+    if (grads.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE.replace('the exact loss', 'the exact gradient component'), '');
   }
   const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');

@@ -26,7 +26,7 @@ function complaint(input: unknown): string {
 
 describe('checkSuite', () => {
   it('suggests the closest known key for a typo, naming the field', () => {
-    expect(complaint({ fuzz: { run: 5 } })).toBe(`${FILE}, field fuzz.run: unknown key "run"; did you mean "runs"? Known keys of fuzz: families, runs, failures, shrink`);
+    expect(complaint({ fuzz: { run: 5 } })).toBe(`${FILE}, field fuzz.run: unknown key "run"; did you mean "runs"? Known keys of fuzz: families, runs, failures, shrink, quantities`);
     expect(complaint({ fuzz: { familes: ['vocab'] } })).toMatch(/field fuzz\.familes: unknown key "familes"; did you mean "families"\?/);
     expect(complaint({ map: { offset: 31 } })).toMatch(/field map\.offset: unknown key "offset"; did you mean "offsets"\?/);
     // A top-level typo of a nested key is pointed there; with no close key at all, the sentence still ends.
