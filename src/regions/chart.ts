@@ -156,7 +156,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', q
   const fmt = formatOf(dtype);
   const quantityAt = REGIONS_COLUMNS.indexOf('quantity');
   const mine = rows.filter((r) => r[1] === dtype && (r[quantityAt] ?? 'loss') === quantity);
-  const what = quantity === 'grad' ? 'gradient (SPEC 4.2: norm_ulp against the budget)' : 'loss';
+  const what = quantity === 'grad' ? 'gradient (norm_ulp against the budget)' : 'loss';
   // A half format's two compute modes are two rows of the chart: `pipeline`, `pipeline (compute float32)`.
   const computeAt = REGIONS_COLUMNS.indexOf('compute');
   const rowName = (r: RegionRow) => pipelineInVariant(r[0], dtype, r[computeAt] ?? dtype);
