@@ -143,22 +143,15 @@ export class PipelineThrew extends Error {
   }
 }
 
+/** A unit's statistics before any case is scored. */
+function emptyStats(pipeline: string, compute: Compute, quantity: Quantity, unit: Unit, cases: number): UnitStats {
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  return { pipeline, compute, quantity, unit, cases, counts, maxUlps: undefined, nonFinite: 0, sumBits: 0, maxBits: 0, failures: [], worst: undefined };
+}
+
 /** Scores one pipeline, in one arithmetic format, on one unit's cases, given their oracle values. */
 export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], oracle: Float64Array, budget: number, compute: Compute = unit.dtype): UnitStats {
-  const stats: UnitStats = {
-    pipeline: p.name,
-    compute,
-    quantity: 'loss',
-    unit,
-    cases: unit.runs,
-    counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
-    maxUlps: undefined,
-    nonFinite: 0,
-    sumBits: 0,
-    maxBits: 0,
-    failures: [],
-    worst: undefined,
-  };
+  const stats = emptyStats(p.name, compute, 'loss', unit, unit.runs);
   cases.forEach((c, i) => {
     let loss: number;
     try {
@@ -191,20 +184,7 @@ export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], o
  * index) and its norm_ulp. A fully masked row (no gradient: NaN oracle) is not judged.
  */
 export function scoreGradUnit(p: Pipeline, mode: GradMode, unit: Unit, cases: readonly FuzzCase[], oracle: readonly Float64Array[], budget: number): UnitStats {
-  const stats: UnitStats = {
-    pipeline: p.name,
-    compute: mode.compute as Compute,
-    quantity: 'grad',
-    unit,
-    cases: 0,
-    counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
-    maxUlps: undefined,
-    nonFinite: 0,
-    sumBits: 0,
-    maxBits: 0,
-    failures: [],
-    worst: undefined,
-  };
+  const stats = emptyStats(p.name, mode.compute as Compute, 'grad', unit, 0);
   cases.forEach((c, i) => {
     const want = oracle[i];
     if (want.length > 0 && Number.isNaN(want[0])) return; // a fully masked row: no gradient
@@ -279,38 +259,19 @@ export function failureCsvRow(pipeline: string, unit: Unit, f: ShrunkFailure, ki
 
 /** The worst failure of a unit as a failure record: the case as generated (path = its run index), so it replays as is. */
 function worstFailure(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], s: UnitStats, gradOracle: readonly Float64Array[] | undefined, budget: number): ShrunkFailure | undefined {
-  const v = { dtype: unit.dtype, compute: s.compute };
   const w = s.worst;
   if (w === undefined) return undefined;
   const c = cases[w.index];
+  const found = { path: String(w.index), logits: c.logits, target: c.target, loss: w.loss, oracle: w.oracle, outcome: w.outcome };
   if (s.quantity === 'grad') {
     const mode = gradModeOf(p, unit.dtype, s.compute) as GradMode;
     const want = gradOracle![w.index];
     const g = new Float64Array(c.logits.length);
     mode.run(c.logits, c.target, g);
     const verdict = judgeGrad(g, want, unit.dtype, budget);
-    return {
-      path: String(w.index),
-      logits: c.logits,
-      target: c.target,
-      loss: w.loss,
-      oracle: w.oracle,
-      ulps: verdict.maxUlp,
-      outcome: w.outcome,
-      cause: gradCause(p, mode, unit.dtype, c, verdict, g, want) ?? '',
-      grad: w.grad,
-    };
+    return { ...found, ulps: verdict.maxUlp, cause: gradCause(p, mode, unit.dtype, c, verdict, g, want) ?? '', grad: w.grad };
   }
-  return {
-    path: String(w.index),
-    logits: c.logits,
-    target: c.target,
-    loss: w.loss,
-    oracle: w.oracle,
-    ulps: w.ulps === undefined ? undefined : Number(w.ulps),
-    outcome: w.outcome,
-    cause: diagnoseVariant(p, v, c.logits, c.target),
-  };
+  return { ...found, ulps: w.ulps === undefined ? undefined : Number(w.ulps), cause: diagnoseVariant(p, { dtype: unit.dtype, compute: s.compute }, c.logits, c.target) };
 }
 
 export interface CampaignOptions {
