@@ -70,10 +70,12 @@ describe('fuzz', () => {
     expect(read(outA, 'failures.csv').split('\n').length).toBeGreaterThan(10);
   });
 
-  it('fuzz.csv: the SPEC columns, one row per pipeline x dtype x family in that order, counts adding up', () => {
+  it('fuzz.csv: the SPEC columns, one row per pipeline x dtype x quantity (loss, then grad) x family in that order, counts adding up', () => {
     expect(read(outA, 'fuzz.csv').split('\n')[0]).toBe(FUZZ_COLUMNS.join(','));
     const rows = table(outA, 'fuzz.csv');
-    expect(rows.map((r) => `${r.pipeline}/${r.dtype}/${r.family}`)).toEqual(PIPELINES.flatMap((p) => NATIVE_DTYPES.flatMap((d) => SMALL_FAMILIES.map((f) => `${p}/${d}/${f}`))));
+    expect(rows.map((r) => `${r.pipeline}/${r.dtype}/${r.quantity}/${r.family}`)).toEqual(
+      PIPELINES.flatMap((p) => NATIVE_DTYPES.flatMap((d) => ['loss', 'grad'].flatMap((q) => SMALL_FAMILIES.map((f) => `${p}/${d}/${q}/${f}`)))),
+    );
     for (const r of rows) {
       expect(r.cases).toBe('10');
       expect(Number(r.ok) + Number(r.inaccurate) + Number(r.overflow) + Number(r.underflow) + Number(r.nan)).toBe(10);
@@ -84,6 +86,19 @@ describe('fuzz', () => {
     expect(Number(naiveOffset.nan) + Number(naiveOffset.overflow)).toBeGreaterThan(0);
     const log1pOffset = rows.find((r) => r.pipeline === 'log1p-log-softmax' && r.dtype === 'float32' && r.family === 'offset')!;
     expect(Number(log1pOffset.nan) + Number(log1pOffset.overflow)).toBe(0);
+    // Gradients (SPEC 2.2): autograd through the naive steps gives NaN gradients at large offsets; the log1p form's
+    // gradient is finite on every case of every family (its max_ulp over components is a count), though not always
+    // within the budget (x_j − m rounded to float32 before exp: a tiny component off by a few ulps of its own).
+    const grad = (p: string, f: string) => rows.find((r) => r.pipeline === p && r.dtype === 'float32' && r.family === f && r.quantity === 'grad')!;
+    expect(Number(grad('naive-softmax', 'offset').nan)).toBeGreaterThan(0);
+    for (const f of SMALL_FAMILIES) {
+      const r = grad('log1p-log-softmax', f);
+      expect([r.nan, r.overflow, r.underflow], f).toEqual(['0', '0', '0']);
+      expect(r.max_ulp, f).toMatch(/^\d+$/);
+    }
+    // stable-log-softmax's `exp(z_t) − 1` cancels on confident rows: its gradient fails where its loss does not.
+    const stableDominant = rows.filter((r) => r.pipeline === 'stable-log-softmax' && r.family === 'dominant' && r.dtype === 'float32');
+    expect(Number(stableDominant.find((r) => r.quantity === 'grad')!.inaccurate)).toBeGreaterThan(Number(stableDominant.find((r) => r.quantity === 'loss')!.inaccurate));
   });
 
   it('failures.csv: the SPEC columns then kind, non-ok outcomes only, at most fuzz.failures = 2 shrunk per pipeline x dtype x family, seeds from fuzz.csv', () => {
@@ -95,9 +110,12 @@ describe('fuzz', () => {
       expect(f.seed).toBe(seeds.get(`${f.dtype}/${f.family}`));
       expect(f.path).toMatch(/^\d+(:\d+)*$/);
       expect(Number(f.target)).toBeLessThan(f.logits.split(' ').length);
-      expect([f.compute, f.quantity, f.class]).toEqual([f.dtype, 'loss', '']);
+      expect(f.compute).toBe(f.dtype);
+      // A grad failure (SPEC 5): its worst component's index in class, norm_ulp in ulp_error.
+      if (f.quantity === 'grad') expect(Number(f.class)).toBeLessThan(f.logits.split(' ').length);
+      else expect([f.quantity, f.class]).toEqual(['loss', '']);
       expect(['worst', 'shrunk']).toContain(f.kind);
-      const k = `${f.pipeline}/${f.dtype}/${f.family}`;
+      const k = `${f.pipeline}/${f.dtype}/${f.quantity}/${f.family}`;
       if (f.kind === 'shrunk') perUnit.set(k, (perUnit.get(k) ?? 0) + 1);
     }
     expect(Math.max(...perUnit.values())).toBe(2);
@@ -125,17 +143,33 @@ describe('fuzz', () => {
     expect(stderrA).toMatch(/cases\/s; wrote /);
   });
 
-  it('--replay SEED:PATH re-runs every recorded failure: same case, loss, oracle value and outcome (the first through the CLI)', async () => {
+  it('--replay SEED:PATH re-runs every recorded failure, loss or grad: same case, value, oracle value and outcome (the first of each through the CLI)', async () => {
     const failures = table(outA, 'failures.csv');
     const parseReplay = (stdout: string) => Object.fromEntries(stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
-    const cli = await runCli(['fuzz', '--replay', `${failures[0].seed}:${failures[0].path}`, '--pipeline', failures[0].pipeline, '--dtype', failures[0].dtype, '--suite', suite]);
-    expect(cli.status, cli.stderr).toBe(0);
+    const firstGrad = failures.findIndex((f) => f.quantity === 'grad');
+    expect(firstGrad).toBeGreaterThan(0);
+    const viaCli = async (f: Record<string, string>) => {
+      const cli = await runCli(['fuzz', '--replay', `${f.seed}:${f.path}`, '--pipeline', f.pipeline, '--dtype', f.dtype, '--quantity', f.quantity, '--suite', suite]);
+      expect(cli.status, cli.stderr).toBe(0);
+      return cli.stdout;
+    };
+    const [cliLoss, cliGrad] = await Promise.all([viaCli(failures[0]), viaCli(failures[firstGrad])]);
     const loaded = await loadSuite(suite);
+    let grads = 0;
     for (const [i, f] of failures.entries()) {
-      const got = parseReplay(i === 0 ? cli.stdout : formatReplay(replay(loaded, { token: `${f.seed}:${f.path}`, pipeline: f.pipeline, dtype: f.dtype })));
-      expect(got).toMatchObject({ family: f.family, target: f.target, logits: f.logits, loss: f.loss, oracle_loss: f.oracle_loss, ulp_error: f.ulp_error, outcome: f.outcome, cause: f.cause });
+      const out = i === 0 ? cliLoss : i === firstGrad ? cliGrad : formatReplay(replay(loaded, { token: `${f.seed}:${f.path}`, pipeline: f.pipeline, dtype: f.dtype, quantity: f.quantity }));
+      const got = parseReplay(out);
+      expect(got).toMatchObject({ family: f.family, target: f.target, logits: f.logits, outcome: f.outcome, cause: f.cause });
+      if (f.quantity === 'grad') {
+        // The worst component, its correctly rounded value, its index and the gradient's norm_ulp (SPEC 5).
+        expect(got).toMatchObject({ quantity: 'grad', grad_worst: f.loss, oracle_grad_worst: f.oracle_loss, worst_class: f.class, norm_ulp: f.ulp_error });
+        grads++;
+      } else {
+        expect(got).toMatchObject({ loss: f.loss, oracle_loss: f.oracle_loss, ulp_error: f.ulp_error });
+      }
       expect(got.case).toBe(`replay-${f.seed}-${f.path.replaceAll(':', '-')},${f.dtype},${f.target},${f.logits}`);
     }
+    expect(grads).toBeGreaterThan(10);
   });
 
   it('--shard 1/2 and 2/2, merged, give the unsharded files byte for byte (in either order); a unit twice is refused', () => {

@@ -1,6 +1,6 @@
 /**
  * `softmax-stability fuzz [--suite S] [--seed N] [--runs N] [--out DIR] [--shard i/n] [--workers N]`
- * `softmax-stability fuzz --replay SEED:PATH --pipeline P --dtype D [--suite S] [--family F]`
+ * `softmax-stability fuzz --replay SEED:PATH --pipeline P --dtype D [--compute C] [--quantity grad] [--suite S] [--family F]`
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -39,6 +39,7 @@ export interface FuzzCommandOptions {
   dtype?: string;
   compute?: string;
   family?: string;
+  quantity?: string;
 }
 
 function wholeNumber(text: string, field: string, min: number, what: string): number {
@@ -66,10 +67,10 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
       if (v !== undefined) throw new InputError(`${k} does not apply to --replay (the token fixes the case); drop it`, undefined, undefined, k);
     }
     const suite = await loadSuite(opts.suite ?? 'default');
-    process.stdout.write(formatReplay(replay(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, compute: opts.compute, family: opts.family })));
+    process.stdout.write(formatReplay(replay(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, compute: opts.compute, family: opts.family, quantity: opts.quantity })));
     return;
   }
-  for (const [k, v] of [['--pipeline', opts.pipeline], ['--dtype', opts.dtype], ['--compute', opts.compute], ['--family', opts.family]] as const) {
+  for (const [k, v] of [['--pipeline', opts.pipeline], ['--dtype', opts.dtype], ['--compute', opts.compute], ['--family', opts.family], ['--quantity', opts.quantity]] as const) {
     if (v !== undefined) throw new InputError(`${k} applies only to --replay; choose pipelines, dtypes and families in the suite file`, undefined, undefined, k);
   }
   const seed = opts.seed === undefined ? undefined : wholeNumber(opts.seed, '--seed', Number.MIN_SAFE_INTEGER, 'an integer seed');
@@ -118,7 +119,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
 
   const totals = new Map<string, number[]>();
   for (const s of result.stats) {
-    const key = keyLabel({ pipeline: s.pipeline, dtype: s.unit.dtype, compute: s.compute });
+    const key = keyLabel({ pipeline: s.pipeline, dtype: s.unit.dtype, compute: s.compute, quantity: s.quantity });
     const t = totals.get(key) ?? OUTCOMES.map(() => 0);
     OUTCOMES.forEach((o, i) => (t[i] += s.counts[o]));
     totals.set(key, t);
@@ -145,6 +146,7 @@ export function registerFuzz(program: Command): void {
     .option('--pipeline <name>', 'with --replay: the pipeline to run')
     .option('--dtype <dtype>', `with --replay: one of ${DTYPES.join(', ')}`)
     .option('--compute <format>', "with --replay: the arithmetic format (failures.csv's compute; default the dtype itself, float32 for a widened half row)")
+    .option('--quantity <quantity>', "with --replay: loss (default) or grad (failures.csv's quantity column): replays the gradient")
     .option('--family <family>', `with --replay: the generator family (default: read from the seed); one of ${FAMILIES.join(', ')}`)
     .action((opts: FuzzCommandOptions) => runFuzzCommand(opts));
 }

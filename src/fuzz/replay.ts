@@ -1,7 +1,8 @@
 /**
- * `fuzz --replay SEED:PATH --pipeline P --dtype D [--suite S] [--family F]`:
+ * `fuzz --replay SEED:PATH --pipeline P --dtype D [--compute C] [--quantity grad] [--suite S] [--family F]`:
  * regenerates one recorded case from its seed and fast-check path, and scores
- * it against the oracle. The family and dtype come from the seed's low bits
+ * it against the oracle: its loss (SPEC 4), or with `--quantity grad` its
+ * gradient (SPEC 4.2: outcome by norm_ulp, the worst component, the grad cause). The family and dtype come from the seed's low bits
  * (seed.ts); `--family` replays a path under another family's generator.
  */
 import type { Dtype } from '../float/dtype.js';
@@ -12,6 +13,10 @@ import { formatValue } from '../float/shortest.js';
 import { ulpDistanceText } from '../float/ordinal.js';
 import type { OracleResult } from '../oracle/loss.js';
 import { oracleLoss } from '../oracle/loss.js';
+import { oracleLossAndGrad } from '../oracle/grad.js';
+import { QUANTITIES } from '../report/key.js';
+import type { GradVerdict } from '../score/grad.js';
+import { gradCause, gradModeOf, judgeGrad } from '../score/grad.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Verdict } from '../score/outcome.js';
@@ -35,6 +40,14 @@ export interface ReplayRequest {
   /** The arithmetic format (SPEC 2.1; failures.csv's compute column); default the dtype itself. */
   readonly compute?: string;
   readonly family?: string;
+  /** `loss` (default) or `grad` (failures.csv's quantity column). */
+  readonly quantity?: string;
+}
+
+/** A replayed gradient (SPEC 4.2): the pipeline's and the correctly rounded one, and their measures. */
+export interface ReplayedGrad extends GradVerdict {
+  readonly grad: Float64Array;
+  readonly oracle: Float64Array;
 }
 
 export interface ReplayResult extends Verdict {
@@ -48,6 +61,8 @@ export interface ReplayResult extends Verdict {
   readonly loss: number;
   readonly oracle: OracleResult;
   readonly cause: string;
+  /** With `--quantity grad`: the gradient; then `outcome` and `cause` are the gradient's. */
+  readonly grad?: ReplayedGrad;
 }
 
 /** A word for a POSIX shell: as is when safe, else single-quoted. */
@@ -78,6 +93,8 @@ export interface ReplayCommand {
   readonly dtype: string;
   /** Printed as `--compute C` where it is not the dtype itself. */
   readonly compute?: string;
+  /** Printed as `--quantity grad` for a gradient failure. */
+  readonly quantity?: string;
   /** `--suite` as suiteArgument gives it. */
   readonly suite: string;
 }
@@ -85,7 +102,8 @@ export interface ReplayCommand {
 /** The command that replays one case, to paste in the folder the campaign ran in. */
 export function replayCommand(r: ReplayCommand): string {
   const compute = r.compute === undefined || r.compute === r.dtype ? '' : ` --compute ${r.compute}`;
-  return `${harnessCommand()} fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype}${compute} --suite ${shellWord(r.suite)}`;
+  const quantity = r.quantity === undefined || r.quantity === 'loss' ? '' : ` --quantity ${r.quantity}`;
+  return `${harnessCommand()} fuzz --replay ${r.seed}:${r.path} --pipeline ${shellWord(r.pipeline)} --dtype ${r.dtype}${compute}${quantity} --suite ${shellWord(r.suite)}`;
 }
 
 /** Runs past this index are refused: fast-check would step through every run before it. */
@@ -103,6 +121,10 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
   const compute = req.compute ?? dtype;
   if (!isComputeOf(dtype, compute)) {
     throw new InputError(`compute ${JSON.stringify(compute)} is not a mode of ${dtype}; give --compute ${computeModes(dtype).join(' or --compute ')} (failures.csv's compute column)`, undefined, undefined, '--compute');
+  }
+  const quantity = req.quantity ?? 'loss';
+  if (!(QUANTITIES as readonly string[]).includes(quantity)) {
+    throw new InputError(`unknown quantity ${JSON.stringify(quantity)}; give --quantity ${QUANTITIES.join(' or --quantity ')} (failures.csv's quantity column)`, undefined, undefined, '--quantity');
   }
   const available = [...suite.pipelines, ...BUILTIN_PIPELINES.filter((b) => !suite.pipelines.some((p) => p.name === b.name))];
   const pipeline = available.find((p) => p.name === req.pipeline);
@@ -138,9 +160,21 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
   if (c === undefined) {
     throw new InputError(`path ${path} leads to no case under seed ${seed} (${family}, ${dtype}); copy seed and path from the same failures.csv row`, undefined, undefined, '--replay');
   }
-  const oracle = oracleLoss(c.logits, c.target, dtype);
+  const budget = suite.budgets[pipeline.name] ?? DEFAULT_BUDGET;
   const loss = pipelineLoss(pipeline, c.logits, c.target, dtype, compute);
-  const verdict = classify(loss, oracle.rounded, dtype, suite.budgets[pipeline.name] ?? DEFAULT_BUDGET);
+  if (quantity === 'grad') {
+    const mode = gradModeOf(pipeline, dtype, compute);
+    if (mode === undefined) throw new InputError(`${pipeline.name} has no gradient in ${dtype} (compute ${compute}): no grad kernel${compute === dtype ? ' (or no grad.generic for a pure half format)' : ''}`, undefined, undefined, '--quantity');
+    const both = oracleLossAndGrad(c.logits, c.target, dtype);
+    const g = new Float64Array(c.logits.length);
+    mode.run(c.logits, c.target, g);
+    const v = judgeGrad(g, both.grad.rounded, dtype, budget);
+    const cause = gradCause(pipeline, mode, dtype, c, v, g, both.grad.rounded) ?? '';
+    const lossVerdict = classify(loss, both.loss.rounded, dtype, budget);
+    return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle: both.loss, ...lossVerdict, outcome: v.outcome, cause, grad: { ...v, grad: g, oracle: both.grad.rounded } };
+  }
+  const oracle = oracleLoss(c.logits, c.target, dtype);
+  const verdict = classify(loss, oracle.rounded, dtype, budget);
   const cause = verdict.outcome === 'ok' ? '' : diagnoseVariant(pipeline, { dtype, compute }, c.logits, c.target);
   return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle, ...verdict, cause };
 }
@@ -168,5 +202,23 @@ export function formatReplay(r: ReplayResult): string {
     ['cause', r.cause],
     ['case', `replay-${r.seed}-${r.path.replaceAll(':', '-')},${d},${r.case.target},${logits}`],
   ];
+  if (r.grad !== undefined) {
+    // The gradient's lines (SPEC 4.2's names), after the loss's: the outcome and cause are the gradient's.
+    const gr = r.grad;
+    const w = gr.worst;
+    const at = lines.findIndex(([k]) => k === 'outcome');
+    lines.splice(
+      at,
+      0,
+      ['quantity', 'grad'],
+      ['grad', Array.from(gr.grad, (x) => formatValue(x, d)).join(' ')],
+      ['oracle_grad', Array.from(gr.oracle, (x) => formatValue(x, d)).join(' ')],
+      ['worst_class', String(w)],
+      ['grad_worst', formatValue(gr.grad[w], d)],
+      ['oracle_grad_worst', formatValue(gr.oracle[w], d)],
+      ['max_ulp', gr.maxUlp === undefined ? '' : ulpDistanceText(gr.grad[w], gr.oracle[w], d)],
+      ['norm_ulp', gr.normUlp === undefined ? '' : String(gr.normUlp)],
+    );
+  }
   return lines.map(([k, v]) => `${k}: ${v}`.trimEnd()).join('\n') + '\n';
 }

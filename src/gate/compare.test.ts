@@ -77,6 +77,28 @@ describe('what the writer writes, the readers accept', () => {
     expect(() => compareRuns(bad, bad, DEFAULT_GATE)).toThrow(/row 2, field compute: compute "float64" is not a mode of float16/);
   });
 
+  it('grad rows are keyed by quantity: a pipeline whose gradient gets worse fails the gate while its loss passes; a baseline without grad rows reports them `new`, not a failure', () => {
+    // A fuzz.csv row of a quantity; grad rows hold max_ulp over components (SPEC 4.2) and the outcome counts by norm_ulp.
+    const row = (quantity: string, ok: string, maxUlp: string, maxBits: string) => ['p', 'float32', 'dominant', '6', ok, String(6 - Number(ok)), '0', '0', '0', maxUlp, maxBits, maxBits, '925575570', 'float32', quantity];
+    const region = (quantity: string, outcome: string) => ['p', 'float32', 'target-max', '0', '20', outcome, outcome === 'ok' ? '' : 'cancellation', outcome === 'ok' ? '0' : '8388608', 'float32', quantity];
+    const base = folder({ fuzz: [row('loss', '6', '1', '1'), row('grad', '6', '2', '1.58')], regions: [region('loss', 'ok'), region('grad', 'ok')] });
+    const cur = folder({ fuzz: [row('loss', '6', '1', '1'), row('grad', '2', '8388608', '23')], regions: [region('loss', 'ok'), region('grad', 'inaccurate')] });
+    const rows = compareRuns(base, cur, DEFAULT_GATE);
+    const status = (quantity: string, metric: string) => rows.find((r) => r.quantity === quantity && r.metric === metric)?.status;
+    for (const m of ['max_ulp[dominant]', 'max_bits[dominant]', 'ok_share[dominant]']) {
+      expect(status('loss', m), m).toBe('pass');
+      expect(status('grad', m), m).toBe('regression');
+    }
+    expect(rows.filter((r) => r.check === 'region' && r.status === 'regression').map((r) => r.quantity)).toEqual(['grad']);
+    // The committed baseline of an earlier version has loss rows only: the current grad rows are `new` (shown, exit 0), nothing throws.
+    const lossOnly = folder({ fuzz: [row('loss', '6', '1', '1')], regions: [region('loss', 'ok')] });
+    const first = compareRuns(lossOnly, cur, DEFAULT_GATE);
+    expect(first.filter((r) => r.quantity === 'grad').map((r) => r.status)).toEqual(['new', 'new']);
+    expect(first.filter((r) => r.quantity === 'loss').every((r) => r.status === 'pass')).toBe(true);
+    // The other way round (grad rows in the baseline, none now: a suite that dropped `grad` from fuzz.quantities) is `missing`, a failure.
+    expect(compareRuns(cur, lossOnly, DEFAULT_GATE).filter((r) => r.quantity === 'grad').map((r) => r.status)).toEqual(['missing', 'missing']);
+  });
+
   it('fuzz merge reads its own files back byte for byte', () => {
     const dir = folder(SPECIAL);
     const merged = mergeFuzzOutputs([dir]);

@@ -10,6 +10,7 @@
  * are queued first so both cores stay busy to the end.
  */
 import type { Dtype } from '../float/dtype.js';
+import { oracleLossAndGrad } from '../oracle/grad.js';
 import { oracleLossRounded } from '../oracle/loss.js';
 import type { WorkerPool } from './pool.js';
 import { compiledModule } from './pool.js';
@@ -21,16 +22,42 @@ export interface OracleBatch {
   /** Row r is data[starts[r] .. starts[r + 1]). */
   readonly starts: Int32Array;
   readonly targets: Int32Array;
+  /** Also the correctly rounded gradient of every row (oracleLossAndGrad: one set of decimal terms gives both). */
+  readonly grad?: boolean;
 }
 
-/** Worker side: the correctly rounded loss of each row of the batch. */
-export function oracleBatch(batch: OracleBatch): Float64Array {
+/** The oracle's answers for a batch: the losses, and with `grad` the gradients laid out as the batch's `data`. */
+export interface OracleAnswers {
+  readonly loss: Float64Array;
+  readonly grad?: Float64Array;
+}
+
+/** True when every logit of the row is −Infinity (a fully masked row: SPEC 6 gives its loss a convention, 2.2 no gradient). */
+function fullyMasked(row: Float64Array): boolean {
+  return row.every((x) => x === -Infinity);
+}
+
+/**
+ * Worker side: the correctly rounded loss of each row of the batch, and with
+ * `batch.grad` its correctly rounded gradient (NaN components for a fully
+ * masked row, which has none).
+ */
+export function oracleBatch(batch: OracleBatch): OracleAnswers {
   const n = batch.targets.length;
-  const out = new Float64Array(n);
+  const loss = new Float64Array(n);
+  const grad = batch.grad ? new Float64Array(batch.data.length) : undefined;
   for (let r = 0; r < n; r++) {
-    out[r] = oracleLossRounded(batch.data.subarray(batch.starts[r], batch.starts[r + 1]), batch.targets[r], batch.dtype);
+    const row = batch.data.subarray(batch.starts[r], batch.starts[r + 1]);
+    if (grad === undefined || fullyMasked(row)) {
+      loss[r] = oracleLossRounded(row, batch.targets[r], batch.dtype);
+      grad?.fill(NaN, batch.starts[r], batch.starts[r + 1]);
+    } else {
+      const both = oracleLossAndGrad(row, batch.targets[r], batch.dtype);
+      loss[r] = both.loss.rounded;
+      grad.set(both.grad.rounded, batch.starts[r]);
+    }
   }
-  return out;
+  return { loss, grad };
 }
 
 /** A task carries up to this many logits, or one row if it is wider. */
@@ -44,7 +71,7 @@ export interface OracleRow {
   readonly target: number;
 }
 
-function pack(rows: readonly OracleRow[], indices: readonly number[]): OracleBatch {
+function pack(rows: readonly OracleRow[], indices: readonly number[], grad: boolean): OracleBatch {
   let total = 0;
   for (const i of indices) total += rows[i].logits.length;
   const data = new Float64Array(total);
@@ -58,7 +85,7 @@ function pack(rows: readonly OracleRow[], indices: readonly number[]): OracleBat
     targets[r] = rows[i].target;
   });
   starts[indices.length] = at;
-  return { dtype: rows[indices[0]].dtype, data, starts, targets };
+  return { dtype: rows[indices[0]].dtype, data, starts, targets, grad };
 }
 
 /**
@@ -66,6 +93,26 @@ function pack(rows: readonly OracleRow[], indices: readonly number[]): OracleBat
  * `rows`. `onDone(k, n)` is called as each task's k rows of n logits in all finish (for a progress bar).
  */
 export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], onDone?: (rows: number, logits: number) => void): Promise<Float64Array> {
+  return (await oracleRowsWithGrad(pool, rows, { grad: false, onDone })).loss;
+}
+
+/** The oracle's answers for many rows: `loss[i]` of row i, and with `grad` its gradient, `grad[i]` (a Float64Array of its classes). */
+export interface OracleRowsAnswers {
+  readonly loss: Float64Array;
+  readonly grad: Float64Array[] | undefined;
+}
+
+/**
+ * As `oracleRows`, and with `grad` also every row's correctly rounded gradient
+ * (SPEC 2.2; NaN components for a fully masked row), from the same decimal
+ * terms as its loss (oracleLossAndGrad), so the gradient costs little more.
+ */
+export async function oracleRowsWithGrad(
+  pool: WorkerPool,
+  rows: readonly OracleRow[],
+  options: { readonly grad: boolean; readonly onDone?: (rows: number, logits: number) => void },
+): Promise<OracleRowsAnswers> {
+  const { onDone } = options;
   const groups: number[][] = [];
   let current: number[] = [];
   let logits = 0;
@@ -86,14 +133,17 @@ export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], o
 
   const file = compiledModule('pool/oracle-task.js');
   const out = new Float64Array(rows.length);
+  const grads: Float64Array[] | undefined = options.grad ? new Array<Float64Array>(rows.length) : undefined;
   await Promise.all(
     order.map(async ({ g, w }) => {
-      const result = await pool.run<Float64Array>(file, 'oracleBatch', pack(rows, g));
+      const batch = pack(rows, g, options.grad);
+      const result = await pool.run<OracleAnswers>(file, 'oracleBatch', batch);
       g.forEach((i, r) => {
-        out[i] = result[r];
+        out[i] = result.loss[r];
+        if (grads !== undefined) grads[i] = result.grad!.subarray(batch.starts[r], batch.starts[r + 1]);
       });
       onDone?.(g.length, w);
     }),
   );
-  return out;
+  return { loss: out, grad: grads };
 }

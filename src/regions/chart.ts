@@ -20,6 +20,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { REGIONS_COLUMNS } from '../report/columns.js';
+import type { Quantity } from '../report/key.js';
 import { pipelineInVariant } from '../report/key.js';
 import { renderSvg } from '../report/chart.js';
 import type { Outcome } from '../score/outcome.js';
@@ -58,8 +59,10 @@ export const CAUSE_COLOURS: Readonly<Record<string, string>> = {
 
 export type ChartKind = 'outcome' | 'cause';
 
-export function chartFileName(dtype: Dtype, kind: ChartKind = 'outcome'): string {
-  return kind === 'outcome' ? `map-${dtype}.svg` : `map-causes-${dtype}.svg`;
+/** `map-DTYPE.svg`, `map-causes-DTYPE.svg`; the gradient's (SPEC 2.2) `map-grad-DTYPE.svg`, `map-grad-causes-DTYPE.svg`. */
+export function chartFileName(dtype: Dtype, kind: ChartKind = 'outcome', quantity: Quantity = 'loss'): string {
+  const q = quantity === 'loss' ? '' : `${quantity}-`;
+  return kind === 'outcome' ? `map-${q}${dtype}.svg` : `map-${q}causes-${dtype}.svg`;
 }
 
 /** A regions.csv row: pipeline, dtype, panel, offset, gap, outcome, cause, ulp_error. */
@@ -139,6 +142,8 @@ export interface ChartInput {
   readonly meta: string;
   /** Colour by outcome (default) or by cause. */
   readonly kind?: ChartKind;
+  /** The rows drawn: the loss's (default) or the gradient's (SPEC 4.2's outcome). */
+  readonly quantity?: Quantity;
 }
 
 /** The value a cell is coloured by: its outcome, or its cause ('ok' for ok cells, 'not diagnosed' where a failing pipeline has no diagnose). */
@@ -147,9 +152,11 @@ function cellValue(r: RegionRow, kind: ChartKind): string {
   return r[5] === 'ok' ? 'ok' : r[6] === '' ? 'not diagnosed' : r[6];
 }
 
-export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }: ChartInput): TopLevelSpec {
+export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', quantity = 'loss' }: ChartInput): TopLevelSpec {
   const fmt = formatOf(dtype);
-  const mine = rows.filter((r) => r[1] === dtype);
+  const quantityAt = REGIONS_COLUMNS.indexOf('quantity');
+  const mine = rows.filter((r) => r[1] === dtype && (r[quantityAt] ?? 'loss') === quantity);
+  const what = quantity === 'grad' ? 'gradient (norm_ulp against the budget)' : 'loss';
   // A half format's two compute modes are two rows of the chart: `pipeline`, `pipeline (compute float32)`.
   const computeAt = REGIONS_COLUMNS.indexOf('compute');
   const rowName = (r: RegionRow) => pipelineInVariant(r[0], dtype, r[computeAt] ?? dtype);
@@ -204,7 +211,14 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome' }:
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
-      text: kind === 'outcome' ? `Region map, ${dtype}: outcome of each pipeline on rows [a, a − g]` : `Region map, ${dtype}: cause of each failing cell (first step that went wrong) on rows [a, a − g]`,
+      text:
+        quantity === 'loss'
+          ? kind === 'outcome'
+            ? `Region map, ${dtype}: outcome of each pipeline on rows [a, a − g]`
+            : `Region map, ${dtype}: cause of each failing cell (first step that went wrong) on rows [a, a − g]`
+          : kind === 'outcome'
+            ? `Region map, ${dtype}: outcome of each pipeline's ${what} on rows [a, a − g]`
+            : `Region map, ${dtype}: cause of each failing cell of the ${what} (first step that went wrong) on rows [a, a − g]`,
       subtitle: [
         'columns: panel target-max scores class 0 (a), target-min class 1 (a − g)',
         `${offsets.length} offsets × ${gaps.length} gaps, one step per grid value (log-spaced, denser around the exp thresholds); exact edges in boundaries.csv`,

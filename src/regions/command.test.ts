@@ -51,7 +51,9 @@ describe('softmax-stability map on a small suite', () => {
     const boundaries = parse(read(whole, 'boundaries.csv'), { columns: true }) as Record<string, string>[];
     expect(Object.keys(regions[0])).toEqual([...REGION_COLUMNS]);
     expect(Object.keys(boundaries[0])).toEqual([...BOUNDARY_COLUMNS]);
-    expect(regions).toHaveLength(3 * 2 * 2 * 21 * 11);
+    // pipelines × dtypes × quantities (loss, grad) × panels × cells
+    expect(regions).toHaveLength(3 * 2 * 2 * 2 * 21 * 11);
+    expect(regions.filter((r) => r.quantity === 'grad')).toHaveLength(3 * 2 * 2 * 21 * 11);
     expect(new Set(regions.map((r) => r.outcome))).toEqual(new Set(['ok', 'inaccurate', 'overflow', 'underflow', 'nan']));
     for (const dtype of ['float32', 'float64']) {
       const svg = read(whole, `map-${dtype}.svg`);
@@ -61,20 +63,24 @@ describe('softmax-stability map on a small suite', () => {
       const causes = read(whole, `map-causes-${dtype}.svg`);
       expect(causes.includes(`Region map, ${dtype}: cause of each failing cell`)).toBe(true);
       for (const cause of ['exp-overflow', 'log-of-zero', 'absorption']) expect(causes.includes(`cause: ${cause}"`), `${dtype} ${cause}`).toBe(true);
+      // The gradient's panels: their own pictures, with the grad diagnosis's causes.
+      expect(read(whole, `map-grad-${dtype}.svg`)).toContain(`Region map, ${dtype}: outcome of each pipeline's gradient`);
+      const gradCauses = read(whole, `map-grad-causes-${dtype}.svg`);
+      for (const cause of ['exp-overflow', 'cancellation']) expect(gradCauses.includes(`cause: ${cause}"`), `${dtype} grad ${cause}`).toBe(true);
     }
     expect(JSON.parse(read(whole, 'map.json'))).toMatchObject({ suite: 'small', seed: 5, shard: '1/1', grid: { offsets: 21, gaps: 11, extraClasses: 0 } });
     // stdout: the thresholds and the boundary lines beside them.
     expect(run.stdout).toContain('float32  ln(max)             88.722839052068353054    last 88.72283             first 88.72284');
     expect(run.stdout).toMatch(/naive-softmax +float32 target-max offset ok → nan +88\.72283 \| 88\.72284 +×\d+ += ln\(max\)/);
-    expect(run.stderr).toMatch(/map: 2772 cells, \d+ boundaries/);
+    expect(run.stderr).toMatch(/map: 5544 cells, \d+ boundaries/);
   });
 
   it('three shards merge into the unsharded files byte for byte (CSVs, pictures, manifest)', () => {
     const shardRows = shards.map((s) => parse(read(s, 'regions.csv'), { columns: true }).length as number);
-    expect(shardRows.every((n) => n > 0 && n < 2772)).toBe(true);
-    expect(shardRows.reduce((a, b) => a + b, 0)).toBe(2772);
+    expect(shardRows.every((n) => n > 0 && n < 5544)).toBe(true);
+    expect(shardRows.reduce((a, b) => a + b, 0)).toBe(5544);
     for (const s of shards) expect(readdirSync(s).some((f) => f.endsWith('.svg'))).toBe(false);
-    for (const file of ['regions.csv', 'boundaries.csv', 'map-float32.svg', 'map-float64.svg', 'map-causes-float32.svg', 'map-causes-float64.svg', 'map.json']) {
+    for (const file of ['regions.csv', 'boundaries.csv', 'map-float32.svg', 'map-float64.svg', 'map-causes-float32.svg', 'map-causes-float64.svg', 'map-grad-float32.svg', 'map-grad-causes-float64.svg', 'map.json']) {
       expect(read(merged, file), file).toBe(read(whole, file));
     }
   });
@@ -97,7 +103,8 @@ describe('softmax-stability map on a small suite', () => {
     expect(md).toMatch(/\| naive-softmax \| target-min \| gap \| \w+ → overflow \| 103\.97208 \| 103\.972084 \| .* \| = −ln\(minSubnormal\/2\) \|/);
     expect(md).toMatch(/\| logsumexp-minus-target \| target-max \| (\d+ \| ){5}absorption \d+/);
     // A shard's folder renders too, and says it is partial.
-    expect(renderMapSection(shards[0])).toMatch(/shard 1\/3 only \(\d+ of 12 units\)/);
+    expect(md).toContain('![Region map, float32: outcome of each pipeline\'s gradient per panel, offset and gap](map-grad-float32.svg)');
+    expect(renderMapSection(shards[0])).toMatch(/shard 1\/3 only \(\d+ of 24 units\)/);
   });
 });
 

@@ -55,7 +55,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
     done.push(unit.index);
     const c = r.counts;
     log(
-      `  ${keyLabel({ pipeline: unit.pipeline.name, dtype: unit.dtype, compute: unit.compute }).padEnd(34)} ${unit.panel.padEnd(10)}  ok ${c.ok}  inaccurate ${c.inaccurate}  overflow ${c.overflow}  underflow ${c.underflow}  nan ${c.nan}  boundaries ${r.boundaries.length}  ${((performance.now() - t) / 1000).toFixed(2)} s`,
+      `  ${keyLabel({ pipeline: unit.pipeline.name, dtype: unit.dtype, compute: unit.compute, quantity: unit.quantity }).padEnd(34)} ${unit.panel.padEnd(10)}  ok ${c.ok}  inaccurate ${c.inaccurate}  overflow ${c.overflow}  underflow ${c.underflow}  nan ${c.nan}  boundaries ${r.boundaries.length}  ${((performance.now() - t) / 1000).toFixed(2)} s`,
     );
   }
   progress.done();
@@ -67,7 +67,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
     pipelines: suite.pipelines.map((p) => p.name),
     dtypes: [...suite.dtypes],
     budgets: { ...suite.budgets },
-    units: units.map((u) => ({ pipeline: u.pipeline.name, dtype: u.dtype, compute: u.compute, panel: u.panel })),
+    units: units.map((u) => ({ pipeline: u.pipeline.name, dtype: u.dtype, compute: u.compute, quantity: u.quantity, panel: u.panel })),
     done,
   };
   return { folder: { manifest, regions, boundaries }, seconds: (performance.now() - started) / 1000, oracleCalls: evaluators.oracleCalls, boundedOutcomes: evaluators.boundedOutcomes };

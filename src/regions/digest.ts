@@ -57,7 +57,7 @@ export function boundaryLines(rows: readonly (readonly string[])[]): BoundaryLin
   for (const r of rows) {
     const [name, dtypeText, panel, axis, fixed, from, to, last, first] = r;
     const dtype = dtypeText as Dtype;
-    const pipeline = pipelineInVariant(name, dtype, r[BOUNDARIES_COLUMNS.indexOf('compute')] ?? dtype);
+    const pipeline = pipelineInVariant(name, dtype, r[BOUNDARIES_COLUMNS.indexOf('compute')] ?? dtype, r[BOUNDARIES_COLUMNS.indexOf('quantity')]);
     const key = [pipeline, dtype, panel, axis, from, to, last, first].join('|');
     const line = byKey.get(key);
     if (line === undefined) {
@@ -96,7 +96,7 @@ export function tallyRegions(rows: readonly (readonly string[])[]): UnitTally[] 
   const byKey = new Map<string, UnitTally>();
   for (const r of rows) {
     const [name, dtype, panel, , , outcome, cause] = r;
-    const pipeline = pipelineInVariant(name, dtype, r[REGIONS_COLUMNS.indexOf('compute')] ?? dtype);
+    const pipeline = pipelineInVariant(name, dtype, r[REGIONS_COLUMNS.indexOf('compute')] ?? dtype, r[REGIONS_COLUMNS.indexOf('quantity')]);
     const key = `${pipeline}|${dtype}|${panel}`;
     let t = byKey.get(key);
     if (t === undefined) {

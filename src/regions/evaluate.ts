@@ -9,6 +9,9 @@
 import type { Dtype, FloatArray } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { oracleLossRounded } from '../oracle/loss.js';
+import { oracleGrad } from '../oracle/grad.js';
+import type { GradMode, GradVerdict } from '../score/grad.js';
+import { judgeGrad } from '../score/grad.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Compute } from '../pipelines/variant.js';
 import { runVariant } from '../pipelines/variant.js';
@@ -34,6 +37,7 @@ export class PanelEvaluator {
   private readonly out: FloatArray;
   private readonly targets: Int32Array;
   private readonly oracles = new Map<string, number>();
+  private readonly gradOracles = new Map<string, Float64Array>();
   /** Oracle evaluations made (cache misses). */
   oracleCalls = 0;
   /** Outcomes decided from the bounds alone. */
@@ -106,6 +110,30 @@ export class PanelEvaluator {
     const oracle = this.oracle(a, g);
     const loss = this.lossOf(p, compute, a, g);
     return { loss, oracle, ...classify(loss, oracle, this.dtype, budget) };
+  }
+
+  /** The correctly rounded gradient of the cell (a, g) (SPEC 2.2), computed once per row of differences (as the loss). */
+  gradOracle(a: number, g: number): Float64Array {
+    const key = this.key(a, g);
+    let v = this.gradOracles.get(key);
+    if (v === undefined) {
+      v = oracleGrad(this.row, this.target, this.dtype).rounded;
+      this.oracleCalls++;
+      this.gradOracles.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * The gradient of the cell (a, g) by one of a pipeline's grad modes, judged as
+   * `score --grad` judges it (SPEC 4.2: outcome by norm_ulp against the budget).
+   * A 2-class row's gradient costs one oracle call more than its loss, no bisection shortcut.
+   */
+  evaluateGrad(mode: GradMode, budget: number, a: number, g: number): GradVerdict & { readonly grad: Float64Array; readonly oracle: Float64Array } {
+    const oracle = this.gradOracle(a, g);
+    const grad = new Float64Array(this.row.length);
+    mode.run(this.rowOf(a, g), this.target, grad);
+    return { ...judgeGrad(grad, oracle, this.dtype, budget), grad, oracle };
   }
 
   /** The outcome alone: the same as evaluate(…).outcome. */

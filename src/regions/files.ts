@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dtype } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
+import { QUANTITIES } from '../report/key.js';
 import { readKeyedReport, readManifestFile } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import { writeFileAtomic } from '../util/write.js';
@@ -32,7 +33,8 @@ export interface MapManifest {
   readonly dtypes: readonly Dtype[];
   readonly budgets: Readonly<Record<string, number>>;
   /** Every unit of the run, in the canonical order. */
-  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly compute: string; readonly panel: Panel }[];
+  /** (`quantity` absent in a map.json written before gradients were mapped: `loss`.) */
+  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly compute: string; readonly quantity?: string; readonly panel: Panel }[];
   /** Indices (into units) of the units whose rows this folder holds. */
   readonly done: readonly number[];
 }
@@ -57,9 +59,14 @@ export async function writeMapFolder(dir: string, folder: MapFolder): Promise<st
   ];
   if (isComplete(manifest)) {
     const meta = metaLine(manifest);
-    for (const kind of ['outcome', 'cause'] as const) {
-      for (const dtype of manifest.dtypes) {
-        files.push([chartFileName(dtype, kind), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta, kind })]);
+    const quantityAt = REGION_COLUMNS.indexOf('quantity');
+    for (const quantity of QUANTITIES) {
+      // A chart per quantity that has rows (a suite whose pipelines have no backward pass has no gradient charts).
+      if (!folder.regions.some((r) => r[quantityAt] === quantity)) continue;
+      for (const kind of ['outcome', 'cause'] as const) {
+        for (const dtype of manifest.dtypes) {
+          files.push([chartFileName(dtype, kind, quantity), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta, kind, quantity })]);
+        }
       }
     }
   }

@@ -9,6 +9,7 @@ import type { Dtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { fromOrdinal, nextUp, ordinal } from '../float/ordinal.js';
 import type { Outcome } from '../score/outcome.js';
+import { gradModeOf } from '../score/grad.js';
 import { checkSuite } from '../suite/load.js';
 import { computeMap } from './command.js';
 import { PanelEvaluator } from './evaluate.js';
@@ -31,16 +32,12 @@ describe('map in float16 and bfloat16, pure and widened', () => {
 
   it('has every pipeline in both compute modes of both formats, with compute and quantity trailing', () => {
     const keys = new Set(folder.regions.map((r) => `${r[0]} ${r[1]} ${r[8]} ${r[9]}`));
-    expect([...keys]).toEqual([
-      'naive-softmax float16 float16 loss',
-      'naive-softmax float16 float32 loss',
-      'naive-softmax bfloat16 bfloat16 loss',
-      'naive-softmax bfloat16 float32 loss',
-      'stable-log-softmax float16 float16 loss',
-      'stable-log-softmax float16 float32 loss',
-      'stable-log-softmax bfloat16 bfloat16 loss',
-      'stable-log-softmax bfloat16 float32 loss',
-    ]);
+    // Each mode's loss, then its gradient (the pure mode's from the generic backward pass, SPEC 2.2).
+    expect([...keys]).toEqual(
+      ['naive-softmax', 'stable-log-softmax'].flatMap((p) =>
+        ['float16 float16', 'float16 float32', 'bfloat16 bfloat16', 'bfloat16 float32'].flatMap((v) => [`${p} ${v} loss`, `${p} ${v} grad`]),
+      ),
+    );
   });
 
   for (const [dtype, last, first] of [
@@ -88,7 +85,9 @@ describe('map in float16 and bfloat16, pure and widened', () => {
       const g = f16(Number(b[col('fixed')]));
       const last = f16(Number(b[col('last_value')]));
       const first = f16(Number(b[col('first_value')]));
-      const at = (a: number): Outcome => ev(b[2] as Panel).outcome(pipeline, 4, a, g, compute);
+      // A gradient row's outcome is SPEC 4.2's (norm_ulp against the budget), with no bounds shortcut.
+      const mode = b[col('quantity')] === 'grad' ? gradModeOf(pipeline, dtype, compute)! : undefined;
+      const at = (a: number): Outcome => (mode === undefined ? ev(b[2] as Panel).outcome(pipeline, 4, a, g, compute) : ev(b[2] as Panel).evaluateGrad(mode, 4, a, g).outcome);
       // The grid points on either side of the pair.
       const hiIndex = grid.offsets.findIndex((v) => v >= first);
       const lo = grid.offsets[hiIndex - 1];
@@ -116,5 +115,7 @@ describe('map in float16 and bfloat16, pure and widened', () => {
     }
     expect(singleChange).toBeGreaterThan(0);
     expect(walked).toBeGreaterThan(1000);
+    // The walk covered gradient boundaries too.
+    expect(rows.filter((b) => b[col('quantity')] === 'grad').length).toBeGreaterThan(5);
   });
 });

@@ -1,10 +1,13 @@
 /**
  * The region map (SPEC section 5, `regions.csv` and `boundaries.csv`).
  *
- * Work is split into units, pipeline × dtype × panel in the suite's order (panels
- * target-max, target-min). For each unit: every cell of the grid (offsets ×
- * gaps) gets its outcome, its cause (the pipeline's `diagnose`, empty where the
- * outcome is ok or the pipeline has none) and its ulp error; then, between every
+ * Work is split into units, pipeline × dtype × compute × quantity × panel in the
+ * suite's order (quantities loss, then grad for a pipeline with a backward pass
+ * in that mode; panels target-max, target-min). For each unit: every cell of the
+ * grid (offsets × gaps) gets its outcome, its cause (the pipeline's `diagnose`,
+ * or for `grad` the grad diagnosis; empty where the outcome is ok or the pipeline
+ * has none) and its ulp error (for `grad`: norm_ulp, the measure SPEC 4.2's
+ * outcome compares with the budget); then, between every
  * two neighbouring cells with different outcomes, along the offset axis (at a
  * fixed gap) and along the gap axis (at a fixed offset), bisection over the
  * dtype's ordinals finds the two adjacent values where the outcome changes
@@ -20,7 +23,10 @@ import { formatValue } from '../float/shortest.js';
 import type { Pipeline } from '../pipelines/types.js';
 import type { Compute } from '../pipelines/variant.js';
 import { diagnoseVariant, runsIn, variantsOf } from '../pipelines/variant.js';
-import { trailingKey } from '../report/key.js';
+import type { Quantity } from '../report/key.js';
+import { QUANTITIES, trailingKey } from '../report/key.js';
+import type { GradMode } from '../score/grad.js';
+import { gradCause, gradModeOf } from '../score/grad.js';
 import type { Outcome } from '../score/outcome.js';
 import type { Suite } from '../suite/load.js';
 import { bisectBoundary } from './bisect.js';
@@ -37,26 +43,35 @@ export interface MapUnit {
   readonly dtype: Dtype;
   /** The arithmetic format (SPEC 2.1). */
   readonly compute: Compute;
+  /** `loss`, or `grad`: the gradient (SPEC 2.2), judged by SPEC 4.2's outcome. */
+  readonly quantity: Quantity;
   readonly panel: Panel;
 }
 
 export type { Shard } from '../util/shard.js';
 export { inShard, parseShard } from '../util/shard.js';
 
-/** Every unit of the suite in the canonical order: pipeline, dtype and compute (src/report/key.ts), panel; a pipeline without a generic kernel skips the half formats. */
+/**
+ * Every unit of the suite in the canonical order: pipeline, dtype, compute and
+ * quantity (src/report/key.ts), panel; a pipeline without a generic kernel skips
+ * the half formats, and its gradient is mapped where it has one in that mode.
+ */
 export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'> & { readonly compute?: Suite['compute'] }): MapUnit[] {
   const units: MapUnit[] = [];
   for (const pipeline of suite.pipelines) {
     for (const { dtype, compute } of variantsOf(suite.dtypes, suite.compute)) {
       if (!runsIn(pipeline, dtype)) continue;
-      for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, compute, panel });
+      for (const quantity of QUANTITIES) {
+        if (quantity === 'grad' && gradModeOf(pipeline, dtype, compute) === undefined) continue;
+        for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, compute, quantity, panel });
+      }
     }
   }
   return units;
 }
 
-export function unitKey(pipeline: string, dtype: string, panel: string, compute: string = dtype): string {
-  return `${pipeline}|${dtype}|${compute}|${panel}`;
+export function unitKey(pipeline: string, dtype: string, panel: string, compute: string = dtype, quantity: string = 'loss'): string {
+  return `${pipeline}|${dtype}|${compute}|${quantity}|${panel}`;
 }
 
 export type CsvCells = string[];
@@ -108,9 +123,22 @@ export class EvaluatorCache {
 
 /** `tick(k)` is called with 1 after each grid cell and with 0 after each boundary's bisection (progress lines). */
 export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators: EvaluatorCache, tick: (k: number) => void = () => {}): UnitResult {
-  const { pipeline: p, dtype, compute, panel } = unit;
-  const key = trailingKey({ compute, quantity: 'loss' });
+  const { pipeline: p, dtype, compute, panel, quantity } = unit;
+  const key = trailingKey({ compute, quantity });
   const ev = evaluators.get(dtype, panel);
+  const mode = quantity === 'grad' ? (gradModeOf(p, dtype, compute) as GradMode) : undefined;
+  // A cell: its outcome, cause and ulp error (norm_ulp for a gradient); and its outcome alone (bisection).
+  const cell = (a: number, g: number): [Outcome, string, string] => {
+    if (mode !== undefined) {
+      const r = ev.evaluateGrad(mode, budget, a, g);
+      const cause = r.outcome === 'ok' ? '' : (gradCause(p, mode, dtype, { logits: ev.rowOf(a, g), target: ev.target }, r, r.grad, r.oracle) ?? '');
+      return [r.outcome, cause, r.normUlp === undefined ? '' : String(r.normUlp)];
+    }
+    const r = ev.evaluate(p, budget, a, g, compute);
+    const cause = r.outcome === 'ok' ? '' : diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target);
+    return [r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)];
+  };
+  const outcomeAt = (a: number, g: number): Outcome => (mode !== undefined ? ev.evaluateGrad(mode, budget, a, g).outcome : ev.outcome(p, budget, a, g, compute));
   const { offsets, gaps } = grid;
   const fv = (x: number) => formatValue(x, dtype);
   const outcomes: Outcome[][] = [];
@@ -119,11 +147,10 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
   for (const a of offsets) {
     const column: Outcome[] = [];
     for (const g of gaps) {
-      const r = ev.evaluate(p, budget, a, g, compute);
-      const cause = r.outcome === 'ok' ? '' : diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target);
-      regions.push([p.name, dtype, panel, fv(a), fv(g), r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps), ...key]);
-      column.push(r.outcome);
-      counts[r.outcome]++;
+      const [outcome, cause, ulps] = cell(a, g);
+      regions.push([p.name, dtype, panel, fv(a), fv(g), outcome, cause, ulps, ...key]);
+      column.push(outcome);
+      counts[outcome]++;
       tick(1);
     }
     outcomes.push(column);
@@ -137,14 +164,14 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
   };
   for (let j = 0; j < gaps.length; j++) {
     const g = gaps[j];
-    const at = (a: number) => ev.outcome(p, budget, a, g, compute);
+    const at = (a: number) => outcomeAt(a, g);
     for (let i = 0; i + 1 < offsets.length; i++) {
       if (outcomes[i][j] !== outcomes[i + 1][j]) push('offset', g, offsets[i], offsets[i + 1], outcomes[i][j], outcomes[i + 1][j], at);
     }
   }
   for (let i = 0; i < offsets.length; i++) {
     const a = offsets[i];
-    const at = (g: number) => ev.outcome(p, budget, a, g, compute);
+    const at = (g: number) => outcomeAt(a, g);
     for (let j = 0; j + 1 < gaps.length; j++) {
       if (outcomes[i][j] !== outcomes[i][j + 1]) push('gap', a, gaps[j], gaps[j + 1], outcomes[i][j], outcomes[i][j + 1], at);
     }

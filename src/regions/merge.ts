@@ -19,7 +19,7 @@ export function mergeMapFolders(folders: readonly { dir: string; folder: MapFold
   if (folders.length === 0) throw new InputError('no folders to merge; give the output folders of `map --shard i/n` runs');
   const first = folders[0].folder.manifest;
   const owner = new Map<number, string>();
-  const indexOf = new Map(first.units.map((u, i) => [unitKey(u.pipeline, u.dtype, u.panel, u.compute), i]));
+  const indexOf = new Map(first.units.map((u, i) => [unitKey(u.pipeline, u.dtype, u.panel, u.compute, u.quantity ?? 'loss'), i]));
   const regions: string[][][] = first.units.map(() => []);
   const boundaries: string[][][] = first.units.map(() => []);
   for (const { dir, folder } of folders) {
@@ -34,7 +34,7 @@ export function mergeMapFolders(folders: readonly { dir: string; folder: MapFold
     }
     const place = (rows: string[][], into: string[][][], name: string, computeAt: number) => {
       rows.forEach((r, i) => {
-        const u = indexOf.get(unitKey(r[0], r[1], r[2], r[computeAt]));
+        const u = indexOf.get(unitKey(r[0], r[1], r[2], r[computeAt], r[computeAt + 1]));
         if (u === undefined || owner.get(u) !== dir) throw new InputError(`row of ${r[0]} ${r[1]} ${r[2]}, a unit this folder's map.json does not list as done`, join(dir, name), i + 2);
         into[u].push(r);
       });

@@ -114,25 +114,48 @@ describe('thresholds and grid', () => {
 });
 
 describe('the map of the built-in pipelines (49 offsets × 33 gaps)', () => {
+  /** Every row; `folder` holds the loss's (quantity = loss), which the threshold checks below are about. */
+  let full: MapFolder;
   let folder: MapFolder;
   let boundaries: BoundaryRow[];
   const suite = checkSuite({ name: 'map-test', seed: 1, map: { offsets: 49, gaps: 33 } }, '/virtual/map-test.suite.ts');
+  const quantityOf = (r: readonly string[], columns: readonly string[]) => r[columns.indexOf('quantity')];
 
   beforeAll(() => {
-    folder = computeMap(suite).folder;
+    full = computeMap(suite).folder;
+    folder = {
+      ...full,
+      regions: full.regions.filter((r) => quantityOf(r, REGION_COLUMNS) === 'loss'),
+      boundaries: full.boundaries.filter((r) => quantityOf(r, BOUNDARY_COLUMNS) === 'loss'),
+    };
     boundaries = folder.boundaries.map(([pipeline, dtype, panel, axis, fixed, from, to, last, first]) => {
       const round = formatOf(dtype as Dtype).round;
       return { pipeline, dtype: dtype as Dtype, panel: panel as Panel, axis, fixed: round(Number(fixed)), from, to, last: round(Number(last)), first: round(Number(first)) };
     });
   });
 
-  it('has one regions row per pipeline, dtype, panel and cell, causes only where the outcome is not ok', () => {
+  it('has one regions row per pipeline, dtype, quantity (every built-in has a backward pass), panel and cell, causes only where the outcome is not ok', () => {
     expect(folder.regions).toHaveLength(suite.pipelines.length * 2 * 2 * 49 * 33);
-    for (const r of folder.regions) {
+    expect(full.regions).toHaveLength(suite.pipelines.length * 2 * 2 * 2 * 49 * 33);
+    for (const r of full.regions) {
       expect(r).toHaveLength(REGION_COLUMNS.length);
       expect(r[6] === '').toBe(r[5] === 'ok');
     }
-    for (const r of folder.boundaries) expect(r).toHaveLength(BOUNDARY_COLUMNS.length);
+    for (const r of full.boundaries) expect(r).toHaveLength(BOUNDARY_COLUMNS.length);
+  });
+
+  it('the gradient panels: accurate-cross-entropy ok in every cell; stable-log-softmax float32 loses the target component of confident rows (cancellation) where its loss is ok; naive autograd NaN past the overflow line', () => {
+    const cells = (p: string, dtype: string, q: string, panel: string) => full.regions.filter((r) => r[0] === p && r[1] === dtype && r[2] === panel && quantityOf(r, REGION_COLUMNS) === q);
+    for (const dtype of NATIVE_DTYPES) for (const panel of ['target-max', 'target-min']) expect(cells('accurate-cross-entropy', dtype, 'grad', panel).every((r) => r[5] === 'ok')).toBe(true);
+    const lossOk = new Set(cells('stable-log-softmax', 'float32', 'loss', 'target-max').filter((r) => r[5] === 'ok').map((r) => `${r[3]} ${r[4]}`));
+    const cancelled = cells('stable-log-softmax', 'float32', 'grad', 'target-max').filter((r) => r[5] === 'inaccurate' && r[6] === 'cancellation' && lossOk.has(`${r[3]} ${r[4]}`));
+    expect(cancelled.length).toBeGreaterThan(20);
+    // Such a cell, re-judged here from its row: exp(z_t) − 1 is off by far more than the budget in norm ulps.
+    for (const r of cancelled) expect(Number(r[7])).toBeGreaterThan(4);
+    const x = lastFiniteExp('float32');
+    const past = cells('naive-softmax', 'float32', 'grad', 'target-max').filter((r) => Number(r[3]) > x);
+    expect(past.length).toBeGreaterThan(0);
+    expect(past.every((r) => r[5] === 'nan')).toBe(true);
   });
 
   for (const dtype of NATIVE_DTYPES) {

@@ -54,6 +54,11 @@ export function renderMapSection(dir: string): string {
     if (existsSync(join(dir, svg))) out.push(`![Region map, ${dtype}: outcome per pipeline, panel, offset and gap](${svg})`, '');
     const causes = chartFileName(dtype, 'cause');
     if (existsSync(join(dir, causes))) out.push(`![Region map, ${dtype}: cause of each failing cell](${causes})`, '');
+    // The gradient's panels (SPEC 2.2; outcome by norm_ulp against the budget, SPEC 4.2), beside the loss's.
+    const gradSvg = chartFileName(dtype, 'outcome', 'grad');
+    if (existsSync(join(dir, gradSvg))) out.push(`![Region map, ${dtype}: outcome of each pipeline's gradient per panel, offset and gap](${gradSvg})`, '');
+    const gradCauses = chartFileName(dtype, 'cause', 'grad');
+    if (existsSync(join(dir, gradCauses))) out.push(`![Region map, ${dtype}: cause of each failing gradient cell](${gradCauses})`, '');
     const mine = lines.filter((l) => l.dtype === dtype);
     const straight = straightLines(mine);
     out.push(`Boundary lines: every pair that is an exp threshold, edges of overflow, underflow or nan found at two or more fixed values, other edges at five or more. The ${mine.length - straight.length} further pairs (single points of curved edges, ok/inaccurate flicker) are in \`${BOUNDARIES_FILE}\`.`, '');

@@ -57,9 +57,9 @@ export function keyLabel(k: { readonly pipeline: string; readonly dtype: string;
   return `${k.pipeline} ${variantLabel(k)}${k.quantity === 'grad' ? ' grad' : ''}`;
 }
 
-/** A pipeline's name within its dtype's table or chart: `naive-softmax`, or `naive-softmax (compute float32)` for a widened half row. */
-export function pipelineInVariant(pipeline: string, dtype: string, compute: string): string {
-  return compute === dtype ? pipeline : `${pipeline} (compute ${compute})`;
+/** A pipeline's name within its dtype's table or chart: `naive-softmax`, or `naive-softmax (compute float32)` for a widened half row; ` grad` added for a gradient row. */
+export function pipelineInVariant(pipeline: string, dtype: string, compute: string, quantity: string = 'loss'): string {
+  return `${compute === dtype ? pipeline : `${pipeline} (compute ${compute})`}${quantity === 'grad' ? ' grad' : ''}`;
 }
 
 /** `float16`, `float16 (compute float32)`: a dtype, with its compute where it is not the dtype itself. */

@@ -8,12 +8,13 @@
  */
 import { DTYPES } from '../float/dtype.js';
 import { chartFileName } from '../regions/chart.js';
+import { QUANTITIES } from './key.js';
 
 export type OutputPart = 'fuzz' | 'map' | 'bench' | 'summary' | 'gate' | 'baseline' | 'history';
 
 export const OUTPUT_FILES: Readonly<Record<OutputPart, readonly string[]>> = {
   fuzz: ['fuzz.csv', 'failures.csv', 'fuzz.json'],
-  map: ['regions.csv', 'boundaries.csv', 'map.json', ...DTYPES.flatMap((d) => [chartFileName(d, 'outcome'), chartFileName(d, 'cause')])],
+  map: ['regions.csv', 'boundaries.csv', 'map.json', ...QUANTITIES.flatMap((q) => DTYPES.flatMap((d) => [chartFileName(d, 'outcome', q), chartFileName(d, 'cause', q)]))],
   bench: ['bench.csv', 'bench.json', 'bench.svg'],
   summary: ['summary.md', 'accuracy-vs-speed.svg'],
   gate: ['gate.csv'],

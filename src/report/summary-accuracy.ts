@@ -18,6 +18,8 @@ export interface AccuracyRow {
   readonly pipeline: string;
   /** The dtype with its compute where that is not the dtype (`float16 (compute float32)`, src/report/key.ts): each mode of a half format is a row and a chart panel of its own. */
   readonly dtype: string;
+  /** `loss`, or `grad` (max ulps over components, outcome by norm_ulp: SPEC 4.2). */
+  readonly quantity: string;
   readonly cases: number;
   readonly counts: Record<string, number>;
   /** Max ulps over every family; undefined when some case's ulp error is undefined (an empty max_ulp in fuzz.csv). */
@@ -30,18 +32,19 @@ export interface AccuracyRow {
 export const NON_FINITE_NOTE =
   '— in *max ulps*: some result is NaN, or infinite where the exact loss is finite (or finite where it is infinite), so no count of ulps covers every case (`max_ulp` is empty in `fuzz.csv`); *max bits* counts such a case as the width of the format: 16 bits (float16, bfloat16), 32 (float32) or 64 (float64).';
 
-/** fuzz.csv summed over families: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
+/** fuzz.csv summed over families, per pipeline × variant × quantity: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
 export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
   const file = join(dir, 'fuzz.csv');
   if (!existsSync(file)) return undefined;
-  const byKey = new Map<string, { pipeline: string; dtype: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
+  const byKey = new Map<string, { pipeline: string; dtype: string; quantity: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
   for (const r of readKeyedReport(file, FUZZ_COLUMNS)) {
     const v = r.values;
-    const dtype = variantLabel(readKey(file, r.line, v));
-    const key = `${v.pipeline}|${dtype}`;
+    const key0 = readKey(file, r.line, v);
+    const dtype = variantLabel(key0);
+    const key = `${v.pipeline}|${dtype}|${key0.quantity}`;
     let e = byKey.get(key);
     if (e === undefined) {
-      e = { pipeline: v.pipeline, dtype, cases: 0, counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])), maxUlp: 0, bitsSum: 0, maxBits: 0 };
+      e = { pipeline: v.pipeline, dtype, quantity: key0.quantity, cases: 0, counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])), maxUlp: 0, bitsSum: 0, maxBits: 0 };
       byKey.set(key, e);
     }
     const cases = Number(v.cases);
@@ -51,7 +54,7 @@ export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
     e.bitsSum += Number(v.mean_bits) * cases;
     e.maxBits = Math.max(e.maxBits, Number(v.max_bits));
   }
-  return [...byKey.values()].map((e) => ({ pipeline: e.pipeline, dtype: e.dtype, cases: e.cases, counts: e.counts, maxUlp: e.maxUlp, meanBits: e.cases ? e.bitsSum / e.cases : 0, maxBits: e.maxBits }));
+  return [...byKey.values()].map((e) => ({ pipeline: e.pipeline, dtype: e.dtype, quantity: e.quantity, cases: e.cases, counts: e.counts, maxUlp: e.maxUlp, meanBits: e.cases ? e.bitsSum / e.cases : 0, maxBits: e.maxBits }));
 }
 
 /** 4 significant digits, no trailing zeros: 1.235e+9, 12, Infinity. */
@@ -70,6 +73,34 @@ export function renderAccuracyTable(rows: readonly AccuracyRow[]): string {
       `| ${r.pipeline} | ${r.dtype} | ${r.cases} | ${OUTCOMES.map((o) => pct(r.counts[o], r.cases)).join(' | ')} | ${r.maxUlp === undefined ? '—' : formatUlps(r.maxUlp)} | ${r.meanBits.toFixed(2)} | ${r.maxBits.toFixed(2)} |`,
   );
   return [head, rule, ...body].join('\n');
+}
+
+/** Whether every case of the row was `ok` (within the pipeline's budget: ulps for the loss, norm_ulp for the gradient). */
+const accurate = (r: AccuracyRow) => r.cases > 0 && r.counts.ok === r.cases;
+
+/**
+ * Loss and gradient side by side, per pipeline × variant fuzzed for both: the
+ * share of `ok` and the max bits of error of each, the gradient's max ulps over
+ * components (SPEC 4.2's max_ulp), and which of the two is accurate on every case
+ * (`loss only`: the forward value is right and the gradient training uses is not).
+ * Undefined when fuzz.csv has no gradient rows.
+ */
+export function renderLossGradTable(rows: readonly AccuracyRow[]): string | undefined {
+  const grads = new Map(rows.filter((r) => r.quantity === 'grad').map((r) => [`${r.pipeline}|${r.dtype}`, r]));
+  if (grads.size === 0) return undefined;
+  const verdict = (l: AccuracyRow, g: AccuracyRow) => (accurate(l) ? (accurate(g) ? 'both' : '**loss only**') : accurate(g) ? '**gradient only**' : 'neither');
+  const body = rows.flatMap((l) => {
+    const g = l.quantity === 'loss' ? grads.get(`${l.pipeline}|${l.dtype}`) : undefined;
+    if (g === undefined) return [];
+    return [
+      `| ${l.pipeline} | ${l.dtype} | ${l.cases} | ${pct(l.counts.ok, l.cases)} | ${l.maxBits.toFixed(2)} | ${pct(g.counts.ok, g.cases)} | ${g.maxUlp === undefined ? '—' : formatUlps(g.maxUlp)} | ${g.maxBits.toFixed(2)} | ${verdict(l, g)} |`,
+    ];
+  });
+  return [
+    '| pipeline | dtype | cases | loss ok | loss max bits | gradient ok | gradient max ulps | gradient max bits | accurate on every case |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ...body,
+  ].join('\n');
 }
 
 /** Elements per second per pipeline × dtype, at the inline shape with the most elements. */
@@ -130,7 +161,7 @@ export function coincidentGroups(points: readonly SpeedPoint[], near = 14): { dt
  * `accuracy-vs-speed.svg` and returns its markdown, or undefined without both inputs.
  */
 export async function renderAccuracySpeed(dir: string, meta: RunMeta, into: string = dir): Promise<string | undefined> {
-  const acc = accuracyByPipeline(dir);
+  const acc = accuracyByPipeline(dir)?.filter((a) => a.quantity === 'loss');
   const speed = throughputByPipeline(dir);
   if (acc === undefined || speed === undefined) return undefined;
   const points = acc.flatMap((a) => {

@@ -86,10 +86,13 @@ describe('summary.md', () => {
     expect(md).toContain('# softmax-stability: suite `mine`');
     expect(md).toContain('Seed 5,');
     const failures = table(join(project, 'out/fuzz/failures.csv'));
-    const failing = new Set(failures.map((f) => `${f.pipeline}|${f.dtype}`));
+    // A grad row's dtype cell reads `float32 grad (class k)`.
+    const failing = new Set(failures.map((f) => `${f.pipeline}|${f.dtype}${f.quantity === 'grad' ? ' grad' : ''}`));
     expect(failing.size).toBeGreaterThanOrEqual(4);
+    expect([...failing].filter((k) => k.endsWith(' grad')).length).toBeGreaterThanOrEqual(2);
     const worst = markdownTable(md, '### The worst case of each pipeline × dtype');
-    expect(new Set(worst.map((r) => `${r.pipeline}|${r.dtype}`))).toEqual(failing);
+    const label = (r: Record<string, string>) => `${r.pipeline}|${r.dtype.replace(/ \(class \d+\)$/, '')}`;
+    expect(new Set(worst.map(label))).toEqual(failing);
     expect(worst).toHaveLength(failing.size);
     // Worst first: undefined ulps (NaN, overflow) before any count, then counts falling.
     const rank = (u: string) => (u.startsWith('—') ? Infinity : Number(u));
@@ -97,7 +100,7 @@ describe('summary.md', () => {
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
     // Each row is the worst of the pipeline × dtype's worst cases in failures.csv.
     for (const r of worst) {
-      const mine = failures.filter((f) => f.kind === 'worst' && f.pipeline === r.pipeline && f.dtype === r.dtype);
+      const mine = failures.filter((f) => f.kind === 'worst' && `${f.pipeline}|${f.dtype}${f.quantity === 'grad' ? ' grad' : ''}` === label(r));
       expect(rank(r.ulps)).toBe(Math.max(...mine.map((f) => (f.ulp_error === '' ? Infinity : Number(f.ulp_error)))));
     }
   });
@@ -107,15 +110,18 @@ describe('summary.md', () => {
     const failures = table(join(project, 'out/fuzz/failures.csv'));
     for (const u of fuzz) {
       const failed = Number(u.cases) - Number(u.ok);
-      const worst = failures.filter((f) => f.kind === 'worst' && f.pipeline === u.pipeline && f.dtype === u.dtype && f.family === u.family);
+      const sameUnit = (f: Record<string, string>) => f.pipeline === u.pipeline && f.dtype === u.dtype && f.family === u.family && f.quantity === u.quantity;
+      const worst = failures.filter((f) => f.kind === 'worst' && sameUnit(f));
       expect(worst, `${u.pipeline} ${u.dtype} ${u.family}`).toHaveLength(failed > 0 ? 1 : 0);
       if (failed === 0) continue;
       const w = worst[0];
       expect(w.path).toMatch(/^\d+$/); // as generated: the run index alone
       // The worst failure's error is the unit's max: no ulp count where one is undefined, else max_ulp (a failure beats any ok case).
+      // (A grad unit's worst is by norm_ulp, its ulp_error, which is undefined exactly where a component's ulps are.)
       if (u.max_ulp === '') expect(w.ulp_error).toBe('');
+      else if (u.quantity === 'grad') expect(w.ulp_error).not.toBe('');
       else if (Number(u.inaccurate) > 0) expect(w.ulp_error).toBe(u.max_ulp);
-      const shrunk = failures.filter((f) => f.kind === 'shrunk' && f.pipeline === u.pipeline && f.dtype === u.dtype && f.family === u.family);
+      const shrunk = failures.filter((f) => f.kind === 'shrunk' && sameUnit(f));
       expect(shrunk.every((s) => s.path !== w.path)).toBe(true);
     }
   });
@@ -147,7 +153,8 @@ describe('summary.md', () => {
     const results = await Promise.all(picked.map((r) => shell(project, r.replay.slice(1, -1))));
     picked.forEach((r, i) => {
       expect(results[i].status, results[i].stderr).toBe(0);
-      expect(results[i].stdout).toContain(`\nloss: ${r.loss}\n`);
+      // A grad row's loss cell is the worst component (its replay's grad_worst).
+      expect(results[i].stdout).toContain(r.dtype.includes(' grad') ? `\ngrad_worst: ${r.loss}\n` : `\nloss: ${r.loss}\n`);
       expect(results[i].stdout).toContain(`\noutcome: ${r.outcome}\n`);
       expect(results[i].stdout).toContain(`\npipeline: ${r.pipeline}\n`);
     });

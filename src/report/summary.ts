@@ -29,15 +29,15 @@ import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
 import { readKeyedReport } from './read.js';
 import { variantLabel } from './key.js';
-import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable } from './summary-accuracy.js';
+import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable, renderLossGradTable } from './summary-accuracy.js';
 
 export const SUMMARY_FILE = 'summary.md';
 
-/** Error of a failures.csv row for ranking: undefined (empty ulp_error: NaN or one side infinite) ranks above any count. */
-function errorRank(r: ReportRow): bigint {
+/** Error of a failures.csv row for ranking: undefined (empty ulp_error: NaN or one side infinite) ranks above any count; a `grad` row's ulp_error is its norm_ulp, not a whole number. */
+function errorRank(r: ReportRow): bigint | number {
   const u = r.values.ulp_error;
   if (u === '' || u === 'Infinity') return 1n << 1100n;
-  return BigInt(u);
+  return r.values.quantity === 'grad' ? Number(u) : BigInt(u);
 }
 
 /** The worst row per pipeline × dtype (the first in file order on a tie), worst first, then in file order. */
@@ -57,9 +57,10 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
   const out = ['| pipeline | dtype | family | outcome | cause | ulps | loss | oracle | target | classes | logits | replay |', '|---|---|---|---|---|--:|---|---|--:|--:|---|---|'];
   for (const r of rows) {
     const v = r.values;
-    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, suite });
+    const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, quantity: v.quantity, suite });
     const ulps = v.ulp_error === '' ? '— (not finite)' : v.ulp_error;
-    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
+    const what = v.quantity === 'grad' ? ` grad (class ${v.class})` : '';
+    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })}${what} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
   }
   return out;
 }
@@ -130,7 +131,8 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
     'Every loss is compared with the exact loss of its inputs correctly rounded to the dtype (a decimal.js oracle); `ulps` counts the values of the dtype between them, bits of error are log2(1 + ulps) (Herbie\'s measure). Outcomes: `ok` within the pipeline\'s ulp budget, `inaccurate` beyond it, `overflow` ±Infinity for a finite loss, `underflow` 0 for a non-zero loss, `nan`.',
     '',
   );
-  const acc = accuracyByPipeline(dir);
+  const all = accuracyByPipeline(dir);
+  const acc = all?.filter((a) => a.quantity === 'loss');
   if (acc !== undefined) {
     parts.push('## Accuracy', '', `*${metaLine(fuzzMeta)}.* Fuzz campaign over every family (\`fuzz.csv\` has them one by one); share of each outcome and the error, per pipeline × dtype:`, '');
     parts.push(renderAccuracyTable(acc), '');
@@ -138,6 +140,22 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
     // AccuracyRow.dtype is a label: the dtype, then its compute where that differs (key.ts).
     const ran = acc.map((a) => ({ pipeline: a.pipeline, dtype: a.dtype.split(' ')[0] }));
     parts.push(...leftOutLines(fuzz?.pipelines ?? [...new Set(ran.map((r) => r.pipeline))], fuzz?.units.map((u) => u.split('/')[0]) ?? ran.map((r) => r.dtype), ran));
+  }
+  const sideBySide = all === undefined ? undefined : renderLossGradTable(all);
+  if (sideBySide !== undefined) {
+    parts.push(
+      '## Loss and gradient',
+      '',
+      `*${metaLine(fuzzMeta)}.* The same cases, the loss and its gradient with respect to the logits (\`quantity\` = \`grad\` in \`fuzz.csv\`; each pipeline's backward pass as its framework computes it). ` +
+        "A gradient is `ok` when its error, in units of the last place of its largest component (`norm_ulp`), is within the pipeline's budget; *max ulps* is the largest error of any one component against its correctly rounded value. " +
+        '**loss only** marks a pipeline whose loss is right on every case while the gradient training uses is not; the region maps below show where, cell by cell (`map-grad-DTYPE.svg`).',
+      '',
+      sideBySide,
+      '',
+    );
+    const grads = all!.filter((a) => a.quantity === 'grad');
+    parts.push('Gradient outcomes per pipeline × dtype:', '', renderAccuracyTable(grads), '');
+    if (grads.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE.replace('the exact loss', 'the exact gradient component'), '');
   }
   const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');

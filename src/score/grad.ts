@@ -26,7 +26,7 @@
  *   pipeline the harness cannot trace.
  */
 import type { AnyCase } from '../cases/read.js';
-import type { AnyDtype, FormatInfo } from '../float/dtype.js';
+import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
@@ -103,7 +103,7 @@ export function judgeGrad(g: ArrayLike<number>, want: ArrayLike<number>, dtype: 
 }
 
 /** One way of computing a pipeline's gradient of a row in a dtype: its compute format and the function. */
-interface GradMode {
+export interface GradMode {
   readonly compute: AnyDtype;
   /** The rounding of the arithmetic (for the diagnosis). */
   readonly round: RoundingFn;
@@ -140,11 +140,16 @@ export function gradModes(grad: PipelineGrad, dtype: AnyDtype): GradMode[] {
   return modes;
 }
 
+/** A pipeline's gradient in one dtype and compute mode (SPEC 2.1), or undefined where it has none (no `grad`, or no generic for a pure half mode). */
+export function gradModeOf(p: Pipeline, dtype: AnyDtype, compute: AnyDtype): GradMode | undefined {
+  return p.grad === undefined ? undefined : gradModes(p.grad, dtype).find((m) => m.compute === compute);
+}
+
 /** The cause of a built-in's failed gradient (its stepped generic gradient re-run and watched); undefined otherwise. */
-function causeOf(p: Pipeline, mode: GradMode, fmt: FormatInfo, c: AnyCase, v: GradVerdict, g: Float64Array, want: Float64Array): Cause | undefined {
+export function gradCause(p: Pipeline, mode: GradMode, dtype: AnyDtype, c: { readonly logits: ArrayLike<number>; readonly target: number }, v: GradVerdict, g: ArrayLike<number>, want: ArrayLike<number>): Cause | undefined {
   const stepped = STEPPED_GRAD[p.name];
   if (stepped === undefined || p.grad?.generic !== GENERIC_GRAD[p.name]) return undefined;
-  return diagnoseGrad(stepped, c.logits, c.target, mode.round, fmt, v.outcome, g, want, v.worst);
+  return diagnoseGrad(stepped, c.logits, c.target, mode.round, formatOf(dtype), v.outcome, g, want, v.worst);
 }
 
 export interface ScoreGradOptions {
@@ -159,7 +164,6 @@ export function scoreGradCases(cases: readonly AnyCase[], options: ScoreGradOpti
   for (const e of options.external ?? []) externalById.set(e.id, [...(externalById.get(e.id) ?? []), e]);
   const rows: ScoredGrad[] = [];
   for (const c of cases) {
-    const fmt = formatOf(c.dtype);
     const want = oracleGrad(c.logits, c.target, c.dtype).rounded;
     const base = { id: c.id, dtype: c.dtype, oracle: want };
     for (const p of options.pipelines) {
@@ -168,7 +172,7 @@ export function scoreGradCases(cases: readonly AnyCase[], options: ScoreGradOpti
         const g = new Float64Array(c.logits.length);
         mode.run(c.logits, c.target, g);
         const v = judgeGrad(g, want, c.dtype, budget);
-        rows.push({ ...base, ...v, compute: mode.compute, pipeline: p.name, grad: g, cause: causeOf(p, mode, fmt, c, v, g, want) });
+        rows.push({ ...base, ...v, compute: mode.compute, pipeline: p.name, grad: g, cause: gradCause(p, mode, c.dtype, c, v, g, want) });
       }
     }
     for (const e of externalById.get(c.id) ?? []) {

@@ -25,6 +25,8 @@ import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, 
 import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
 import { DEFAULT_STALL_SECONDS } from '../supervise/supervisor.js';
 import { FAMILIES, OPT_IN_FAMILIES } from './define.js';
+import type { Quantity } from '../report/key.js';
+import { QUANTITIES } from '../report/key.js';
 import { describeIssue, didYouMean, fieldName, showValue, suiteSchema } from './schema.js';
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,6 +46,8 @@ export interface Suite {
     readonly runs: Readonly<Record<Family, number>>;
     readonly failures: Readonly<Record<Family, number>>;
     readonly shrink: Required<ShrinkSettings>;
+    /** What is fuzzed, in QUANTITIES order (default: loss and grad). */
+    readonly quantities: readonly Quantity[];
   };
   readonly map: Required<MapSettings>;
   readonly bench: Required<BenchSettings>;
@@ -216,6 +220,7 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   const runs = runsPerFamily(given.fuzz?.runs) as Record<Family, number>;
   const failures = perFamily(given.fuzz?.failures, DEFAULT_FAILURES);
   const shrink = { ...DEFAULT_SHRINK, ...given.fuzz?.shrink };
+  const quantities = QUANTITIES.filter((q) => given.fuzz?.quantities?.includes(q) ?? true);
   const map = { ...DEFAULT_MAP, ...given.map };
   const bench = { ...DEFAULT_BENCH, ...given.bench };
   const gate = { ...DEFAULT_GATE, ...given.gate };
@@ -225,7 +230,7 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   const settings: readonly unknown[] = given.options === undefined ? [{}] : Array.isArray(given.options) ? given.options : [given.options];
   const options = settings.map((o, i) => validateOptions(o, (path) => fieldName(['options', ...(Array.isArray(given.options) ? [i] : []), ...path]), file));
 
-  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink }, map, bench, gate, watchdog, options };
+  return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink, quantities }, map, bench, gate, watchdog, options };
 }
 
 /** `{ compute: { float16: [...] } }` for the half formats the suite runs; nothing for a float32/float64 suite. */

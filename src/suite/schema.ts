@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { BatchOptionsInput } from '../cases/options.js';
 import { DTYPES } from '../float/dtype.js';
 import type { MaskSpec } from '../float/mask.js';
+import { QUANTITIES } from '../report/key.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { FAMILIES } from './define.js';
 
@@ -85,6 +86,12 @@ export const fuzzSchema = z.strictObject({
   failures: perFamily(whole(0, LIMITS.failures, 'shrunk failures kept per unit'), 'failures').optional(),
   /** Bounds on shrinking, whose every step runs the oracle. */
   shrink: shrinkSchema.optional(),
+  /** What is fuzzed (default both): `loss` (SPEC 4) and `grad`, the gradient of every pipeline with a backward pass (SPEC 2.2, 4.2). */
+  quantities: z
+    .array(z.enum(QUANTITIES, { error: `a quantity: one of ${QUANTITIES.join(', ')}` }))
+    .min(1, { error: 'at least one quantity' })
+    .readonly()
+    .optional(),
 });
 
 export const mapSchema = z.strictObject({

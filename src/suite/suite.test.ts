@@ -27,7 +27,7 @@ function complaint(input: unknown): string {
 
 describe('checkSuite', () => {
   it('suggests the closest known key for a typo, naming the field', () => {
-    expect(complaint({ fuzz: { run: 5 } })).toBe(`${FILE}, field fuzz.run: unknown key "run"; did you mean "runs"? Known keys of fuzz: families, runs, failures, shrink`);
+    expect(complaint({ fuzz: { run: 5 } })).toBe(`${FILE}, field fuzz.run: unknown key "run"; did you mean "runs"? Known keys of fuzz: families, runs, failures, shrink, quantities`);
     expect(complaint({ fuzz: { familes: ['vocab'] } })).toMatch(/field fuzz\.familes: unknown key "familes"; did you mean "families"\?/);
     expect(complaint({ map: { offset: 31 } })).toMatch(/field map\.offset: unknown key "offset"; did you mean "offsets"\?/);
     // A top-level typo of a nested key is pointed there; with no close key at all, the sentence still ends.
@@ -119,7 +119,7 @@ describe('--suite by name', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('peers: '));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, ci, default, example-user, half, masked, research;/);
+    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, accurate-grad, ci, default, example-user, half, masked, research;/);
   });
 
   it('a folder is refused as such, and nothing far from every name is suggested', () => {
@@ -128,7 +128,7 @@ describe('--suite by name', () => {
     expect(r.stderr).toMatch(/field --suite: \S+ is a folder, not a suite file; give a suite name/);
     const far = runCli(['map', '--suite', 'zz']);
     expect(far.status).toBe(2);
-    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, ci, default, example-user, half, masked, research;/);
+    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, accurate-grad, ci, default, example-user, half, masked, research;/);
   });
 });
 
