@@ -4,8 +4,18 @@ import { defineSuite } from 'softmax-stability';
 export default defineSuite({
   name: 'ci',
   seed: 20261127,
-  fuzz: { runs: { ordinal: 40, offset: 40, dominant: 40, underdog: 40, spread: 40, ties: 30, subnormal: 30, vocab: 1, moderate: 40 } },
-  map: { offsets: 49, gaps: 33 },
+  // Loss and gradient rows for every pipeline x dtype x family (the gate checks both). Shrinking is
+  // kept short (one failure per unit, 40 oracle calls): a gradient's shrink step runs the decimal.js
+  // gradient oracle, and full shrinking tripled the fuzz phase; the gate compares fuzz.csv, not the
+  // shrunk counterexamples.
+  fuzz: {
+    runs: { ordinal: 40, offset: 40, dominant: 40, underdog: 40, spread: 40, ties: 30, subnormal: 30, vocab: 1, moderate: 40 },
+    failures: 1,
+    shrink: { attempts: 1, steps: 40 },
+  },
+  // The loss's map only: the gradient's panels (map.quantities) cost three times the loss's on this
+  // grid; the default and research suites map both.
+  map: { offsets: 49, gaps: 33, quantities: ['loss'] },
   bench: {
     // No 1x10 here: a call of ten elements times mostly the call, too noisy for a 15% gate.
     // 2048x1000 rather than 4096x1000: every task gets at least 9 paired rounds (the fewest with a

@@ -96,9 +96,10 @@ export function fastTierServes(dtype: AnyDtype): boolean {
  * The fast tier in any format: the correctly rounded loss, or undefined when the
  * rounding test cannot decide it (then the decimal.js tier must). Formats of at
  * most 24 bits: `fastLoss` (double arithmetic); float64: `fastLoss64`
- * (double-double). `row[target]` must be finite.
+ * (double-double). A masked target (−Infinity) gives +Infinity.
  */
 export function fastLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number | undefined {
+  if (row[target] === -Infinity) return Infinity; // a masked target: +Infinity exactly
   return fastTierServes(dtype) ? fastLoss(row, target, dtype).rounded : fastLoss64(row, target).rounded;
 }
 

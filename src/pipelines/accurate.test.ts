@@ -97,7 +97,7 @@ describe('accurate-cross-entropy on the region map', () => {
   it('has no region other than ok at the default grid (97 offsets x 65 gaps), both dtypes and panels, budget 2 ulps', async () => {
     const { checkSuite } = await import('../suite/load.js');
     const { computeMap } = await import('../regions/command.js');
-    const suite = checkSuite({ name: 'accurate-map', pipelines: ['accurate-cross-entropy'], budgets: { 'accurate-cross-entropy': BUDGET }, map: { offsets: 97, gaps: 65 } }, 'accurate-map.suite.ts');
+    const suite = checkSuite({ name: 'accurate-map', pipelines: ['accurate-cross-entropy'], budgets: { 'accurate-cross-entropy': BUDGET }, map: { offsets: 97, gaps: 65, quantities: ['loss'] } }, 'accurate-map.suite.ts');
     const { regions } = computeMap(suite).folder;
     expect(regions.length).toBe(2 * 2 * 97 * 65);
     // Columns: pipeline, dtype, panel, offset, gap, outcome, cause, ulp_error. Where the true loss is

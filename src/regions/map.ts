@@ -2,7 +2,7 @@
  * The region map (SPEC section 5, `regions.csv` and `boundaries.csv`).
  *
  * Work is split into units, pipeline × dtype × compute × quantity × panel in the
- * suite's order (quantities loss, then grad for a pipeline with a backward pass
+ * suite's order (the suite's `map.quantities`: loss, then grad for a pipeline with a backward pass
  * in that mode; panels target-max, target-min). For each unit: every cell of the
  * grid (offsets × gaps) gets its outcome, its cause (the pipeline's `diagnose`,
  * or for `grad` the grad diagnosis; empty where the outcome is ok or the pipeline
@@ -56,12 +56,13 @@ export { inShard, parseShard } from '../util/shard.js';
  * quantity (src/report/key.ts), panel; a pipeline without a generic kernel skips
  * the half formats, and its gradient is mapped where it has one in that mode.
  */
-export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'> & { readonly compute?: Suite['compute'] }): MapUnit[] {
+export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'> & { readonly compute?: Suite['compute']; readonly map?: Pick<Suite['map'], 'quantities'> }): MapUnit[] {
   const units: MapUnit[] = [];
+  const quantities = suite.map?.quantities ?? QUANTITIES;
   for (const pipeline of suite.pipelines) {
     for (const { dtype, compute } of variantsOf(suite.dtypes, suite.compute)) {
       if (!runsIn(pipeline, dtype)) continue;
-      for (const quantity of QUANTITIES) {
+      for (const quantity of quantities) {
         if (quantity === 'grad' && gradModeOf(pipeline, dtype, compute) === undefined) continue;
         for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, compute, quantity, panel });
       }

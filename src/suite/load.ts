@@ -77,7 +77,7 @@ export function defaultFamilies(runs: number | Partial<Record<Family, number>> |
 /** failures.csv keeps this many distinct shrunk failures per pipeline × dtype × family; a vocab row is 32k-50k logits, so 1. */
 export const DEFAULT_FAILURES: Readonly<Record<Family, number>> = { ordinal: 3, offset: 3, dominant: 3, underdog: 3, spread: 3, ties: 3, subnormal: 3, vocab: 1, moderate: 3, masked: 3 };
 export const DEFAULT_SHRINK: Required<ShrinkSettings> = { steps: 200, logits: 20000, attempts: 6 };
-export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0, masks: [] };
+export const DEFAULT_MAP: Required<MapSettings> = { offsets: 97, gaps: 65, extraClasses: 0, masks: [], quantities: QUANTITIES };
 export const DEFAULT_BENCH: Required<BenchSettings> = {
   shapes: [
     [1, 10],
@@ -221,7 +221,7 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
   const failures = perFamily(given.fuzz?.failures, DEFAULT_FAILURES);
   const shrink = { ...DEFAULT_SHRINK, ...given.fuzz?.shrink };
   const quantities = QUANTITIES.filter((q) => given.fuzz?.quantities?.includes(q) ?? true);
-  const map = { ...DEFAULT_MAP, ...given.map };
+  const map = { ...DEFAULT_MAP, ...given.map, quantities: QUANTITIES.filter((q) => given.map?.quantities?.includes(q) ?? true) };
   const bench = { ...DEFAULT_BENCH, ...given.bench };
   const gate = { ...DEFAULT_GATE, ...given.gate };
   const watchdog = { stallSeconds: DEFAULT_STALL_SECONDS, ...given.watchdog };

@@ -118,6 +118,12 @@ export const mapSchema = z.strictObject({
     .max(LIMITS.extraClasses, { error: `at most ${LIMITS.extraClasses.toLocaleString('en-US')} masks` })
     .readonly()
     .optional(),
+  /** What is mapped (default both): a panel per quantity, `loss` and `grad` (the gradient of every pipeline with a backward pass). */
+  quantities: z
+    .array(z.enum(QUANTITIES, { error: `a quantity: one of ${QUANTITIES.join(', ')}` }))
+    .min(1, { error: 'at least one quantity' })
+    .readonly()
+    .optional(),
 });
 
 export const benchSchema = z.strictObject({
