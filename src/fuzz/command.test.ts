@@ -125,8 +125,10 @@ describe('fuzz', () => {
   });
 
   it('the masked family: cases with −Infinity classes scored (a masked target is +Infinity, ok where the pipeline gives +Infinity); its failures keep a mask and an unmasked class when shrunk', () => {
+    // One loss row and one grad row per pipeline × dtype (every built-in has a backward pass).
     const rows = table(outA, 'fuzz.csv').filter((r) => r.family === 'masked');
-    expect(rows).toHaveLength(PIPELINES.length * NATIVE_DTYPES.length);
+    expect(rows.filter((r) => r.quantity === 'loss')).toHaveLength(PIPELINES.length * NATIVE_DTYPES.length);
+    expect(rows.filter((r) => r.quantity === 'grad')).toHaveLength(PIPELINES.length * NATIVE_DTYPES.length);
     const failures = table(outA, 'failures.csv').filter((f) => f.family === 'masked');
     expect(failures.length).toBeGreaterThan(0);
     const isMask = (v: string) => v === '-Infinity' || Number(v) <= -1e4;
@@ -247,13 +249,14 @@ describe('a user pipeline that breaks', () => {
 });
 
 describe('the ci suite', () => {
-  it('covers every built-in pipeline, both dtypes and every family but the opt-in ones (masked, until its baseline), with ≥ 2 cases per family', async () => {
+  it('covers every built-in pipeline, both dtypes and every family but the opt-in ones (masked, until its baseline), with ≥ 2 cases per family (1 vocab row of 32k-50k classes)', async () => {
     const ci = await loadSuite('ci');
     expect(ci.pipelines.map((p) => p.name)).toEqual(BUILTIN_PIPELINES.map((p) => p.name));
     const units = campaignUnits(ci);
     const families = FAMILIES.filter((f) => !OPT_IN_FAMILIES.includes(f) || ci.fuzz.families.includes(f));
     expect(units.map((u) => `${u.dtype}/${u.family}`)).toEqual(NATIVE_DTYPES.flatMap((d) => families.map((f) => `${d}/${f}`)));
-    for (const u of units) expect(u.runs).toBeGreaterThanOrEqual(2);
+    // The gate's time budget keeps one vocab row per dtype (its gradient oracle costs seconds); every other family has several.
+    for (const u of units) expect(u.runs, `${u.dtype}/${u.family}`).toBeGreaterThanOrEqual(u.family === 'vocab' ? 1 : 2);
   });
 });
 

@@ -29,7 +29,7 @@ export interface BaselineIdentity {
     /** The compute modes of the half formats (SPEC 2.1), only where the suite runs one. */
     readonly compute?: Readonly<Record<string, readonly string[]>>;
     readonly budgets: Readonly<Record<string, number>>;
-    readonly fuzz: { readonly families: readonly string[]; readonly runs: Readonly<Record<string, number>> };
+    readonly fuzz: { readonly families: readonly string[]; readonly runs: Readonly<Record<string, number>>; readonly quantities: readonly string[] };
     readonly map: { readonly offsets: number; readonly gaps: number; readonly extraClasses: number };
     readonly bench: { readonly shapes: readonly (readonly number[])[]; readonly poolShape: readonly number[]; readonly workers: readonly number[]; readonly halfShapes?: readonly (readonly number[])[] };
   };
@@ -57,7 +57,8 @@ export function baselineRecord(suite: Suite): BaselineRecord {
       dtypes: [...suite.dtypes],
       ...halfCompute(suite),
       budgets: { ...suite.budgets },
-      fuzz: { families: [...suite.fuzz.families], runs: Object.fromEntries(suite.fuzz.families.map((f) => [f, suite.fuzz.runs[f]])) },
+      // quantities decide which fuzz.csv rows exist: a baseline of other quantities is refused, not read as missing rows.
+      fuzz: { families: [...suite.fuzz.families], runs: Object.fromEntries(suite.fuzz.families.map((f) => [f, suite.fuzz.runs[f]])), quantities: [...suite.fuzz.quantities] },
       map: { ...suite.map },
       bench: { shapes: suite.bench.shapes.map((s) => [...s]), poolShape: [...suite.bench.poolShape], workers: [...suite.bench.workers], ...(suite.dtypes.some(isHalf) ? { halfShapes: suite.bench.halfShapes.map((s) => [...s]) } : {}) },
     },

@@ -131,6 +131,10 @@ describe('gate', () => {
     const more = runCli(['gate', '--suite', variant('more.suite.mts', "pipelines: [...good.pipelines, 'stable-log-softmax']"), '--baseline', baseline, '--out', out]);
     expect(more.status, more.stderr).toBe(2);
     expect(more.stderr).toContain('settings.pipelines');
+    // Other fuzz quantities decide which rows exist: refused (review found them read as 12 "missing" rows, exit 1).
+    const lossOnly = runCli(['gate', '--suite', variant('loss.suite.mts', "fuzz: { ...good.fuzz, quantities: ['loss'] }"), '--baseline', baseline, '--out', out]);
+    expect(lossOnly.status, lossOnly.stderr).toBe(2);
+    expect(lossOnly.stderr).toContain('settings.fuzz.quantities ["loss","grad"] in the baseline, ["loss"] now');
     // Another suite: the advice is to give its own baseline, never to overwrite this one.
     const other = runCli(['gate', '--suite', variant('other.suite.mts', "name: 'other'"), '--baseline', baseline, '--out', out]);
     expect(other.status, other.stderr).toBe(2);
