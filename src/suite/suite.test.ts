@@ -158,3 +158,18 @@ describe('a suite\'s batch options (SPEC 6)', () => {
     expect(complaint({ options: 'mean' })).toMatch(/field options: got "mean"; expected batch options: an object/);
   });
 });
+
+describe('the accurate suite is the research suite\'s fuzz run for accurate-cross-entropy', () => {
+  it('same seed, dtypes, compute modes, families and run counts (issue 14\'s claim is quoted on it)', async () => {
+    const { loadSuite } = await import('./load.js');
+    const [accurate, research] = await Promise.all([loadSuite('accurate'), loadSuite('research')]);
+    expect(accurate.pipelines.map((p) => p.name)).toEqual(['accurate-cross-entropy']);
+    expect(research.pipelines.map((p) => p.name)).toContain('accurate-cross-entropy');
+    expect(accurate.seed).toBe(research.seed);
+    expect(accurate.dtypes).toEqual(research.dtypes);
+    expect(accurate.compute).toEqual(research.compute);
+    expect(accurate.fuzz.families).toEqual(research.fuzz.families);
+    expect(accurate.fuzz.runs).toEqual(research.fuzz.runs);
+    expect(accurate.fuzz.quantities).toEqual(research.fuzz.quantities);
+  });
+});
