@@ -182,6 +182,10 @@ describe('bad input: exit 2, one line naming the file, row and field, nothing wr
     writeFileSync(join(dir, 'x.csv'), 'id,impl,dtype,loss\n');
     expect(run(cases, undefined, ['--external', join(dir, 'x.csv')])).toMatch(/field --external: --external gives losses; with --grad give the gradients with --external-grad/);
   });
+  it('an extra field on a row, a second row for the same id and impl (found in review: read without a word)', () => {
+    expect(run(cases, 'id,impl,dtype,grad\na,t,float16,-0.73 0.73,extra\n')).toMatch(/e\.csv, row 2, field grad: 5 fields, the header has 4/);
+    expect(run(cases, 'id,impl,dtype,grad\na,t,float16,-0.73 0.73\na,t,float16,-0.73 0.73\n')).toMatch(/e\.csv, row 3, field id: id "a" of impl "t" is given twice \(line 2 too\)/);
+  });
   it('a float16 logit that rounds to infinity', () => {
     expect(run('id,dtype,target,logits\na,float16,0,70000 1\n', undefined)).toMatch(/c\.csv, row 2, field logits: logit 1 is 70000, which is \+Infinity in float16/);
   });
