@@ -100,6 +100,10 @@ let lo = 0;
 let expRel = 0;
 /** True when the last `expDD` result may carry the 2η of a part scaled below 2^−1022. */
 let expTiny = false;
+/** The last `expDD` result before its scaling by 2^expQ (hi + lo = 2^expQ·(expUh + expUl) up to that scaling's rounding): relative accuracy kept at any size. */
+let expUh = 0;
+let expUl = 0;
+let expQ = 0;
 
 /** Dekker's TwoProd: a·b = hi + lo exactly (|a|, |b| < 2^995). */
 function twoProd(a: number, b: number): void {
@@ -160,6 +164,9 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
       const l = em1h - (h - 1) + em1l;
       hi = h;
       lo = l;
+      expUh = h;
+      expUl = l;
+      expQ = 0;
       expRel = epsS * 1.02 + 2 ** -100;
     }
     expTiny = false;
@@ -194,10 +201,37 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     expTiny = false;
     return;
   }
+  expUh = hh;
+  expUl = l;
+  expQ = q;
   const scale = q >= -1074 ? 2 ** q : 0;
   hi = hh * scale;
   lo = l * scale;
   expTiny = hh * scale < 2 ** -960;
+}
+
+/**
+ * Double-double division (Dekker 1971's div2): (xh + xl)/(yh + yl) as
+ * ddQuotient[0] + ddQuotient[1], within a relative 2^−98 of the exact quotient.
+ * Preconditions: xh, yh > 0, |xl| ≤ 2^−52·xh, |yl| ≤ 2^−52·yh, and xh, yh, xh/yh
+ * in [2^−900, 2^900] (so TwoProd is exact).
+ * Bound: qh = fl(xh/yh); ph + pl = qh·yh exactly (TwoProd); xh − ph is exact
+ * (Sterbenz: ph = xh(1 + θ), |θ| ≤ 2u); r = x − qh·y = (xh − ph) − pl + xl − qh·yl
+ * has parts of at most 2u·|x|, u·|x|, 2u·|x| and 2u·|x| (1.01 for the rest), so every
+ * partial sum is ≤ 7.1u·|x| and its 4 roundings leave r̂ within 28.4u²·|x|;
+ * ql = fl(r̂/yh) differs from r/y by that over yh, by |r|·|yl|/(yh·y) ≤ 14.2u²·|x|/y
+ * and by u·|ql| ≤ 7.2u²·|x|/y: in all below 51u²·|x/y| < 2^−100.3·|x/y|
+ * (x/y = qh + r/y exactly). 2^−98 leaves a factor 5 for what this skips.
+ */
+export const ddQuotient = new Float64Array(2);
+/** Relative error bound of `divDD`. */
+export const DIV_DD_REL = 2 ** -98;
+export function divDD(xh: number, xl: number, yh: number, yl: number): void {
+  const qh = xh / yh;
+  twoProd(qh, yh);
+  const r = xh - hi - lo + xl - qh * yl;
+  ddQuotient[0] = qh;
+  ddQuotient[1] = r / yh;
 }
 
 /** The fast float64 loss and its interval (for the verification script and the tests). */
@@ -225,6 +259,77 @@ function isPowerOfTwo(v: number): boolean {
   return (U32[1] & 0xfffff) === 0 && U32[0] === 0;
 }
 
+/** T = Σ_{j≠k} exp(x_j − m) of one row as Th + Tl, |T − (Th + Tl)| ≤ ET (steps 2–5). */
+export interface ShiftedSum64 {
+  readonly Th: number;
+  readonly Tl: number;
+  readonly ET: number;
+  /** Terms that may carry the 2η of a part scaled below 2^−1022, and terms counted as 0 (x_j − m < −760). */
+  readonly tiny: number;
+  readonly far: number;
+  /** Terms of the sum: the unmasked classes other than k. */
+  readonly terms: number;
+}
+
+const NO_TERMS: ShiftedSum64 = { Th: 0, Tl: 0, ET: 0, tiny: 0, far: 0, terms: 0 };
+
+/**
+ * Steps 2–5: T = Σ_{j≠k} exp(x_j − m) in double-double with its bound, k the
+ * first maximum and m = x[k]. With `keep` (length ≥ 4n), each term's unscaled
+ * value and bound are kept for the gradient (`fast-grad.ts`): keep[4j] + keep[4j+1]
+ * = e_j·2^−keep[4j+2] within a relative keep[4j+3] (`expRel`); keep[4j] = 0 for a
+ * term counted as 0 (x_j − m < −760); entries of k and masked classes are not written.
+ */
+export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?: Float64Array): ShiftedSum64 {
+  const n = row.length;
+  // Step 5: T = Sh + Sl; A = Σ|inputs of Sl|; the terms' relative errors and absolute 2η.
+  let Sh = 0;
+  let Sl = 0;
+  let A = 0;
+  let relMax = 0;
+  let tiny = 0;
+  let far = 0;
+  let terms = 0;
+  for (let j = 0; j < n; j++) {
+    const x = row[j];
+    if (j === k || x === -Infinity) continue;
+    terms++;
+    const dh = x - m;
+    if (dh < -760) {
+      // e^(dh + dl) < e^−759.99 < 2^−1096: counted as 0 with that error.
+      far++;
+      if (keep !== undefined) keep[4 * j] = 0;
+      continue;
+    }
+    const b = dh - x;
+    const dl = x - (dh - b) + (-m - b);
+    expDD(dh, dl, false);
+    if (keep !== undefined) {
+      keep[4 * j] = expUh;
+      keep[4 * j + 1] = expUl;
+      keep[4 * j + 2] = expQ;
+      keep[4 * j + 3] = expRel;
+    }
+    if (expRel > relMax) relMax = expRel;
+    if (expTiny) tiny++;
+    const s = Sh + hi;
+    const bb = s - Sh;
+    const e = Sh - (s - bb) + (hi - bb);
+    Sh = s;
+    Sl += e + lo;
+    A += Math.abs(e) + Math.abs(lo);
+  }
+  if (terms === 0) return NO_TERMS;
+  const g2n = (2 * terms * U) / (1 - 2 * terms * U);
+  const Th = Sh + Sl;
+  const Tl = Sl - (Th - Sh);
+  // The terms' absolute errors, 2η per term scaled below 2^−1022 and 2^−1096 per far term, rounded
+  // up to a whole number of η (a double cannot hold less than η: 2^−1096 itself would read 0).
+  const absT = ETA * Math.ceil(2 * tiny + far * 2 ** -22);
+  const ET = (g2n * A * (1 + 2 * g2n) + relMax * (Th + g2n * A + absT) * 1.001 + absT) * (1 + 2 ** -40);
+  return { Th, Tl, ET, tiny, far, terms };
+}
+
 /**
  * The fast tier for a float64 row: the correctly rounded loss when the rounding
  * test decides it, else `rounded` undefined (use the slow tier).
@@ -243,47 +348,19 @@ export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
   if (Dh === Infinity) return { rounded: Infinity, hi: Infinity, lo: 0, bound: 0 };
   const bD = Dh - m;
   const Dl = m - (Dh - bD) + (-xt - bD);
-  // Step 5: T = Sh + Sl; A = Σ|inputs of Sl|; the terms' relative errors and absolute 2η.
-  let Sh = 0;
-  let Sl = 0;
-  let A = 0;
-  let relMax = 0;
-  let tiny = 0;
-  let far = 0;
-  let terms = 0;
-  for (let j = 0; j < n; j++) {
-    const x = row[j];
-    if (j === k || x === -Infinity) continue;
-    terms++;
-    const dh = x - m;
-    if (dh < -760) {
-      // e^(dh + dl) < e^−759.99 < 2^−1096: counted as 0 with that error.
-      far++;
-      continue;
-    }
-    const b = dh - x;
-    const dl = x - (dh - b) + (-m - b);
-    expDD(dh, dl, false);
-    if (expRel > relMax) relMax = expRel;
-    if (expTiny) tiny++;
-    const s = Sh + hi;
-    const bb = s - Sh;
-    const e = Sh - (s - bb) + (hi - bb);
-    Sh = s;
-    Sl += e + lo;
-    A += Math.abs(e) + Math.abs(lo);
-  }
-  if (terms === 0) {
+  return lossFromSum64(Dh, Dl, shiftedSum64(row, k, m));
+}
+
+/**
+ * Steps 6–8: the loss D + log1p(T) from D = Dh + Dl (exact; Dh finite) and the
+ * shifted sum of `shiftedSum64`, with the rounding test.
+ */
+export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64Loss {
+  if (sum.terms === 0) {
     // loss = D exactly.
     return decide(Dh, Dl, 0);
   }
-  const g2n = (2 * terms * U) / (1 - 2 * terms * U);
-  const Th = Sh + Sl;
-  const Tl = Sl - (Th - Sh);
-  // The terms' absolute errors, 2η per term scaled below 2^−1022 and 2^−1096 per far term, rounded
-  // up to a whole number of η (a double cannot hold less than η: 2^−1096 itself would read 0).
-  const absT = ETA * Math.ceil(2 * tiny + far * 2 ** -22);
-  const ET = (g2n * A * (1 + 2 * g2n) + relMax * (Th + g2n * A + absT) * 1.001 + absT) * (1 + 2 ** -40);
+  const { Th, Tl, ET, tiny, far } = sum;
   if (Th < 2 ** -960) {
     // T near the subnormal range, where its relative accuracy is not kept: 0 ≤ log1p(T) ≤ T ≤ Th + ET,
     // so the loss lies in [D, D + Y]; decided by D alone unless D is within Y of a midpoint
