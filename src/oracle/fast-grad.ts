@@ -32,12 +32,13 @@
  *    in ρ, σ, both checked to be below 2^−40: the factor 1 + 2^−20 on the bound covers
  *    the second order; a larger one leaves the component undecided).
  * 4. g_t: when t = k, Q = T = Th + Tl within ET, relative ρ_Q = ET/(Th − ET); when
- *    ρ_Q < 2^−40, −Q/S as in 3 (Th scaled by 2^600 first when below 2^−800, exactly,
- *    for divDD's range). Otherwise T is dominated by the absolute 2η of terms scaled
- *    below 2^−1022 (or by terms counted as 0); when T < 2^−900 it is summed again
- *    from the unscaled terms at 2^1100 (plain double: γ_{2n} and the terms' ρ
- *    relative, 16 per term counted as 0, and 1 for T/S = T − T²/S, T² < 2^−1798),
- *    which keeps a subnormal 1 − p_t's accuracy; else undecided. When t ≠ k,
+ *    T ≥ 2^−900 and ρ_Q < 2^−40, −Q/S as in 3. Below 2^−900, ET is dominated by the
+ *    absolute 2η of terms scaled below 2^−960 (and terms counted as 0), too coarse
+ *    near the subnormal range: T is summed again from the unscaled terms at 2^1100
+ *    (double-double as in fast64.ts step 5; every q_j ≤ −897 as e_j ≤ T, so no term
+ *    is subnormal there), with the terms' ρ relative, 16 per term counted as 0, and
+ *    1 for T/S = T − T²/S (T² < 2^−1798), which keeps a subnormal 1 − p_t's
+ *    accuracy. Otherwise undecided. When t ≠ k,
  *    Q = Ŝ − ê_t ≥ 1 in double-double (ê_t scaled: 2η absolute; the low parts'
  *    two roundings ≤ 2u·(|qe| + |Sl| + |ê_tl|)), with E_Q = E_S + ρ_t·ê_t + that + 3η,
  *    relative E_Q/(Q̂ − E_Q); then −Q/S as in 3.
@@ -213,19 +214,19 @@ export function fastLossAndGrad(row: ArrayLike<number>, target: number, dtype: A
     let q = 0;
     if (target === k) {
       const rhoQ = Th > ET ? ET / (Th - ET) : Infinity;
-      if (rhoQ < 2 ** -40) {
-        // T with its relative accuracy: scaled into divDD's range by 2^600 when small (exact).
-        const up = Th < 2 ** -800 ? 600 : 0;
-        divDD(Th * 2 ** up, Tl * 2 ** up, Sh, Sl);
+      if (Th >= TINY_T && rhoQ < 2 ** -40) {
+        divDD(Th, Tl, Sh, Sl);
         vh = ddQuotient[0];
         vl = ddQuotient[1];
-        q = -up;
         E = ((rhoQ + sigma) / (1 - sigma) + DIV_DD_REL) * (Math.abs(vh) + Math.abs(vl)) * widen;
       } else if (Th < TINY_T) {
-        // T's bound dominated by the absolute 2η of terms scaled below 2^−1022 (or by terms counted
-        // as 0): T summed again from the unscaled terms, scaled by 2^1100 (no term is then subnormal;
+        // T's bound carries the absolute 2η of terms scaled below 2^−960 (and terms counted as 0),
+        // too coarse near the subnormal range: T summed again from the unscaled terms, scaled by 2^1100 (no term is then subnormal;
         // every q_j ≤ −900 as e_j ≤ T), so T keeps its relative accuracy; T/S = T within T² < 2^−1798.
-        let Tsc = 0;
+        // Double-double as in fast64.ts step 5: highs by TwoSum, the rest into one accumulator.
+        let Sh2 = 0;
+        let Sl2 = 0;
+        let A = 0;
         let rhoMax = 0;
         let far = 0;
         for (let j = 0; j < n; j++) {
@@ -236,15 +237,22 @@ export function fastLossAndGrad(row: ArrayLike<number>, target: number, dtype: A
             continue;
           }
           const sc = 2 ** (keep[4 * j + 2] + 1100);
-          Tsc += H * sc + keep[4 * j + 1] * sc;
+          const th = H * sc;
+          const tl = keep[4 * j + 1] * sc;
+          const t2 = Sh2 + th;
+          const b2 = t2 - Sh2;
+          const e2 = Sh2 - (t2 - b2) + (th - b2);
+          Sh2 = t2;
+          Sl2 += e2 + tl;
+          A += Math.abs(e2) + Math.abs(tl);
           rhoMax = Math.max(rhoMax, keep[4 * j + 3] * 1.001);
         }
-        // Each term's two parts and each addition round (relative u): γ_{2n} of the sum, the
-        // terms' own ρ, 2^−1096·2^1100 = 16 per far term, and T² < 1 (scaled).
+        // γ_{2n}·A for the accumulator (Higham 2002, eq. (4.4)), the terms' own ρ,
+        // 2^−1096·2^1100 = 16 per term counted as 0, and T² < 1 (scaled).
         const g2n = (2 * n * U) / (1 - 2 * n * U);
-        vh = Tsc;
-        vl = 0;
-        E = ((g2n + rhoMax) * (Tsc / (1 - g2n)) * 1.01 + 16 * far + 1) * widen;
+        vh = Sh2;
+        vl = Sl2;
+        E = (g2n * A * (1 + 2 * g2n) + rhoMax * (Math.abs(Sh2) + Math.abs(Sl2) + g2n * A) * 1.001 + 16 * far + 1) * widen;
         q = -1100;
       } else {
         vh = Th;
