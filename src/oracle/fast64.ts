@@ -18,14 +18,16 @@
  * 1. D = Dh + Dl and x_j − m = dh + dl exactly (TwoSum: Knuth, TAOCP vol. 2, 4.2.2).
  * 2. exp(dh + dl) for dh ≥ −760 (below, the term is < 2^−1096: counted as 0 with
  *    that error; a term scaled below 2^−1022 carries an absolute error of 2η). Reduction (Tang, "Table-driven implementation of the exponential
- *    function", ACM TOMS 15(2), 1989): kk = round(dh·N/ln2), N = 256, kk = 256q + i,
- *    dh + dl = kk·ln2/N + r. ln2/N = C1 + C2 + C3 with C1 of 33 bits, so kk·C1 is
- *    exact (|kk| < 2^19) and dh − kk·C1 is exact (a multiple of the finer of the two
- *    last places, below 2^−9 in magnitude); kk·C2 is taken exactly by Dekker's
+ *    function", ACM TOMS 15(2), 1989): kk = round(dh·N/ln2), N = 2048, kk = Nq + i,
+ *    dh + dl = kk·ln2/N + r. ln2/N = C1 + C2 + C3 with C1 of 31 bits, so kk·C1 is
+ *    exact (|kk| < 760·N/ln2 < 2^22) and dh − kk·C1 is exact (a multiple of the finer of the two
+ *    last places, ≥ 2^−66 as |dh| ≥ ln2/(2N) when kk ≠ 0, below 2^−12 in magnitude); kk·C2 is taken exactly by Dekker's
  *    TwoProd; what is left (kk·C3, the low parts, dl) is summed in double. So
- *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−76 and its neighbours carry
+ *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−73 and its neighbours carry
  *    relative errors of u; the tables' own error, 10^−40, is below 2^−132).
- *    |rh| ≤ ln2/512 + 2^−40 < 2^−9.4.
+ *    |rh| ≤ ln2/4096 + 2^−40 < 2^−12.5. (N was 256 at first; 2048 makes the
+ *    rounding errors of step 3, 8.2u·rh², four times smaller twice over, 2^−75: a
+ *    50,257-class gradient then has a component undecided in about one row in 20.)
  * 3. expm1(r) = E + rl·(1 + E) + rl²/2·(1 + E) + …, E = expm1(rh) = rh + rh²·p(rh),
  *    p = 1/2 + rh/6 + rh²/24 + rh³/120 + rh⁴/720: expm1(r) = rh + s with
  *    s = rl + rl·(rh + rh²·p) + rh²·p in double. Roundings: the 12 operations
@@ -46,9 +48,9 @@
  *    errors ε_t·T + 2η·n.
  * 6. log1p(T): y0 = Math.log1p(Th) (fdlibm, stated error < 1 ulp; we allow 2), then
  *    one Newton step for f(y) = e^y − 1 − T: y1 = y0 + (T − M)/(1 + M), M = expm1(y0)
- *    by steps 2–4 (for |y0| < ln2/512 the reduction is empty and M = rh + s keeps
+ *    by steps 2–4 (for |y0| < ln2/4096 the reduction is empty and M = rh + s keeps
  *    its relative accuracy; otherwise M = e^y0 − 1 in double-double with
- *    M ≥ 0.00135, losing at most 10 bits). The step's own error: with Δ = y0 − y*,
+ *    M ≥ 0.000169, losing at most 13 bits). The step's own error: with Δ = y0 − y*,
  *    y1 − y* = e^(−Δ) − 1 + Δ ∈ [0, 0.51·Δ²]; |Δ| ≤ 2^−50·y* + |Tl|. A perturbation
  *    of T or M by ε moves y1 by ε/(1 + M).
  * 7. loss = D + y as a double-double; the final roundings add 2^−100·loss.
@@ -69,17 +71,17 @@ import { exactDecimalString } from './exact.js';
 const U = 2 ** -53;
 const ETA = 2 ** -1074;
 /** Table size: 2^(i/N), i = 0..N−1. */
-const N = 256;
+const N = 2048;
 const SPLITTER = 134217729; // 2^27 + 1, Dekker's split
 const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER − ROUNDER rounds x (|x| < 2^51) to an integer
 const INV_LN2_N = N / Math.LN2;
 
-/** ln2/N = C1 + C2 + C3 (C1: 33 significant bits), and 2^(i/N) = TH[i] + TL[i], from decimal.js at 40 digits. */
+/** ln2/N = C1 + C2 + C3 (C1: 31 significant bits) from decimal.js at 40 digits, and 2^(i/N) = TH[i] + TL[i] (below). */
 const D40 = Decimal.clone({ precision: 40 });
 const [C1, C2, C3] = (() => {
   const c = D40.ln(2).div(N);
   const hi = Number(c.toString());
-  const c1 = Math.trunc(hi * 2 ** 41) / 2 ** 41; // ln2/256 ∈ [2^−9, 2^−8): 41 fractional bits = 33 significant
+  const c1 = Math.trunc(hi * 2 ** 42) / 2 ** 42; // ln2/2048 ∈ [2^−12, 2^−11): 42 fractional bits = 31 significant
   const rest = c.minus(exactDecimalString(c1));
   const c2 = Number(rest.toString());
   const c3 = Number(rest.minus(exactDecimalString(c2)).toString());
@@ -87,10 +89,18 @@ const [C1, C2, C3] = (() => {
 })();
 const TH = new Float64Array(N);
 const TL = new Float64Array(N);
-for (let i = 0; i < N; i++) {
-  const v = new D40(2).pow(new D40(i).div(N));
-  TH[i] = Number(v.toString());
-  TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
+{
+  // 2^(i/N) = (2^(1/N))^i by repeated products at 50 digits (one pow per entry took ~1 s at load):
+  // each product and the base add a relative 10^−49 at most, 2·2048·10^−49 < 10^−45 in all, below
+  // the tables' stated 10^−40.
+  const D50 = Decimal.clone({ precision: 50 });
+  const base = new D50(2).pow(new D50(1).div(N));
+  let v = new D50(1);
+  for (let i = 0; i < N; i++) {
+    TH[i] = Number(v.toString());
+    TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
+    v = v.times(base);
+  }
 }
 
 // Results of the helpers (module state: the tier allocates nothing per term).
@@ -156,7 +166,7 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     if (minusOne) {
       hi = em1h;
       lo = em1l;
-      // Relative to |expm1(r)| ≥ 0.99·|r| (|r| < 2^−9.4), and r ≈ rh + rl.
+      // Relative to |expm1(r)| ≥ 0.99·|r| (|r| < 2^−12.5), and r ≈ rh + rl.
       const mag = Math.abs(em1h);
       expRel = mag === 0 ? Infinity : (epsS * 1.02) / mag + 2 ** -100;
     } else {
@@ -187,7 +197,7 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
   let hh = h;
   expRel = epsS * 1.02 + 2 ** -100;
   if (minusOne) {
-    // e^y0 − 1 with y0 ∈ (ln2/512, 12]: q ≥ 0, no scaling below 2^−1022.
+    // e^y0 − 1 with y0 ∈ (ln2/4096, 12]: q ≥ 0, no scaling below 2^−1022.
     const scale = 2 ** q;
     hh *= scale;
     l *= scale;
@@ -196,7 +206,7 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     const mm = m + l;
     hi = mm;
     lo = l - (mm - m);
-    // Relative to e^y0 − 1 ≥ 0.00135 the error of e^y0 grows by e^y0/(e^y0 − 1) ≤ 741.
+    // Relative to e^y0 − 1 ≥ 0.000169 the error of e^y0 grows by e^y0/(e^y0 − 1) ≤ 5910.
     expRel = (expRel * (hh + Math.abs(l))) / Math.max(mm, 1e-300) + 2 ** -100;
     expTiny = false;
     return;
@@ -312,12 +322,16 @@ export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?
     }
     if (expRel > relMax) relMax = expRel;
     if (expTiny) tiny++;
-    const s = Sh + hi;
+    // The term renormalised first (Fast2Sum, exact: |lo| < |hi|): expDD's lo can reach 2^−19·hi,
+    // and A below (the accumulator's inputs) would carry it n times.
+    const th = hi + lo;
+    const tl = lo - (th - hi);
+    const s = Sh + th;
     const bb = s - Sh;
-    const e = Sh - (s - bb) + (hi - bb);
+    const e = Sh - (s - bb) + (th - bb);
     Sh = s;
-    Sl += e + lo;
-    A += Math.abs(e) + Math.abs(lo);
+    Sl += e + tl;
+    A += Math.abs(e) + Math.abs(tl);
   }
   if (terms === 0) return NO_TERMS;
   const g2n = (2 * terms * U) / (1 - 2 * terms * U);

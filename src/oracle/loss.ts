@@ -250,8 +250,13 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
  * `scripts/verify-oracle.ts` compares the tiers on many cases).
  */
 export function oracleLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number {
+  return oracleLossRoundedTier(row, target, dtype).rounded;
+}
+
+/** `oracleLossRounded`'s answer and whether the fast tier gave it (`fast`: false when the row fell back to decimal.js). */
+export function oracleLossRoundedTier(row: ArrayLike<number>, target: number, dtype: AnyDtype): { readonly rounded: number; readonly fast: boolean } {
   pulse();
   // fastLossRounded answers a masked target (+Infinity) itself.
   const fast = fastLossRounded(row, target, dtype);
-  return fast !== undefined ? fast : oracleLoss(row, target, dtype).rounded;
+  return fast !== undefined ? { rounded: fast, fast: true } : { rounded: oracleLoss(row, target, dtype).rounded, fast: false };
 }
