@@ -7,11 +7,11 @@
  * fast tier left to decimal.js, and the differences (must be 0); the table is the
  * same bytes for the same flags (timing goes to stderr).
  *
- *     npm run build && npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C]
+ *     npm run build && npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C] [--vocab V]
  *
  * --cases: how many rows in all (default 10,000,000): 40% adversarial, 60% the
- * fuzz families (vocabulary rows, 32k–50k classes and seconds each in decimal.js,
- * are max(1, N/10^5) per format on top). The decimal.js side is what costs:
+ * fuzz families; --vocab: vocabulary rows per format on top (32k–50k classes,
+ * seconds each in decimal.js; default max(1, N/10^5)). The decimal.js side is what costs:
  * about 1 to 3 ms a small row on one core, so the full 10^7 is hours on two cores;
  * the size is a flag. Runs on the worker pool (dist/ must be built).
  *
@@ -33,12 +33,14 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '17' },
     workers: { type: 'string', default: '2' },
     chunk: { type: 'string', default: '500' },
+    vocab: { type: 'string' },
   },
 });
 const flag = (name: keyof typeof values): number => {
   const v = Number(values[name]);
-  if (!Number.isInteger(v) || v < (name === 'seed' ? 0 : 1)) {
-    process.stderr.write(`verify-oracle: --${name} ${values[name]} must be a ${name === 'seed' ? 'non-negative' : 'positive'} integer\n`);
+  const min = name === 'seed' || name === 'vocab' ? 0 : 1;
+  if (!Number.isInteger(v) || v < min) {
+    process.stderr.write(`verify-oracle: --${name} ${values[name]} must be a ${min === 0 ? 'non-negative' : 'positive'} integer\n`);
     process.exit(2);
   }
   return v;
@@ -47,12 +49,13 @@ const total = flag('cases');
 const seed = flag('seed');
 const workers = flag('workers');
 const chunk = flag('chunk');
+const vocabRows = values.vocab === undefined ? Math.max(1, Math.round(total / 1e5)) : flag('vocab');
 
 const families = FAMILIES.filter((f) => f !== 'vocab');
 const sources: { source: VerifyTask['source']; perDtype: number }[] = [
   ...ADVERSARIAL.map((source) => ({ source, perDtype: Math.max(1, Math.round((total * 0.4) / (ADVERSARIAL.length * DTYPES.length))) })),
   ...families.map((source) => ({ source, perDtype: Math.max(1, Math.round((total * 0.6) / (families.length * DTYPES.length))) })),
-  { source: 'vocab' as const, perDtype: Math.max(1, Math.round(total / 1e5)) },
+  ...(vocabRows > 0 ? [{ source: 'vocab' as const, perDtype: vocabRows }] : []),
 ];
 
 // Tasks in order: adversarial sources first, then the families, then the vocabulary rows; each

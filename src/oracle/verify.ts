@@ -11,8 +11,8 @@
  * - `midpoint-loss`: [a, −δ] with target 1, a a format value ≥ 1 and δ = ulp(a)/2
  *   (or a few of δ's own ulps from it): the loss a + δ + log1p(e^−(a+δ)) is a
  *   midpoint plus a tail far below it, or within a few ulps of one;
- * - `midpoint-grad`: [x, 0, …] with x a small format value with an odd last bit:
- *   p = σ(x) ≈ 1/2 + x/4 sits just off a midpoint of the grid near 1/2;
+ * - `midpoint-grad`: [x, 0, …] with x = ±odd·2^−(p−1) (or −p): p = σ(x) ≈ 1/2 + x/4
+ *   − x³/48 sits about x³/48 off a midpoint of the grid near 1/2;
  * - `subnormal`: [0, −d, …] whose loss and smaller component are subnormal in the format;
  * - `ties`: c equal logits (c up to 4096, powers of two included: p = 1/c exactly,
  *   g_t = −(1 − 1/c) a midpoint when c is large), sometimes one class apart;
@@ -75,9 +75,11 @@ function adversarial(source: Adversarial, dtype: Dtype): fc.Arbitrary<{ logits: 
         return { logits, target: 1 };
       });
     case 'midpoint-grad':
-      return fc.tuple(fc.integer({ min: 2, max: fmt.precision + 4 }), fc.integer({ min: 0, max: 2 ** Math.min(fmt.precision - 2, 20) }), fc.boolean(), fc.integer({ min: 0, max: 2 })).map(([e, m, neg, extra]) => {
-        // x = odd · 2^−(e + precision − 2): a small value whose last bit is set.
-        const x = r((neg ? -1 : 1) * (2 * m + 1) * 2 ** -(e + fmt.precision - 2));
+      return fc.tuple(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })), fc.integer({ min: 0, max: 2 ** Math.min(fmt.precision - 2, 20) }), fc.boolean(), fc.integer({ min: 0, max: 2 })).map(([e, m, neg, extra]) => {
+        // p = σ(x) = 1/2 + x/4 − x³/48 + …: with x = odd·2^−(p−1) (above 1/2, grid 2^−p) or
+        // −odd·2^−p (below, grid 2^−(p+1)), x/4 is a midpoint of the grid and p misses it by
+        // about x³/48; e > 0 moves x off that construction.
+        const x = r((neg ? -1 : 1) * (2 * m + 1) * 2 ** -(fmt.precision - 1 + (neg ? 1 : 0) + e));
         const logits = [x, 0];
         for (let i = 0; i < extra; i++) logits.push(r(-(i + 1) * 3.5));
         return { logits, target: (m + extra) % logits.length };
