@@ -60,7 +60,7 @@
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { fastTierServes, lossFromSum } from './fast.js';
-import { DIV_DD_REL, ddQuotient, divDD, lossFromSum64, shiftedSum64 } from './fast64.js';
+import { DIV_DD_REL, ddQuotient, divDD, firstMax, lossFromSum64, shiftedSum64 } from './fast64.js';
 
 const U = 2 ** -53;
 const ETA = 2 ** -1074;
@@ -127,8 +127,7 @@ export interface FastLossAndGrad {
  */
 export function fastLossAndGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype, grad: Float64Array): FastLossAndGrad {
   const n = row.length;
-  let k = -1;
-  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  const k = firstMax(row);
   if (k < 0) throw new RangeError('fastLossAndGrad: every logit is −Infinity (a fully masked row)');
   const m = row[k];
   if (keep.length < 4 * n) keep = new Float64Array(4 * n);

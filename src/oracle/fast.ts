@@ -54,7 +54,7 @@
  */
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
-import { fastLoss64 } from './fast64.js';
+import { fastLoss64, firstMax } from './fast64.js';
 
 /** The smallest subnormal double, 2^−1074. */
 const ETA = 2 ** -1074;
@@ -115,8 +115,7 @@ export function fastLossRounded(row: ArrayLike<number>, target: number, dtype: A
  */
 export function fastLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): FastLoss {
   const n = row.length;
-  let k = -1;
-  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  const k = firstMax(row);
   const m = row[k];
   // Step 1: D = m − x[t] exactly as Dh + Dl (TwoSum).
   const xt = row[target];

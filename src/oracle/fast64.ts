@@ -252,6 +252,13 @@ export function divDD(xh: number, xl: number, yh: number, yl: number): void {
   ddQuotient[1] = r / yh;
 }
 
+/** The index of the first maximum of a row among its finite logits (−Infinity is masked), or −1 when every logit is −Infinity. */
+export function firstMax(row: ArrayLike<number>): number {
+  let k = -1;
+  for (let j = 0; j < row.length; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  return k;
+}
+
 /** The fast float64 loss and its interval (for the verification script and the tests). */
 export interface Fast64Loss {
   /** The correctly rounded loss when the rounding test decides it, else undefined. */
@@ -360,9 +367,7 @@ export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?
  * @param target - index of the target, row[target] finite
  */
 export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
-  const n = row.length;
-  let k = -1;
-  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  const k = firstMax(row);
   const m = row[k];
   const xt = row[target];
   const Dh = m - xt;

@@ -13,8 +13,8 @@
  *   midpoint plus a tail far below it, or within a few ulps of one;
  * - `midpoint-grad`: [x, 0, …] with x = ±odd·2^−(p−1) (or −p): p = σ(x) ≈ 1/2 + x/4
  *   − x³/48 sits about x³/48 off a midpoint of the grid near 1/2;
- * - `subnormal`: [0, −d, …] whose loss and smaller component are subnormal in the format;
- * - `ties`: c equal logits (c up to 4096, powers of two included: p = 1/c exactly,
+ * - `subnormal-values`: [0, −d, …] whose loss and smaller component are subnormal in the format;
+ * - `tied-classes`: c equal logits (c up to 4096, powers of two included: p = 1/c exactly,
  *   g_t = −(1 − 1/c) a midpoint when c is large), sometimes one class apart;
  * - `masked`: rows with −Infinity and the masks real code uses (−1e9, −1e4, the
  *   format's lowest value), a masked target included.
@@ -29,7 +29,7 @@ import { fastLossRounded } from './fast.js';
 import { fastLossAndGrad } from './fast-grad.js';
 import { oracleLossAndGrad } from './grad.js';
 
-export const ADVERSARIAL = ['midpoint-loss', 'midpoint-grad', 'subnormal', 'ties', 'masked-classes'] as const;
+export const ADVERSARIAL = ['midpoint-loss', 'midpoint-grad', 'subnormal-values', 'tied-classes', 'masked-classes'] as const;
 export type Adversarial = (typeof ADVERSARIAL)[number];
 
 export interface VerifyTask {
@@ -84,7 +84,7 @@ function adversarial(source: Adversarial, dtype: Dtype): fc.Arbitrary<{ logits: 
         for (let i = 0; i < extra; i++) logits.push(r(-(i + 1) * 3.5));
         return { logits, target: (m + extra) % logits.length };
       });
-    case 'subnormal': {
+    case 'subnormal-values': {
       const lo = -Math.log(fmt.minNormal) - 2;
       const hi = -Math.log(fmt.minSubnormal) + 2;
       return fc.tuple(fc.double({ min: lo, max: hi, noNaN: true }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1 })).map(([d, extra, t]) => {
@@ -93,7 +93,7 @@ function adversarial(source: Adversarial, dtype: Dtype): fc.Arbitrary<{ logits: 
         return { logits, target: t };
       });
     }
-    case 'ties':
+    case 'tied-classes':
       return fc.tuple(fc.oneof(fc.integer({ min: 2, max: 64 }), fc.constantFrom(2, 4, 8, 16, 256, 1024, 4096)), fc.double({ min: -50, max: 50, noNaN: true }), fc.boolean(), fc.nat()).map(([c, v, apart, t]) => {
         const logits = new Array<number>(c).fill(r(v));
         if (apart) logits[(t >> 3) % c] = r(v - 1);
