@@ -26,7 +26,7 @@
  *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−73 and its neighbours carry
  *    relative errors of u; the tables' own error, 10^−40, is below 2^−132).
  *    |rh| ≤ ln2/4096 + 2^−40 < 2^−12.5. (N was 256 at first; 2048 makes the
- *    rounding errors of step 3, 8.2u·rh², four times smaller twice over, 2^−75: a
+ *    rounding errors of step 3, 8.2u·rh², 64 times smaller, about 2^−75: a
  *    50,257-class gradient then has a component undecided in about one row in 20.)
  * 3. expm1(r) = E + rl·(1 + E) + rl²/2·(1 + E) + …, E = expm1(rh) = rh + rh²·p(rh),
  *    p = 1/2 + rh/6 + rh²/24 + rh³/120 + rh⁴/720: expm1(r) = rh + s with
