@@ -17,7 +17,7 @@
  *
  * Exit status: 0 with no difference, 1 with any, 2 on a bad flag.
  */
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../src/util/script-args.js';
 import { loadavg } from 'node:os';
 import { DTYPES } from '../src/float/dtype.js';
 import type { Dtype } from '../src/float/dtype.js';
@@ -27,15 +27,18 @@ import { startProgress } from '../src/util/progress.js';
 import type { VerifyCounts, VerifyTask } from '../src/oracle/verify.js';
 import { ADVERSARIAL } from '../src/oracle/verify.js';
 
-const { values } = parseArgs({
-  options: {
+const values = scriptArgs(
+  'verify-oracle',
+  {
     cases: { type: 'string', default: '10000000' },
     seed: { type: 'string', default: '17' },
     workers: { type: 'string', default: '2' },
     chunk: { type: 'string', default: '500' },
     vocab: { type: 'string' },
   },
-});
+  'npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C] [--vocab V]\n' +
+    'The fast oracle tier against decimal.js on N cases (default 10,000,000); exit 0 with no difference, 1 with any, 2 on a bad flag.',
+);
 const flag = (name: keyof typeof values): number => {
   const v = Number(values[name]);
   const min = name === 'seed' || name === 'vocab' ? 0 : 1;

@@ -34,7 +34,7 @@ import { formatOf } from '../float/dtype.js';
 import { exactDecimalString, roundDecimal } from './exact.js';
 import { pulse } from '../supervise/heartbeat.js';
 import type { OracleResult } from './loss.js';
-import { lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { checkOracleRow, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
 import { fastLossAndGrad } from './fast-grad.js';
 
 export interface GradOracleResult {
@@ -257,6 +257,7 @@ export interface LossAndGradRounded {
  */
 export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradRounded {
   pulse();
+  checkOracleRow(row, target);
   const grad = new Float64Array(row.length);
   const fast = fastLossAndGrad(row, target, dtype, grad);
   if (fast.loss !== undefined && fast.undecided === 0) return { loss: fast.loss, grad, fast: true, undecided: 0 };
@@ -267,6 +268,7 @@ export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number,
 /** The correctly rounded gradient of one row (`oracleLossAndGradRounded`'s; `oracleGrad(...).rounded` bit for bit). */
 export function oracleGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): Float64Array {
   pulse();
+  checkOracleRow(row, target);
   const grad = new Float64Array(row.length);
   // The loss's own rounding test does not matter here: only the components'.
   if (fastLossAndGrad(row, target, dtype, grad).undecided === 0) return grad;

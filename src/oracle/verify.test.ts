@@ -3,7 +3,7 @@
  * on any adversarial source or family in any format, the exact midpoints left to
  * decimal.js, and the script's table the same bytes on a second run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
@@ -39,5 +39,9 @@ describe('verify-oracle', () => {
       status = (err as { status: number }).status;
     }
     expect(status).toBe(2);
+    // An unknown flag: one line and exit 2, not parseArgs' stack trace and exit 1 (found in review).
+    const unknown = spawnSync('npx', ['tsx', 'scripts/verify-oracle.ts', '--bogus', '3'], { cwd: ROOT, encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr.trim()).toBe("verify-oracle: Unknown option '--bogus'; see --help");
   }, 240_000);
 });
