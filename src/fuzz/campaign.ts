@@ -37,7 +37,7 @@ import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
-import { oracleRowsWithGrad } from '../pool/oracle-task.js';
+import { fallbackShares, oracleRowsWithGrad } from '../pool/oracle-task.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { compiledModule } from '../pool/pool.js';
 import type { Outcome } from '../score/outcome.js';
@@ -356,7 +356,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     gradOracle.push(values.grad?.slice(at, at + cases.length) ?? []);
     at += cases.length;
   }
-  oracleBar.done(`${totalCases} cases${withGrad ? ', losses and gradients' : ''}`);
+  const families = units.flatMap((u, k) => unitCases[k].map(() => u.family));
+  oracleBar.done(`${totalCases} cases${withGrad ? ', losses and gradients' : ''}; rows left to decimal.js by the fast tier: ${fallbackShares(families, values)}`);
 
   // (3) score: per pipeline, dtype (DTYPES order), compute (pure first), quantity, family; a pipeline without a generic kernel skips the half formats
   const scoreBar = startProgress('score', scored.reduce((n, [, , , u]) => n + u.runs, 0), 'scores', progress);

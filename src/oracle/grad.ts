@@ -34,7 +34,8 @@ import { formatOf } from '../float/dtype.js';
 import { exactDecimalString, roundDecimal } from './exact.js';
 import { pulse } from '../supervise/heartbeat.js';
 import type { OracleResult } from './loss.js';
-import { lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { checkOracleRow, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { fastLossAndGrad } from './fast-grad.js';
 
 export interface GradOracleResult {
   /** g_j correctly rounded to the dtype (ties to even), one per class. */
@@ -233,4 +234,43 @@ export function oracleLossAndGrad(row: ArrayLike<number>, target: number, dtype:
     if (gradDigits === 0 && (gradStep(gPlan, row, digits, D, e, T, rounded) || digits >= MAX_DIGITS)) gradDigits = digits;
   }
   return { loss, grad: { rounded, digits: gradDigits } };
+}
+
+/** The correctly rounded loss and gradient of one row (no `exact` digits), and which tier answered. */
+export interface LossAndGradRounded {
+  readonly loss: number;
+  readonly grad: Float64Array;
+  /** True when the fast tier decided the loss and every component; false when the row fell back to decimal.js. */
+  readonly fast: boolean;
+  /** Gradient components the fast tier left undecided (0 when `fast`). */
+  readonly undecided: number;
+}
+
+/**
+ * The correctly rounded loss and gradient of one row, from the tier that can
+ * decide them: the fast tier (`fast-grad.ts`: one pass of double-double terms,
+ * a bound and a rounding test per component) when it decides the loss and every
+ * component, else `oracleLossAndGrad` (decimal.js) for the row. Equal bit for bit
+ * to `oracleLossAndGrad`'s `loss.rounded` and `grad.rounded` (tested in
+ * fast-grad.test.ts; `scripts/verify-oracle.ts` compares the tiers on many cases).
+ * The row must have a finite logit.
+ */
+export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradRounded {
+  pulse();
+  checkOracleRow(row, target);
+  const grad = new Float64Array(row.length);
+  const fast = fastLossAndGrad(row, target, dtype, grad);
+  if (fast.loss !== undefined && fast.undecided === 0) return { loss: fast.loss, grad, fast: true, undecided: 0 };
+  const slow = oracleLossAndGrad(row, target, dtype);
+  return { loss: slow.loss.rounded, grad: slow.grad.rounded, fast: false, undecided: fast.undecided };
+}
+
+/** The correctly rounded gradient of one row (`oracleLossAndGradRounded`'s; `oracleGrad(...).rounded` bit for bit). */
+export function oracleGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): Float64Array {
+  pulse();
+  checkOracleRow(row, target);
+  const grad = new Float64Array(row.length);
+  // The loss's own rounding test does not matter here: only the components'.
+  if (fastLossAndGrad(row, target, dtype, grad).undecided === 0) return grad;
+  return oracleGrad(row, target, dtype).rounded;
 }
