@@ -56,7 +56,8 @@ export const OPTION_BATCHES = 16;
 /** Whether a suite fuzzes options: it gave `options` other than the bare default (opt-in; the ci and default suites do not). */
 export function fuzzesOptions(suite: Pick<Suite, 'options'>): boolean {
   const o = suite.options;
-  return !(o.length === 1 && JSON.stringify(o[0]) === JSON.stringify(DEFAULT_OPTIONS));
+  const bare = (s: BatchOptions) => (Object.keys(DEFAULT_OPTIONS) as (keyof BatchOptions)[]).every((k) => s[k] === DEFAULT_OPTIONS[k]);
+  return !(o.length === 1 && bare(o[0]));
 }
 
 /** The family column of an option row: `opt-weights`, `opt-weights#1` (setting 1 of a list), `…@mean` for the batch values. */
