@@ -42,6 +42,7 @@ import { runsIn } from '../pipelines/variant.js';
 import type { Suite } from '../suite/load.js';
 import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
+import { InputError } from '../util/errors.js';
 import { mulberry32 } from '../util/random.js';
 import type { UnitStats } from './campaign.js';
 import { addGrad, addLoss, emptyStats } from './campaign.js';
@@ -188,9 +189,18 @@ export function optionStats(suite: Suite): UnitStats[] {
               const reduction = setting.reduction === 'none' ? undefined : setting.reduction;
               const batchStats = reduction === undefined || quantity === 'grad' ? undefined : emptyStats(p.name, compute, 'loss', unit(optionFamilyName(family, listed ? s : undefined, reduction), w.batches.length), 0);
               let judged = 0;
+              // A pipeline that throws is the user's code: exit 2 naming it (as the bare fuzz's PipelineThrew).
+              const guarded = <T>(i: number, run: () => T): T => {
+                try {
+                  return run();
+                } catch (err) {
+                  const why = err instanceof Error ? err.message : String(err);
+                  throw new InputError(`pipeline ${p.name} threw on batch ${i} of ${family} ${dtype} under options setting ${s}: ${why}; fix the pipeline or remove it from the suite`, suite.file, undefined, `pipelines[${suite.pipelines.indexOf(p)}]`);
+                }
+              };
               w.batches.forEach((b, i) => {
                 if (quantity === 'loss') {
-                  const got = pipelineBatch(p, v, b.rows, b.options, w.weights[i]);
+                  const got = guarded(i, () => pipelineBatch(p, v, b.rows, b.options, w.weights[i]));
                   b.rows.forEach((_, n) => {
                     const want = w.oracle[i].rows[n].rounded;
                     if (Number.isNaN(want)) return;
@@ -208,7 +218,7 @@ export function optionStats(suite: Suite): UnitStats[] {
                   b.rows.forEach((r, n) => {
                     const want = w.grads![i][n];
                     if (want.length > 0 && Number.isNaN(want[0])) return;
-                    const g = pipelineRowGrad(p, v, r, b.options, w.weights[i]);
+                    const g = guarded(i, () => pipelineRowGrad(p, v, r, b.options, w.weights[i]));
                     if (g !== undefined) addGrad(rowStats, g, want, budget);
                   });
                 }
