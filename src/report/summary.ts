@@ -11,6 +11,7 @@
  * process that writes it: `npx softmax-stability …`, and `--suite` as the suite's
  * name when that finds the same file from there, else its relative path.
  */
+import { renderOptionsSection } from './summary-options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_NAME } from '../bench/run.js';
@@ -163,6 +164,8 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
   }
   const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
+  const options = await renderOptionsSection(dir, fuzzMeta, into);
+  if (options !== undefined) parts.push('## Options', '', options, '');
   const failures = failuresSection(dir, fuzzMeta, fuzz);
   if (failures !== undefined) parts.push(failures, '');
   if (hasMapOutput(dir)) {
