@@ -24,7 +24,8 @@ export interface BridgeData {
 /** Time a single call may take before the caller gives up (a hung worker must not hang the command). */
 const TIMEOUT_MS = 120_000;
 
-export function syncCaller<Q, R>(workerFile: string): (request: Q) => R {
+/** `timeoutMs`: how long one call may take before the caller gives up (default TIMEOUT_MS). */
+export function syncCaller<Q, R>(workerFile: string, timeoutMs: number = TIMEOUT_MS): (request: Q) => R {
   let state: { worker: Worker; port: MessagePort; flag: Int32Array; exited: string | undefined } | undefined;
   return (request: Q): R => {
     if (state === undefined || state.exited !== undefined) {
@@ -42,12 +43,12 @@ export function syncCaller<Q, R>(workerFile: string): (request: Q) => R {
     Atomics.store(flag, 0, 0);
     port.postMessage(request);
     // Wake up now and then: a worker that died before answering never sets the flag.
-    const deadline = Date.now() + TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     while (Atomics.wait(flag, 0, 0, 1000) === 'timed-out') {
       if (!isAlive(state.worker) || Date.now() > deadline) {
         state.worker.terminate().catch(() => undefined);
         state.exited = 'no answer';
-        throw new Error(`the worker ${workerFile} did not answer (it stopped, or took over ${TIMEOUT_MS / 1000} s)`);
+        throw new Error(`the worker ${workerFile} did not answer (it stopped, or took over ${timeoutMs / 1000} s)`);
       }
     }
     // The flag is set after the reply is posted, but on a loaded machine the message can reach the port

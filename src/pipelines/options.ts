@@ -36,6 +36,7 @@ import type { RoundingFn } from './generic.js';
 import { BUILTIN_PIPELINES } from './registry.js';
 import type { Pipeline } from './types.js';
 import { runKernel } from './types.js';
+import { InputError } from '../util/errors.js';
 import type { Variant } from './variant.js';
 import { genericOf } from './variant.js';
 
@@ -164,6 +165,21 @@ function accurateRow(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> 
 }
 
 /**
+ * The l_n of every row computed by the pipeline itself (`Pipeline.optionLosses`: an external
+ * process gets the options in its frame, SPEC 7), in the variant's compute format; undefined
+ * for a pipeline without it. Its rows are class-index rows of one length (a frame's shape).
+ */
+function ownRowLosses(p: Pipeline, v: Variant, rows: readonly OptionRow[], o: BatchOptions, weight: ArrayLike<number> | undefined): Float64Array | undefined {
+  if (p.optionLosses === undefined || rows.length === 0) return undefined;
+  const classes = rows[0].logits.length;
+  const bad = rows.findIndex((r) => r.soft !== undefined || r.logits.length !== classes);
+  if (bad >= 0) throw new InputError(`pipeline ${p.name} computes l_n itself from class-index targets of one batch shape; row ${bad + 1} has ${rows[bad].soft !== undefined ? 'a soft target' : `${rows[bad].logits.length} classes, not ${classes}`}`);
+  const logits = new Float64Array(rows.length * classes);
+  rows.forEach((r, n) => logits.set(Array.from(r.logits), n * classes));
+  return p.optionLosses(v.compute, logits, rows.length, classes, Int32Array.from(rows, (r) => r.target), o, weight);
+}
+
+/**
  * One pipeline on a batch of one dtype under options, in a variant (SPEC 2.1):
  * `rows[n]` = l_n, and the batch's `sum` and `mean` (SPEC 6), values of `v.dtype`.
  * `weight`: the class weights as values of the dtype (`resolveWeights`), or
@@ -200,11 +216,12 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     }
     return { rows: out, sum: dtypeRound(total.value), mean: dtypeRound(mean) };
   }
+  const own = ownRowLosses(p, v, rows, o, weight);
   let s = 0;
   let wsum = 0;
   rows.forEach((r, n) => {
     const kind = rowKind(r, o);
-    const l = kind === 'ignored' || kind === 'zero' ? 0 : composedRow(p, v, r, o, weight, round);
+    const l = kind === 'ignored' || kind === 'zero' ? 0 : own !== undefined ? own[n] : composedRow(p, v, r, o, weight, round);
     out[n] = store(l);
     s = round(s + l);
     wsum = round(wsum + rowWeight(r, o, weight));

@@ -21,6 +21,7 @@ import { DTYPES } from '../float/dtype.js';
 import type { MaskSpec } from '../float/mask.js';
 import { QUANTITIES } from '../report/key.js';
 import type { Pipeline } from '../pipelines/types.js';
+import type { ExternalSpecInput } from '../external/spec.js';
 import { FAMILIES } from './define.js';
 
 /** Upper bounds: large enough for any real run, small enough that a slip (an extra zero, Infinity) is caught. */
@@ -58,8 +59,11 @@ const isPipeline = (p: unknown): p is Pipeline => {
   return q !== null && typeof q === 'object' && typeof q.name === 'string' && typeof q.float32 === 'function' && typeof q.float64 === 'function';
 };
 
-const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline)], {
-  error: 'a built-in name or a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }',
+/** An external pipeline (SPEC 7): an object with a `command`, checked field by field by src/external/spec.ts (from load.ts). */
+const isExternal = (p: unknown): p is ExternalSpecInput => p !== null && typeof p === 'object' && 'command' in p && !isPipeline(p);
+
+const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline), z.custom<ExternalSpecInput>(isExternal)], {
+  error: 'a built-in name, a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }, or an external process { name, command: [program, ...args], dtypes?, grad?, timeoutMs? }',
 });
 
 const shape = (what: string) =>
