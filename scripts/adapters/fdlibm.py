@@ -6,8 +6,9 @@ double with V8's Math functions, which are ports of fdlibm (v8/src/base/ieee754.
 "adapted from fdlibm"). Python's math module calls the C library (glibc's libm
 here), and the two differ in the last bit of a double: of 2,000,000 fuzz-like
 arguments each, 147,615 exp, 22,998 log and 190 log1p results differ (none after
-rounding to float32; `npx tsx scripts/adapters/measure-libm.ts`, glibc 2.36). An adapter that must give the built-in's float64 losses bit
-for bit therefore evaluates fdlibm's algorithms itself; this module is their
+rounding to float32; `npx tsx scripts/adapters/measure-libm.ts`, glibc 2.36).
+An adapter that must give the built-in's float64 losses bit for bit therefore
+evaluates fdlibm's algorithms itself; this module is their
 translation to Python, operation for operation in the same order (Python floats
 are IEEE doubles rounded to nearest, so each step rounds as the C code's does).
 
