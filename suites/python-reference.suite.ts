@@ -2,8 +2,8 @@
  * The plain-Python reference adapter (scripts/adapters/reference.py, standard library
  * only) next to the built-in it reimplements: an external pipeline that needs no framework,
  * to try SPEC 7 on any machine with python3, and the check that a process boundary changes
- * nothing: both rows of every fuzz unit come out the same (outcomes, max ulps, bits, the
- * shrunk counterexamples), since the adapter gives the built-in's bits.
+ * nothing: both rows of every fuzz unit come out the same (outcomes, max ulps, bits), since
+ * the adapter gives the built-in's bits (README, "Test your framework's cross-entropy").
  *
  *     npx softmax-stability fuzz --suite python-reference --out reports/python-reference
  *     cd reports/python-reference && diff <(grep '^stable-log-softmax,' fuzz.csv | cut -d, -f2-) \
