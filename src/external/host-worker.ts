@@ -114,7 +114,8 @@ async function frame(req: HostRequest): Promise<HostReply> {
       }
       if (expected !== undefined && p.bytes >= expected) {
         finish();
-        resolve({ reply: take(p, expected), seconds: (performance.now() - began) / 1000 });
+        // A copy of just the reply: posting a view would clone the whole stream buffer under it.
+        resolve({ reply: new Uint8Array(take(p, expected)), seconds: (performance.now() - began) / 1000 });
         return;
       }
       if (p.ended !== undefined) {

@@ -52,9 +52,11 @@ export function syncCaller<Q, R>(workerFile: string, timeoutMs: number = TIMEOUT
       }
     }
     // The flag is set after the reply is posted, but on a loaded machine the message can reach the port
-    // a moment after the flag: look again for up to a second before calling it lost.
+    // a moment after the flag (seen over a second late with 2 cores and a dozen busy processes): look
+    // again, every millisecond, until the call's deadline (and at least a second) before calling it lost.
     let reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
-    for (let i = 0; reply === undefined && i < 1000; i++) {
+    const lookUntil = Math.max(deadline, Date.now() + 1000);
+    while (reply === undefined && Date.now() < lookUntil) {
       Atomics.wait(flag, 0, 1, 1);
       reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
     }
@@ -79,6 +81,8 @@ export function serveSync<Q, R>(data: BridgeData, handler: (request: Q) => Promi
         (value) => port.postMessage({ ok: true, value } satisfies BridgeReply<R>),
         (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies BridgeReply<R>),
       )
+      // An answer that cannot be posted (postMessage throws) is answered with why, so the flag never comes alone.
+      .catch((err: unknown) => port.postMessage({ ok: false, error: `the answer could not be sent: ${err instanceof Error ? err.message : String(err)}` } satisfies BridgeReply<R>))
       .finally(() => {
         Atomics.store(flag, 0, 1);
         Atomics.notify(flag, 0);

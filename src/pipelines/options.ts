@@ -167,16 +167,22 @@ function accurateRow(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> 
 /**
  * The l_n of every row computed by the pipeline itself (`Pipeline.optionLosses`: an external
  * process gets the options in its frame, SPEC 7), in the variant's compute format; undefined
- * for a pipeline without it. Its rows are class-index rows of one length (a frame's shape).
+ * for a pipeline without it. One call per class count (a frame has one shape), rows in order.
+ * Class-index targets only: a soft target has no place in the frame.
  */
 function ownRowLosses(p: Pipeline, v: Variant, rows: readonly OptionRow[], o: BatchOptions, weight: ArrayLike<number> | undefined): Float64Array | undefined {
-  if (p.optionLosses === undefined || rows.length === 0) return undefined;
-  const classes = rows[0].logits.length;
-  const bad = rows.findIndex((r) => r.soft !== undefined || r.logits.length !== classes);
-  if (bad >= 0) throw new InputError(`pipeline ${p.name} computes l_n itself from class-index targets of one batch shape; row ${bad + 1} has ${rows[bad].soft !== undefined ? 'a soft target' : `${rows[bad].logits.length} classes, not ${classes}`}`);
-  const logits = new Float64Array(rows.length * classes);
-  rows.forEach((r, n) => logits.set(Array.from(r.logits), n * classes));
-  return p.optionLosses(v.compute, logits, rows.length, classes, Int32Array.from(rows, (r) => r.target), o, weight);
+  if (p.optionLosses === undefined) return undefined;
+  const soft = rows.findIndex((r) => r.soft !== undefined);
+  if (soft >= 0) throw new InputError(`pipeline ${p.name} computes l_n itself from class-index targets (SPEC 7 frames); row ${soft + 1} of the batch has a soft target`);
+  const out = new Float64Array(rows.length);
+  for (const classes of new Set(rows.map((r) => r.logits.length))) {
+    const members = rows.flatMap((r, n) => (r.logits.length === classes ? [n] : []));
+    const logits = new Float64Array(members.length * classes);
+    members.forEach((n, i) => logits.set(Array.from(rows[n].logits), i * classes));
+    const l = p.optionLosses(v.compute, logits, members.length, classes, Int32Array.from(members, (n) => rows[n].target), o, weight);
+    members.forEach((n, i) => (out[n] = l[i]));
+  }
+  return out;
 }
 
 /**
