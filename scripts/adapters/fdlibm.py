@@ -21,7 +21,7 @@ double nearest e. The notice fdlibm asks to be kept:
     Permission to use, copy, modify, and distribute this software is freely
     granted, provided that this notice is preserved.
 
-Standard library only (struct). src/external/adapters.test.ts checks the three
+Standard library only (struct). src/external/adapter-programs.test.ts checks the three
 functions against node's over fuzz-like arguments and the special values.
 """
 import struct

@@ -26,7 +26,7 @@ Run:   python3 scripts/adapters/numpy_adapter.py [--pipeline NAME] [--null]
 Suite: { name: 'numpy-stable-log-softmax', command: ['python3', 'scripts/adapters/numpy_adapter.py'],
          dtypes: ['float64', 'float32', 'float16'], grad: true }
 Needs numpy (`pip install numpy`); without it every frame gets a status-1 reply
-naming the missing module. Tested in src/external/adapters.test.ts where numpy exists.
+naming the missing module. Tested in src/external/adapter-programs.test.ts where numpy exists.
 """
 import argparse
 import os

@@ -34,7 +34,7 @@ The suite entry that uses it (a suite's `pipelines`, SPEC 7):
       grad: true }
 
 Options: --pipeline NAME (default stable-log-softmax), --compute pure|float32 (the
-arithmetic of the half formats; default pure), --null. src/external/adapters.test.ts
+arithmetic of the half formats; default pure), --null. src/external/adapter-programs.test.ts
 checks it against the built-in kernels on the mpmath cases and fuzz rows.
 """
 import argparse
