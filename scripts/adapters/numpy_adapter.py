@@ -11,9 +11,8 @@ Pipelines (--pipeline):
   (the textbook formula, not autograd through the steps);
 - fused-cross-entropy: loss = log Σ exp(x − m) − (x[t] − m); gradient
   exp(x − m) / Σ − onehot(t).
-Every array operation rounds to the dtype (NumPy's float16 ufuncs compute each
-element in float32 and round the result, so float16 here is NumPy's own float16
-arithmetic); `np.sum` adds pairwise, not left to right, so results may differ from
+Every array operation's result is of the dtype (float16 is NumPy's own float16
+arithmetic, whatever its loops evaluate in); `np.sum` adds pairwise, not left to right, so results may differ from
 the harness's built-ins by an ulp or so, which is the point of testing it.
 
 Options (the frame's JSON, SPEC 6): weight (rounded to the dtype), ignore_index
@@ -26,7 +25,7 @@ Run:   python3 scripts/adapters/numpy_adapter.py [--pipeline NAME] [--null]
 Suite: { name: 'numpy-stable-log-softmax', command: ['python3', 'scripts/adapters/numpy_adapter.py'],
          dtypes: ['float64', 'float32', 'float16'], grad: true }
 Needs numpy (`pip install numpy`); without it every frame gets a status-1 reply
-naming the missing module. Tested in src/external/adapters.test.ts where numpy exists.
+naming the missing module. Tested in src/external/adapter-programs.test.ts where numpy exists.
 """
 import argparse
 import os

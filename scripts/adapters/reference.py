@@ -34,7 +34,7 @@ The suite entry that uses it (a suite's `pipelines`, SPEC 7):
       grad: true }
 
 Options: --pipeline NAME (default stable-log-softmax), --compute pure|float32 (the
-arithmetic of the half formats; default pure), --null. src/external/adapters.test.ts
+arithmetic of the half formats; default pure), --null. src/external/adapter-programs.test.ts
 checks it against the built-in kernels on the mpmath cases and fuzz rows.
 """
 import argparse
@@ -114,6 +114,25 @@ def shifted_sum(row, m, A):
     return s
 
 
+def sum_but_max(row, A):
+    """k = argmax, m = x_k and s = Σ_{j≠k} exp(x_j − m), each step rounded (the log1p form's sum)."""
+    k = argmax(row)
+    m = row[k]
+    s = 0.0
+    for j, v in enumerate(row):
+        if j != k:
+            s = A.add(s, A.exp(A.sub(v, m)))
+    return k, m, s
+
+
+def unshifted_sum(row, A):
+    """Σ exp(x_j), no shift, each term and partial sum rounded (naive and unshifted forms)."""
+    s = 0.0
+    for v in row:
+        s = A.add(s, A.exp(v))
+    return s
+
+
 def online_max_sum(row, A):
     """online-softmax's one pass: running max m and the sum d rescaled whenever m grows (Milakov & Gimelshein 2018)."""
     m, d = -INF, 0.0
@@ -129,17 +148,11 @@ def online_max_sum(row, A):
 # --- losses: one row, target t, arithmetic A; the result a value of A's format ---
 
 def loss_naive(row, t, A):
-    s = 0.0
-    for v in row:
-        s = A.add(s, A.exp(v))
-    return -A.log(A.div(A.exp(row[t]), s))
+    return -A.log(A.div(A.exp(row[t]), unshifted_sum(row, A)))
 
 
 def loss_unshifted(row, t, A):
-    s = 0.0
-    for v in row:
-        s = A.add(s, A.exp(v))
-    return -A.sub(row[t], A.log(s))
+    return -A.sub(row[t], A.log(unshifted_sum(row, A)))
 
 
 def loss_stable(row, t, A):
@@ -159,12 +172,7 @@ def loss_lse(row, t, A):
 
 
 def loss_log1p(row, t, A):
-    k = argmax(row)
-    m = row[k]
-    s = 0.0
-    for j, v in enumerate(row):
-        if j != k:
-            s = A.add(s, A.exp(A.sub(v, m)))
+    _, m, s = sum_but_max(row, A)
     return A.sub(A.log1p(s), A.sub(row[t], m))
 
 
@@ -194,10 +202,7 @@ def log_softmax_backward(z, t, A):
 
 
 def grad_unshifted(row, t, A):
-    s = 0.0
-    for v in row:
-        s = A.add(s, A.exp(v))
-    lse = A.log(s)
+    lse = A.log(unshifted_sum(row, A))
     return log_softmax_backward([A.sub(v, lse) for v in row], t, A)
 
 
@@ -239,12 +244,7 @@ def grad_lse(row, t, A):
 
 def grad_log1p(row, t, A):
     """p_j = exp(x_j − m)/(1 + s), and for the target −Σ_{j≠t} p_j (no component cancels)."""
-    k = argmax(row)
-    m = row[k]
-    s = 0.0
-    for j, v in enumerate(row):
-        if j != k:
-            s = A.add(s, A.exp(A.sub(v, m)))
+    k, m, s = sum_but_max(row, A)
     denom = A.add(1.0, s)
     out = []
     rest = 0.0

@@ -193,8 +193,10 @@ class StreamError(Exception):
     """A corrupt request stream: the adapter cannot find the next frame."""
 
 
-def read_request(stream, index=0):
-    """The next request frame from a binary stream, or None at the end of the stream."""
+def read_request(stream, index=0, decode_values=True):
+    """The next request frame from a binary stream, or None at the end of the stream.
+    With decode_values=False the payload is read and dropped (options, logits and
+    targets None): what --null needs, so that it times the frame round trip alone."""
     head = _read_exact(stream, _HEADER.size)
     if not head:
         return None
@@ -209,6 +211,8 @@ def read_request(stream, index=0):
     body = _read_exact(stream, length + rows * classes * SIZE[dtype] + 4 * rows)
     if len(body) < length + rows * classes * SIZE[dtype] + 4 * rows:
         raise StreamError('frame %d: the stream ended inside the frame' % index)
+    if not decode_values:
+        return Request(OPS[op], dtype, rows, classes, None, None, None, index)
     options = json.loads(body[:length].decode('utf-8')) if length else {}
     at = length + rows * classes * SIZE[dtype]
     logits = decode(dtype, body[length:at])
@@ -255,7 +259,7 @@ def serve(compute, null=False, name='adapter'):
     index = 0
     while True:
         try:
-            req = read_request(stdin, index)
+            req = read_request(stdin, index, decode_values=not null)
         except (StreamError, ValueError) as e:
             sys.stderr.write('%s: %s\n' % (name, e))
             sys.exit(2)

@@ -24,7 +24,7 @@
  * Suite entry:
  *   { name: 'c-naive-softmax', command: ['scripts/adapters/c/naive_softmax'],
  *     dtypes: ['float32', 'float64'], grad: true }
- * src/external/adapters.test.ts builds it with the machine's `cc` and checks it.
+ * src/external/adapter-programs.test.ts builds it with the machine's `cc` and checks it.
  */
 #include <math.h>
 #include <stdint.h>
