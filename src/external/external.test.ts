@@ -70,9 +70,9 @@ describe('faults of an external process end the run: exit 2, one line naming the
     const dir = tempDir();
     const out = join(dir, 'out');
     const counter = join(dir, 'frames');
-    // The compute thread sends 24 frames (2 families x 12 runs, all failing: every loss 0); the 26th frame,
-    // counted over every process, is the second of the process of the pool worker that shrinks.
-    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'crash-after.py', EXT_COUNTER: counter, EXT_CRASH_AT: '26' }, timeoutMs: 120_000 });
+    // The compute thread's process answers 24 frames (2 families x 12 runs, all failing: every loss 0); the
+    // pool workers' processes then shrink, and the first of them to send its second frame crashes.
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'crash-after.py', EXT_COUNTER: counter, EXT_CRASH_AT: '25' }, timeoutMs: 120_000 });
     expect(r.status, r.stderr).toBe(2);
     expect(verdicts(r.stderr)).toEqual(['softmax-stability: external pipeline ext (python3), frame 2 (op 1 (losses), 1 × 4 float32): the process exited with code 3, no reply']);
     expect(existsSync(out) ? readdirSync(out).filter((f) => !f.startsWith('.softmax-stability')) : []).toEqual([]);

@@ -119,7 +119,7 @@ describe('--suite by name', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('peers: '));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, accurate-grad, ci, default, example-user, half, masked, research;/);
+    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, python-reference, research, torch;/);
   });
 
   it('a folder is refused as such, and nothing far from every name is suggested', () => {
@@ -128,7 +128,7 @@ describe('--suite by name', () => {
     expect(r.stderr).toMatch(/field --suite: \S+ is a folder, not a suite file; give a suite name/);
     const far = runCli(['map', '--suite', 'zz']);
     expect(far.status).toBe(2);
-    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, accurate-grad, ci, default, example-user, half, masked, research;/);
+    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, python-reference, research, torch;/);
   });
 });
 
