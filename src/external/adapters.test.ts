@@ -156,7 +156,7 @@ describe('the reference adapter under fuzz: the same outcomes and ulps as the bu
     const r = runCli(['fuzz', '--suite', 'src/external/fixtures/reference.suite.ts', '--out', out], { timeoutMs: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     sameReports(out, 'stable-log-softmax', 'python-stable-log-softmax');
-  });
+  }, 600_000);
 
   it('float16 and bfloat16, pure and widened: fuzz, and score with options, end to end', () => {
     const dir = tempDir();
@@ -180,7 +180,7 @@ describe('the reference adapter under fuzz: the same outcomes and ulps as the bu
     const rows = rowsOf(scored);
     expect(rows.filter((x) => x.id === '@batch').length).toBe(8);
     expect(rowsFor(rows, 'python-stable-log-softmax')).toEqual(rowsFor(rows, 'stable-log-softmax'));
-  });
+  }, 600_000);
 });
 
 const hasCc = spawnSync('cc', ['--version']).status === 0;
@@ -207,6 +207,13 @@ describe('the C example (scripts/adapters/c/naive_softmax.c) under fuzz, map and
     const shortest = Math.min(...shrunk.map((x) => x.logits.split(' ').length));
     expect(shortest).toBeLessThanOrEqual(3);
 
+    // The shortest shrunk failure replays from its seed and path alone (fuzz --replay), to the same row and outcome.
+    const short = shrunk.find((x) => x.logits.split(' ').length === shortest)!;
+    const replay = runCli(['fuzz', '--replay', `${short.seed}:${short.path}`, '--pipeline', 'c-naive-softmax', '--dtype', short.dtype, ...(short.quantity === 'grad' ? ['--quantity', 'grad'] : []), '--suite', suite], { env, timeoutMs: 300_000 });
+    expect(replay.status, replay.stderr).toBe(0);
+    expect(replay.stdout).toContain(`logits: ${short.logits}\n`);
+    expect(replay.stdout).toContain(`outcome: ${short.outcome}\n`);
+
     const mapOut = join(dir, 'map');
     const m = runCli(['map', '--suite', suite, '--out', mapOut], { env, timeoutMs: 600_000 });
     expect(m.status, m.stderr).toBe(0);
@@ -222,5 +229,5 @@ describe('the C example (scripts/adapters/c/naive_softmax.c) under fuzz, map and
     const gate = rowsOf(join(gateOut, 'gate.csv')).filter((x) => x.pipeline === 'c-naive-softmax');
     expect(gate.length).toBeGreaterThan(0);
     expect(gate.every((x) => x.status !== 'regression')).toBe(true);
-  });
+  }, 900_000);
 });

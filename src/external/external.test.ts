@@ -5,7 +5,7 @@
  * with exit 2 and one line naming the pipeline and the frame, with nothing written; inline
  * and in the fuzzer's pool workers. A NaN is a result, not a fault.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
@@ -70,12 +70,23 @@ describe('faults of an external process end the run: exit 2, one line naming the
     const dir = tempDir();
     const out = join(dir, 'out');
     const counter = join(dir, 'frames');
-    // The compute thread sends 24 frames (2 families x 12 runs, all failing: every loss 0); the 26th frame,
-    // counted over every process, is the second of the process of the pool worker that shrinks.
-    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'crash-after.py', EXT_COUNTER: counter, EXT_CRASH_AT: '26' }, timeoutMs: 120_000 });
+    // The compute thread's process answers 24 frames (2 families x 12 runs, all failing: every loss 0); the
+    // pool workers' processes then shrink, and the first of them to send its second frame crashes.
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'crash-after.py', EXT_COUNTER: counter, EXT_CRASH_AT: '25' }, timeoutMs: 120_000 });
     expect(r.status, r.stderr).toBe(2);
     expect(verdicts(r.stderr)).toEqual(['softmax-stability: external pipeline ext (python3), frame 2 (op 1 (losses), 1 × 4 float32): the process exited with code 3, no reply']);
     expect(existsSync(out) ? readdirSync(out).filter((f) => !f.startsWith('.softmax-stability')) : []).toEqual([]);
+  });
+});
+
+describe('bench', () => {
+  it('times an external pipeline inline (wall clock) and in the pool, and logs its frames apart from the harness side', () => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['bench', '--suite', SUITE, '--out', out], { env: { EXT_ARG: '1' }, timeoutMs: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('ext,'));
+    expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
+    expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
   });
 });
 

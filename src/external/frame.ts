@@ -159,9 +159,37 @@ export function encodeRequest(req: Request): Buffer {
   view.setUint32(16, json.length, true);
   json.copy(buf, REQUEST_HEADER);
   let at = REQUEST_HEADER + json.length;
-  for (let i = 0; i < rows * classes; i++, at += size) writeValue(view, at, dtype, req.logits[i]);
+  at = writeValues(buf, view, at, dtype, req.logits);
   for (let r = 0; r < rows; r++, at += 4) view.setInt32(at, req.targets[r], true);
   return buf;
+}
+
+/** A little-endian host writes and reads float32/float64 arrays as whole blocks of bytes (the wire's order). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Writes `values` of `dtype` from byte `at` on; returns the offset after them. */
+function writeValues(buf: Buffer, view: DataView, at: number, dtype: Dtype, values: ArrayLike<number>): number {
+  if (LITTLE_ENDIAN && (dtype === 'float32' || dtype === 'float64')) {
+    const block = dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+    buf.set(new Uint8Array(block.buffer, block.byteOffset, block.byteLength), at);
+    return at + block.byteLength;
+  }
+  const size = wireSize(dtype);
+  for (let i = 0; i < values.length; i++, at += size) writeValue(view, at, dtype, values[i]);
+  return at;
+}
+
+/** Reads `n` values of `dtype` from byte `at` on, as doubles. */
+function readValues(buf: Uint8Array, view: DataView, at: number, dtype: Dtype, n: number): Float64Array {
+  if (LITTLE_ENDIAN && (dtype === 'float32' || dtype === 'float64')) {
+    const bytes = new Uint8Array(n * wireSize(dtype)); // a copy: aligned whatever `at` is (Buffer's slice is a view)
+    bytes.set(buf.subarray(at, at + bytes.length));
+    return Float64Array.from(dtype === 'float32' ? new Float32Array(bytes.buffer, 0, n) : new Float64Array(bytes.buffer, 0, n));
+  }
+  const out = new Float64Array(n);
+  const size = wireSize(dtype);
+  for (let i = 0; i < n; i++, at += size) out[i] = readValue(view, at, dtype);
+  return out;
 }
 
 function viewOf(buf: Uint8Array): DataView {
@@ -200,9 +228,8 @@ export function decodeRequest(buf: Uint8Array): Request {
   } catch (err) {
     throw new FrameError(`options: not JSON (${(err as Error).message})`);
   }
-  const logits = new Float64Array(rows * classes);
-  let at = REQUEST_HEADER + L;
-  for (let i = 0; i < logits.length; i++, at += size) logits[i] = readValue(view, at, dtype);
+  const logits = readValues(buf, view, REQUEST_HEADER + L, dtype, rows * classes);
+  let at = REQUEST_HEADER + L + rows * classes * size;
   const targets = new Int32Array(rows);
   for (let r = 0; r < rows; r++, at += 4) targets[r] = view.getInt32(at, true);
   return { op: op as Op, dtype, rows, classes, options, logits, targets };
@@ -221,10 +248,8 @@ export function encodeReply(s: FrameShape, losses: ArrayLike<number>, grad?: Arr
   const buf = Buffer.alloc(replySize(s));
   const view = viewOf(buf);
   MAGIC_BYTES.copy(buf, 0);
-  const size = wireSize(s.dtype);
-  let at = REPLY_HEADER;
-  for (let r = 0; r < s.rows; r++, at += size) writeValue(view, at, s.dtype, losses[r]);
-  if (s.op === OP_GRAD && grad !== undefined) for (let i = 0; i < grad.length; i++, at += size) writeValue(view, at, s.dtype, grad[i]);
+  const at = writeValues(buf, view, REPLY_HEADER, s.dtype, losses);
+  if (s.op === OP_GRAD && grad !== undefined) writeValues(buf, view, at, s.dtype, grad);
   return buf;
 }
 
@@ -273,15 +298,8 @@ export function decodeReply(s: FrameShape, buf: Uint8Array): Reply {
   const expected = replySize(s);
   if (buf.length < expected) throw new FrameError(`short reply: ${buf.length} bytes, expected ${expected} (${describe(s)})`);
   if (buf.length > expected) throw new FrameError(`wrong size of the reply: ${buf.length} bytes, expected ${expected} (${describe(s)})`);
-  const size = wireSize(s.dtype);
-  const losses = new Float64Array(s.rows);
-  let at = REPLY_HEADER;
-  for (let r = 0; r < s.rows; r++, at += size) losses[r] = readValue(view, at, s.dtype);
-  let grad: Float64Array | undefined;
-  if (s.op === OP_GRAD) {
-    grad = new Float64Array(s.rows * s.classes);
-    for (let i = 0; i < grad.length; i++, at += size) grad[i] = readValue(view, at, s.dtype);
-  }
+  const losses = readValues(buf, view, REPLY_HEADER, s.dtype, s.rows);
+  const grad = s.op === OP_GRAD ? readValues(buf, view, REPLY_HEADER + wireSize(s.dtype) * s.rows, s.dtype, s.rows * s.classes) : undefined;
   return { losses, grad };
 }
 

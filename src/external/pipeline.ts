@@ -52,6 +52,14 @@ export interface FrameStats {
   bytesIn: number;
   /** Seconds from the first byte written to the last byte read, summed over the frames (the process's compute included). */
   seconds: number;
+  /** Seconds of the whole kernel calls, summed: the round trip plus the harness's side (encoding, the hand-over to the helper thread and back, decoding). */
+  callSeconds: number;
+}
+
+/** One line on an external pipeline's frames in this thread (bench's log): the round trip apart from the harness's side. */
+export function frameStatsLine(name: string, s: FrameStats): string {
+  const ms = (x: number) => (s.frames === 0 ? '-' : ((x * 1000) / s.frames).toFixed(3));
+  return `${name}: ${s.frames} frames in this thread, ${(s.bytesOut / 1e6).toFixed(1)} MB sent, ${(s.bytesIn / 1e6).toFixed(1)} MB received; per frame ${ms(s.seconds)} ms round trip (the pipes and the process's compute), ${ms(s.callSeconds - s.seconds)} ms on the harness's side (encoding, the hand-over to the helper thread, decoding); the boundary alone: npx tsx scripts/boundary-cost.ts`;
 }
 
 const STATS = Symbol('frameStats');
@@ -67,9 +75,10 @@ const BRIDGE_MARGIN_MS = 10_000;
 /** The Pipeline of an external entry (kernels described above; `formula` names the command). */
 export function externalPipeline(spec: ExternalSpec): Pipeline {
   let call: ((q: HostRequest) => HostReply) | undefined;
-  const stats: FrameStats = { frames: 0, bytesOut: 0, bytesIn: 0, seconds: 0 };
+  const stats: FrameStats = { frames: 0, bytesOut: 0, bytesIn: 0, seconds: 0, callSeconds: 0 };
 
   function send(op: Op, dtype: Dtype, logits: ArrayLike<number>, rows: number, classes: number, targets: ArrayLike<number>, options: Record<string, unknown>): Reply {
+    const began = performance.now();
     const n = ++stats.frames;
     const shape: FrameShape = { op, dtype, rows, classes };
     const fault = (err: unknown) => new ExternalFault(faultMessage(spec, n, shape, err instanceof Error ? err.message : String(err)));
@@ -90,11 +99,14 @@ export function externalPipeline(spec: ExternalSpec): Pipeline {
     stats.bytesOut += frame.length;
     stats.bytesIn += got.reply.length;
     stats.seconds += got.seconds;
+    let reply: Reply;
     try {
-      return decodeReply(shape, got.reply);
+      reply = decodeReply(shape, got.reply);
     } catch (err) {
       throw fault(err);
     }
+    stats.callSeconds += (performance.now() - began) / 1000;
+    return reply;
   }
 
   const kernel =

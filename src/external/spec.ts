@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import type { Dtype } from '../float/dtype.js';
-import { DTYPES } from '../float/dtype.js';
-import { didYouMean, fieldName, showValue } from '../suite/schema.js';
+import { didYouMean, dtypeList, fieldName, showValue } from '../suite/schema.js';
 import { InputError } from '../util/errors.js';
 
 /** Default time a process has to answer one frame, milliseconds (SPEC 7). */
@@ -24,12 +23,7 @@ export const externalSpecSchema = z.strictObject({
     .min(1, { error: 'a command: [program, ...args], at least the program' })
     .readonly(),
   /** The formats the process computes in (default: all four; frames of other formats are never sent). */
-  dtypes: z
-    .array(z.enum(DTYPES as readonly ['float32', 'float64', 'float16', 'bfloat16'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
-    .min(1, { error: 'at least one dtype' })
-    .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
-    .readonly()
-    .optional(),
+  dtypes: dtypeList.optional(),
   /** Whether the process answers op 2 (losses and gradients); default false. */
   grad: z.boolean({ error: 'true or false: whether the process answers op 2 (gradients)' }).optional(),
   /** Milliseconds the process has to answer one frame (default 30,000). */

@@ -174,6 +174,13 @@ function computeModes<D extends 'float16' | 'bfloat16'>(dtype: D) {
 /** A suite name becomes a folder under reports/: letters, digits, `.`, `_`, `-`, not starting with `.`. */
 export const SUITE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
+/** A list of dtypes, each once (a suite's `dtypes`, an external pipeline's). */
+export const dtypeList = z
+  .array(z.enum(DTYPES as readonly ['float32', 'float64', 'float16', 'bfloat16'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
+  .min(1, { error: 'at least one dtype' })
+  .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
+  .readonly();
+
 export const suiteSchema = z.strictObject({
   /** The suite's name: the folder under reports/ (default: the file's name). Letters, digits, `.`, `_`, `-`. */
   name: z.string({ error: 'a name of letters, digits, ".", "_" and "-"' }).regex(SUITE_NAME, { error: 'a name of letters, digits, ".", "_" and "-", not starting with "." (it names a folder under reports/)' }).optional(),
@@ -182,12 +189,7 @@ export const suiteSchema = z.strictObject({
   /** Built-in names or Pipeline objects (default: every built-in). */
   pipelines: z.array(pipelineEntry).min(1, { error: 'at least one pipeline' }).readonly().optional(),
   /** Storage formats to run (default: float32 and float64; float16 and bfloat16 when listed, SPEC 2.1). */
-  dtypes: z
-    .array(z.enum(DTYPES as readonly ['float32', 'float64', 'float16', 'bfloat16'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
-    .min(1, { error: 'at least one dtype' })
-    .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
-    .readonly()
-    .optional(),
+  dtypes: dtypeList.optional(),
   /**
    * Arithmetic modes of the half formats (SPEC 2.1), default both: the format
    * itself (pure, every step rounded to it) and `float32` (widened, as autocast).
