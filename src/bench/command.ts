@@ -6,6 +6,7 @@ import { loadSuite } from '../suite/load.js';
 import { withOutputFolder } from '../util/publish.js';
 import { beat } from '../supervise/heartbeat.js';
 import { InputError } from '../util/errors.js';
+import { frameStats, frameStatsLine } from '../external/pipeline.js';
 import { appendHistory, checkHistoryAppendable, historyRecord } from '../history/record.js';
 import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
@@ -42,6 +43,11 @@ export async function benchSuite(suite: Suite, dir: string, log: (line: string) 
   }
   await writeBenchReport(dir, run);
   for (const line of benchHighlights(run.rows)) log(line);
+  // External pipelines (SPEC 7): the frame round trip reported apart from the whole call (inline calls of this thread).
+  for (const p of suite.pipelines) {
+    const stats = frameStats(p);
+    if (stats !== undefined) log(`bench: ${frameStatsLine(p.name, stats)}`);
+  }
   log(`bench: ${run.rows.length} rows in ${run.seconds.toFixed(1)} s, load average ${run.loadBefore[0].toFixed(2)} before, ${run.loadAfter[0].toFixed(2)} after`);
   return run;
 }

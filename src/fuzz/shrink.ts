@@ -133,9 +133,22 @@ export function shrinkOne(pipeline: Pipeline, job: ShrinkJob, failure: FailureSe
   let first = true;
   let steps = 0;
   let logits = 0;
-  const state: { last: Judged | undefined } = { last: undefined };
+  const state: { last: Judged | undefined; thrown?: { error: unknown } } = { last: undefined };
+  // fast-check reads an exception as a failing case and shrinks on: an error (the pipeline's, e.g. an
+  // external process that died) is kept and rethrown once the check returns.
+  const guarded =
+    (f: (c: FuzzCase) => boolean) =>
+    (c: FuzzCase): boolean => {
+      if (state.thrown !== undefined) return true;
+      try {
+        return f(c);
+      } catch (error) {
+        state.thrown = { error };
+        return true;
+      }
+    };
   const details = fc.check(
-    fc.property(familyArbitrary(job.family, dtype), (c) => {
+    fc.property(familyArbitrary(job.family, dtype), guarded((c) => {
       if (first) {
         first = false;
         if (caseChecksum(c) !== failure.checksum) {
@@ -159,9 +172,10 @@ export function shrinkOne(pipeline: Pipeline, job: ShrinkJob, failure: FailureSe
       if (classify(loss, oracle, dtype, budget).outcome !== failure.outcome) return true;
       state.last = { c, loss, oracle };
       return false;
-    }),
+    })),
     { ...CHECK_BASE, seed: job.seed, path: String(failure.index), numRuns: 1 },
   );
+  if (state.thrown !== undefined) throw state.thrown.error;
   const last = state.last;
   if (!details.failed || details.counterexamplePath === null || last === undefined) {
     throw new Error(`run ${failure.index} of seed ${job.seed} (${job.family}, ${dtype}) did not fail again for ${pipeline.name}`);

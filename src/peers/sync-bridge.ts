@@ -24,7 +24,8 @@ export interface BridgeData {
 /** Time a single call may take before the caller gives up (a hung worker must not hang the command). */
 const TIMEOUT_MS = 120_000;
 
-export function syncCaller<Q, R>(workerFile: string): (request: Q) => R {
+/** `timeoutMs`: how long one call may take before the caller gives up (default TIMEOUT_MS). */
+export function syncCaller<Q, R>(workerFile: string, timeoutMs: number = TIMEOUT_MS): (request: Q) => R {
   let state: { worker: Worker; port: MessagePort; flag: Int32Array; exited: string | undefined } | undefined;
   return (request: Q): R => {
     if (state === undefined || state.exited !== undefined) {
@@ -42,18 +43,20 @@ export function syncCaller<Q, R>(workerFile: string): (request: Q) => R {
     Atomics.store(flag, 0, 0);
     port.postMessage(request);
     // Wake up now and then: a worker that died before answering never sets the flag.
-    const deadline = Date.now() + TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     while (Atomics.wait(flag, 0, 0, 1000) === 'timed-out') {
       if (!isAlive(state.worker) || Date.now() > deadline) {
         state.worker.terminate().catch(() => undefined);
         state.exited = 'no answer';
-        throw new Error(`the worker ${workerFile} did not answer (it stopped, or took over ${TIMEOUT_MS / 1000} s)`);
+        throw new Error(`the worker ${workerFile} did not answer (it stopped, or took over ${timeoutMs / 1000} s)`);
       }
     }
     // The flag is set after the reply is posted, but on a loaded machine the message can reach the port
-    // a moment after the flag: look again for up to a second before calling it lost.
+    // a moment after the flag (seen over a second late with 2 cores and a dozen busy processes): look
+    // again, every millisecond, until the call's deadline (and at least a second) before calling it lost.
     let reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
-    for (let i = 0; reply === undefined && i < 1000; i++) {
+    const lookUntil = Math.max(deadline, Date.now() + 1000);
+    while (reply === undefined && Date.now() < lookUntil) {
       Atomics.wait(flag, 0, 1, 1);
       reply = receiveMessageOnPort(port)?.message as BridgeReply<R> | undefined;
     }
@@ -78,6 +81,8 @@ export function serveSync<Q, R>(data: BridgeData, handler: (request: Q) => Promi
         (value) => port.postMessage({ ok: true, value } satisfies BridgeReply<R>),
         (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies BridgeReply<R>),
       )
+      // An answer that cannot be posted (postMessage throws) is answered with why, so the flag never comes alone.
+      .catch((err: unknown) => port.postMessage({ ok: false, error: `the answer could not be sent: ${err instanceof Error ? err.message : String(err)}` } satisfies BridgeReply<R>))
       .finally(() => {
         Atomics.store(flag, 0, 1);
         Atomics.notify(flag, 0);

@@ -37,6 +37,7 @@ import { stepArith } from './generic.js';
 import { BUILTIN_PIPELINES } from './registry.js';
 import type { Pipeline } from './types.js';
 import { runKernel } from './types.js';
+import { InputError } from '../util/errors.js';
 import type { Variant } from './variant.js';
 import { genericOf } from './variant.js';
 
@@ -161,6 +162,27 @@ function accurateRow(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> 
 }
 
 /**
+ * The l_n of every row computed by the pipeline itself (`Pipeline.optionLosses`: an external
+ * process gets the options in its frame, SPEC 7), in the variant's compute format; undefined
+ * for a pipeline without it. One call per class count (a frame has one shape), rows in order.
+ * Class-index targets only: a soft target has no place in the frame.
+ */
+function ownRowLosses(p: Pipeline, v: Variant, rows: readonly OptionRow[], o: BatchOptions, weight: ArrayLike<number> | undefined): Float64Array | undefined {
+  if (p.optionLosses === undefined) return undefined;
+  const soft = rows.findIndex((r) => r.soft !== undefined);
+  if (soft >= 0) throw new InputError(`pipeline ${p.name} computes l_n itself from class-index targets (SPEC 7 frames); row ${soft + 1} of the batch has a soft target`);
+  const out = new Float64Array(rows.length);
+  for (const classes of new Set(rows.map((r) => r.logits.length))) {
+    const members = rows.flatMap((r, n) => (r.logits.length === classes ? [n] : []));
+    const logits = new Float64Array(members.length * classes);
+    members.forEach((n, i) => logits.set(Array.from(rows[n].logits), i * classes));
+    const l = p.optionLosses(v.compute, logits, members.length, classes, Int32Array.from(members, (n) => rows[n].target), o, weight);
+    members.forEach((n, i) => (out[n] = l[i]));
+  }
+  return out;
+}
+
+/**
  * One pipeline on a batch of one dtype under options, in a variant (SPEC 2.1):
  * `rows[n]` = l_n, and the batch's `sum` and `mean` (SPEC 6), values of `v.dtype`.
  * `weight`: the class weights as values of the dtype (`resolveWeights`), or
@@ -197,11 +219,12 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     }
     return { rows: out, sum: dtypeRound(total.value), mean: dtypeRound(mean) };
   }
+  const own = ownRowLosses(p, v, rows, o, weight);
   let s = 0;
   let wsum = 0;
   rows.forEach((r, n) => {
     const kind = rowKind(r, o);
-    const l = kind === 'ignored' || kind === 'zero' ? 0 : composedRow(p, v, r, o, weight, round);
+    const l = kind === 'ignored' || kind === 'zero' ? 0 : own !== undefined ? own[n] : composedRow(p, v, r, o, weight, round);
     out[n] = store(l);
     s = round(s + l);
     wsum = round(wsum + rowWeight(r, o, weight));

@@ -11,7 +11,8 @@
  * result with `Math.fround`; exp, log and log1p are evaluated in double and then
  * rounded (SPEC section 2).
  */
-import type { Dtype, NativeDtype } from '../float/dtype.js';
+import type { BatchOptions } from '../cases/options.js';
+import type { Dtype, HalfDtype, NativeDtype } from '../float/dtype.js';
 import type { GenericGrad, GenericLoss } from './generic.js';
 
 export type Kernel<A extends Float32Array | Float64Array> = (
@@ -64,6 +65,28 @@ export interface Pipeline {
    * in the gradient reports (`score --grad`).
    */
   readonly grad?: PipelineGrad;
+  /**
+   * Optional: kernels of the pipeline's own in the half formats, for a pipeline that
+   * computes in float16 or bfloat16 itself (an external process gets the format's 16 bits,
+   * SPEC 7). `logits` and `out` hold values of the format in Float32Arrays. Where given,
+   * the format's pure mode (`compute` = the format, SPEC 2.1) runs it instead of `generic`
+   * (src/pipelines/variant.ts); the widened mode still runs the float32 kernel and rounds
+   * each loss once to the format.
+   */
+  readonly half?: Partial<Record<HalfDtype, Kernel<Float32Array>>>;
+  /** Optional: the only formats the pipeline runs in (default: every format it has a kernel for, `runsIn`). */
+  readonly dtypes?: readonly Dtype[];
+  /**
+   * Optional: the per-row losses l_n under batch options (SPEC 6) computed by the pipeline
+   * itself, for a class-index target per row: an external process gets the options in its
+   * frame (SPEC 7). `dtype` is the arithmetic format (`compute`: float32 for a widened half
+   * row), `logits` rows × classes row-major, `weight` the class weights as values of the
+   * storage dtype (or undefined for all 1); returns the rows' l_n, values of `dtype`.
+   * Without it the harness composes l_n from the loss kernel as PyTorch does
+   * (src/pipelines/options.ts); either way the harness applies the reduction and the
+   * masked-row convention.
+   */
+  readonly optionLosses?: (dtype: Dtype, logits: ArrayLike<number>, rows: number, classes: number, targets: Int32Array, options: BatchOptions, weight: ArrayLike<number> | undefined) => Float64Array;
 }
 
 /**
@@ -87,6 +110,8 @@ export interface PipelineGrad {
   readonly float32: GradKernel<Float32Array>;
   readonly float64: GradKernel<Float64Array>;
   readonly generic?: GenericGrad;
+  /** Optional: backward kernels of the pipeline's own in the half formats (see `Pipeline.half`); the pure mode runs them instead of `generic`. */
+  readonly half?: Partial<Record<HalfDtype, GradKernel<Float32Array>>>;
 }
 
 /**

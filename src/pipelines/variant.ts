@@ -12,6 +12,9 @@
  *   storage format. For the built-ins this is `widenedLoss` of their generic
  *   kernel, bit for bit (generic.test.ts checks the float32 kernels against it).
  *
+ * - a pipeline with a half kernel of its own (`Pipeline.half`, an external process
+ *   that computes in the format, SPEC 7) runs it in the pure mode instead.
+ *
  * A pipeline without a generic kernel (a user's that gives only float32 and
  * float64 kernels, or a peer) does not run in the half formats: `runsIn` says so
  * and the commands leave it out with a note, they do not fail.
@@ -66,9 +69,14 @@ export function genericOf(p: Pipeline): GenericLoss | undefined {
   return undefined;
 }
 
-/** Whether a pipeline runs in a dtype: always in float32 and float64, in a half format only with a generic kernel. */
+/**
+ * Whether a pipeline runs in a dtype: never outside its `dtypes` where it lists them; else
+ * always in float32 and float64, in a half format only with a generic kernel or a half
+ * kernel of its own (`Pipeline.half`).
+ */
 export function runsIn(p: Pipeline, dtype: Dtype): boolean {
-  return !isHalf(dtype) || genericOf(p) !== undefined;
+  if (p.dtypes !== undefined && !p.dtypes.includes(dtype)) return false;
+  return !isHalf(dtype) || p.half?.[dtype] !== undefined || genericOf(p) !== undefined;
 }
 
 /** Why a pipeline is left out of the half formats (the commands' stderr note and summary.md say it in these words). */
@@ -114,14 +122,16 @@ export function noGradNote(pipelines: readonly Pipeline[], quantities: readonly 
 export function runVariant(p: Pipeline, v: Variant, logits: FloatArray, rows: number, classes: number, targets: Int32Array, out: FloatArray): void {
   const { dtype, compute } = v;
   if (!isHalf(dtype)) return runKernel(p, dtype, logits, rows, classes, targets, out);
-  const generic = genericOf(p);
-  if (generic === undefined) throw new Error(`pipeline ${p.name} has no generic kernel, so it does not run in ${dtype}`);
+  const own = p.half?.[dtype];
+  if (own !== undefined && compute === dtype) return own(logits as Float32Array, rows, classes, targets, out as Float32Array);
   const round = formatOf(dtype).round;
-  if (compute === 'float32') {
+  if (compute === 'float32' && runsIn(p, dtype)) {
     runKernel(p, 'float32', logits, rows, classes, targets, out);
     for (let r = 0; r < rows; r++) out[r] = round(out[r]);
     return;
   }
+  const generic = genericOf(p);
+  if (generic === undefined) throw new Error(`pipeline ${p.name} has no generic kernel, so it does not run in ${dtype}`);
   for (let r = 0, base = 0; r < rows; r++, base += classes) out[r] = generic(logits.subarray(base, base + classes), targets[r], round);
 }
 

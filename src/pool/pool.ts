@@ -16,7 +16,9 @@
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { compiledModule } from '../util/compiled.js';
-import type { PoolTaskEnvelope } from './task.js';
+import { InputError } from '../util/errors.js';
+import type { InputErrorResult, PoolTaskEnvelope } from './task.js';
+import { INPUT_ERROR } from './task.js';
 
 const TASK_FILE = () => compiledModule('pool/task.js');
 
@@ -71,7 +73,8 @@ export class WorkerPool {
       started.then(
         (value) => {
           this.pending.delete(reject);
-          resolvePromise(value);
+          if (value !== null && typeof value === 'object' && INPUT_ERROR in value) reject(new InputError((value as InputErrorResult)[INPUT_ERROR]));
+          else resolvePromise(value);
         },
         (err: unknown) => {
           this.pending.delete(reject);

@@ -5,6 +5,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { beat } from '../supervise/heartbeat.js';
+import { InputError } from '../util/errors.js';
+
+/** The key of a task's result that carries an InputError's message from a worker (pool.ts throws it again as one). */
+export const INPUT_ERROR = '__softmaxStabilityInputError';
+export interface InputErrorResult {
+  readonly [INPUT_ERROR]: string;
+}
 
 export interface PoolTaskEnvelope {
   /** The compiled module and its export. */
@@ -26,6 +33,10 @@ export async function runTask(task: PoolTaskEnvelope): Promise<unknown> {
   beat({ step: `task ${task.name}`, inPipeline: false });
   try {
     return await (fn as (input: unknown) => unknown)(task.input);
+  } catch (err) {
+    // A thread's errors reach the pool as plain Errors: bad input (an external pipeline's fault, SPEC 7) is sent as such, to stay exit 2.
+    if (err instanceof InputError) return { [INPUT_ERROR]: err.message } satisfies InputErrorResult;
+    throw err;
   } finally {
     beat({ step: 'idle', inPipeline: false });
   }

@@ -10,6 +10,7 @@ import { toCsv } from '../report/csv.js';
 import { variantLabel } from '../report/key.js';
 import { skippedNote } from '../pipelines/variant.js';
 import { InputError } from '../util/errors.js';
+import { loadSuite } from '../suite/load.js';
 import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
 import { readExternal } from './external.js';
@@ -24,6 +25,19 @@ export interface ScoreCommandOptions extends OptionFlags {
   external?: string;
   grad?: boolean;
   externalGrad?: string;
+  suite?: string;
+}
+
+/**
+ * The pipelines `score` runs: `--pipelines` names among the built-ins, the peers and, with
+ * `--suite S`, the suite's own and external pipelines (SPEC 1, 7); without `--pipelines`,
+ * every built-in and the suite's pipelines that are not built-ins.
+ */
+export async function scorePipelines(opts: Pick<ScoreCommandOptions, 'pipelines' | 'suite'>): Promise<Pipeline[]> {
+  const peers = availablePeers();
+  const known = [...BUILTIN_PIPELINES, ...peers].map((p) => p.name);
+  const own = opts.suite === undefined ? [] : (await loadSuite(opts.suite)).pipelines.filter((p) => !known.includes(p.name));
+  return selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...peers, ...own], [...BUILTIN_PIPELINES, ...own]);
 }
 
 /** The named pipelines of `list`, looked up among `available`; without a list, the `defaults`. */
@@ -53,10 +67,10 @@ export function parseBudget(text: string | undefined, field = '--budget'): numbe
   return v;
 }
 
-export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
+export async function runScore(casesFile: string, opts: ScoreCommandOptions): Promise<void> {
   if (opts.grad === true || opts.externalGrad !== undefined) return runScoreGrad(casesFile, opts);
-  // Every built-in by default; the peers (tfjs, onnxruntime when installed) by name.
-  const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
+  // Every built-in by default; the peers (tfjs, onnxruntime when installed) by name; a suite's pipelines with --suite.
+  const selected = await scorePipelines(opts);
   const budget = parseBudget(opts.budget);
   const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.external !== undefined ? [opts.external] : [])]);
@@ -86,6 +100,7 @@ export function registerScore(program: Command): void {
     .option('--pipelines <list>', 'comma-separated pipeline names, built-ins or peers (default: every built-in; "none" for only --external)')
     .option('--budget <ulps>', `ulps within which a loss is ok (default ${DEFAULT_BUDGET})`)
     .option('--external <file>', "another implementation's losses: id,impl,dtype,loss")
+    .option('--suite <suite>', "adds the suite's own and external pipelines (a name or a .suite.ts path; docs/reference.md section 7)")
     .option('--weight <weights>', 'class weights w_c, one per class, separated by single spaces (docs/reference.md section 6; default all 1)')
     .option('--ignore-index <class>', 'rows whose target is this class have l_n = 0 and no weight in the mean')
     .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1] (default 0)')
@@ -93,5 +108,5 @@ export function registerScore(program: Command): void {
     .option('--masked-rows <m>', 'fully masked rows (every logit -Infinity): nan (default), zero or ignore')
     .option('--grad', 'score the gradients of the row losses instead, component by component (float16 and bfloat16 rows too)')
     .option('--external-grad <file>', "with --grad: another implementation's gradients: id,impl,dtype,grad")
-    .action((cases: string, opts: ScoreCommandOptions) => runScore(cases, opts));
+    .action(async (cases: string, opts: ScoreCommandOptions) => runScore(cases, opts));
 }

@@ -1,21 +1,19 @@
 /** `softmax-stability score CASES.csv --grad [--out FILE] [--pipelines a,b] [--budget ULPS] [--external-grad FILE]` and the batch options' flags (SPEC sections 4.2, 6). */
 import { parseOptionFlags } from '../cases/options.js';
 import { readAnyCases } from '../cases/read.js';
-import { availablePeers } from '../peers/registry.js';
-import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { toCsv } from '../report/csv.js';
 import { InputError } from '../util/errors.js';
 import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
 import type { ScoreCommandOptions } from './command.js';
-import { parseBudget, selectPipelines } from './command.js';
+import { parseBudget, scorePipelines } from './command.js';
 import { readExternalGrad } from './external-grad.js';
 import { GRAD_COLUMNS, gradCsvRow, gradSummaryLines, scoreGradCases } from './grad.js';
 
-export function runScoreGrad(casesFile: string, opts: ScoreCommandOptions): void {
+export async function runScoreGrad(casesFile: string, opts: ScoreCommandOptions): Promise<void> {
   if (opts.external !== undefined) throw new InputError('--external gives losses; with --grad give the gradients with --external-grad FILE (id,impl,dtype,grad)', undefined, undefined, '--external');
   if (!opts.grad) throw new InputError('--external-grad scores gradients: add --grad', undefined, undefined, '--external-grad');
-  const selected = selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...availablePeers()], BUILTIN_PIPELINES);
+  const selected = await scorePipelines(opts);
   const budget = parseBudget(opts.budget);
   const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.externalGrad !== undefined ? [opts.externalGrad] : [])]);

@@ -39,7 +39,7 @@ import type { RoundingFn } from '../pipelines/generic.js';
 import { GENERIC_GRAD, STEPPED_GRAD } from '../pipelines/generic.js';
 import type { GradOutcome } from '../pipelines/grad-diagnose.js';
 import { diagnoseGrad } from '../pipelines/grad-diagnose.js';
-import type { Cause, Pipeline, PipelineGrad } from '../pipelines/types.js';
+import type { Cause, GradKernel, Pipeline, PipelineGrad } from '../pipelines/types.js';
 import { runKernel } from '../pipelines/types.js';
 import { pipelineRowGrad } from '../pipelines/options.js';
 import type { ExternalGrad } from './external-grad.js';
@@ -124,7 +124,14 @@ function kernelGrad(grad: PipelineGrad, dtype: 'float32' | 'float64', row: Float
   out.set(g);
 }
 
-/** The compute modes of a pipeline's gradient in a dtype (SPEC 2.1): one for float32/float64, pure (when it has a generic) and widened for the half formats. */
+/** The gradient of one row by a pipeline's own half-format kernel (`PipelineGrad.half`) on a 1-row batch. */
+function halfKernelGrad(kernel: GradKernel<Float32Array>, row: Float64Array, target: number, out: Float64Array): void {
+  const g = new Float32Array(row.length);
+  kernel(Float32Array.from(row), 1, row.length, Int32Array.of(target), g);
+  out.set(g);
+}
+
+/** The compute modes of a pipeline's gradient in a dtype (SPEC 2.1): one for float32/float64, pure (when it has a half kernel of its own or a generic) and widened for the half formats. */
 export function gradModes(grad: PipelineGrad, dtype: AnyDtype): GradMode[] {
   if (dtype === 'float32' || dtype === 'float64') {
     return [{ compute: dtype, round: formatOf(dtype).round, run: (row, t, out) => kernelGrad(grad, dtype, row, t, out) }];
@@ -132,7 +139,9 @@ export function gradModes(grad: PipelineGrad, dtype: AnyDtype): GradMode[] {
   const storage = formatOf(dtype).round;
   const modes: GradMode[] = [];
   const generic = grad.generic;
-  if (generic !== undefined) modes.push({ compute: dtype, round: storage, run: (row, t, out) => generic(row, t, storage, out) });
+  const own = grad.half?.[dtype];
+  if (own !== undefined) modes.push({ compute: dtype, round: storage, run: (row, t, out) => halfKernelGrad(own, row, t, out) });
+  else if (generic !== undefined) modes.push({ compute: dtype, round: storage, run: (row, t, out) => generic(row, t, storage, out) });
   modes.push({
     compute: 'float32',
     round: Math.fround,

@@ -20,6 +20,8 @@ import type { Compute } from '../pipelines/variant.js';
 import { computeModes } from '../pipelines/variant.js';
 import { DEFAULT_BUDGET } from '../score/outcome.js';
 import { InputError } from '../util/errors.js';
+import { externalPipeline } from '../external/pipeline.js';
+import { checkExternalSpec, isExternalEntry } from '../external/spec.js';
 import { compiledModule } from '../util/compiled.js';
 import type { BenchSettings, Family, GateSettings, MapSettings, ShrinkSettings, SuiteInput, WatchdogSettings } from './define.js';
 import { announceSettings, watchedPipeline } from '../supervise/heartbeat.js';
@@ -189,6 +191,9 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
         throw bad(`pipelines[${i}]`, `unknown pipeline ${JSON.stringify(p)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}; use one of ${available.map((q) => q.name).join(', ')}, or a Pipeline object`);
       }
       pipelines.push(found);
+    } else if (isExternalEntry(p)) {
+      // A process (SPEC 7): checked field by field; watched like a user's code.
+      pipelines.push(watchedPipeline(externalPipeline(checkExternalSpec(p, file, i))));
     } else {
       // A user's code: watched, so that a kernel that never returns is named by the supervisor.
       pipelines.push(watchedPipeline(p));

@@ -21,6 +21,7 @@ import { DTYPES } from '../float/dtype.js';
 import type { MaskSpec } from '../float/mask.js';
 import { QUANTITIES } from '../report/key.js';
 import type { Pipeline } from '../pipelines/types.js';
+import type { ExternalSpecInput } from '../external/spec.js';
 import { FAMILIES } from './define.js';
 
 /** Upper bounds: large enough for any real run, small enough that a slip (an extra zero, Infinity) is caught. */
@@ -58,8 +59,11 @@ const isPipeline = (p: unknown): p is Pipeline => {
   return q !== null && typeof q === 'object' && typeof q.name === 'string' && typeof q.float32 === 'function' && typeof q.float64 === 'function';
 };
 
-const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline)], {
-  error: 'a built-in name or a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }',
+/** An external pipeline (SPEC 7): an object with a `command`, checked field by field by src/external/spec.ts (from load.ts). */
+const isExternal = (p: unknown): p is ExternalSpecInput => p !== null && typeof p === 'object' && 'command' in p && !isPipeline(p);
+
+const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline), z.custom<ExternalSpecInput>(isExternal)], {
+  error: 'a built-in name, a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }, or an external process { name, command: [program, ...args], dtypes?, grad?, timeoutMs? }',
 });
 
 const shape = (what: string) =>
@@ -170,6 +174,13 @@ function computeModes<D extends 'float16' | 'bfloat16'>(dtype: D) {
 /** A suite name becomes a folder under reports/: letters, digits, `.`, `_`, `-`, not starting with `.`. */
 export const SUITE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
+/** A list of dtypes, each once (a suite's `dtypes`, an external pipeline's). */
+export const dtypeList = z
+  .array(z.enum(DTYPES as readonly ['float32', 'float64', 'float16', 'bfloat16'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
+  .min(1, { error: 'at least one dtype' })
+  .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
+  .readonly();
+
 export const suiteSchema = z.strictObject({
   /** The suite's name: the folder under reports/ (default: the file's name). Letters, digits, `.`, `_`, `-`. */
   name: z.string({ error: 'a name of letters, digits, ".", "_" and "-"' }).regex(SUITE_NAME, { error: 'a name of letters, digits, ".", "_" and "-", not starting with "." (it names a folder under reports/)' }).optional(),
@@ -178,12 +189,7 @@ export const suiteSchema = z.strictObject({
   /** Built-in names or Pipeline objects (default: every built-in). */
   pipelines: z.array(pipelineEntry).min(1, { error: 'at least one pipeline' }).readonly().optional(),
   /** Storage formats to run (default: float32 and float64; float16 and bfloat16 when listed, SPEC 2.1). */
-  dtypes: z
-    .array(z.enum(DTYPES as readonly ['float32', 'float64', 'float16', 'bfloat16'], { error: `a dtype: one of ${DTYPES.join(', ')}` }), { error: `an array of dtypes, e.g. ['float32', 'float64']` })
-    .min(1, { error: 'at least one dtype' })
-    .refine((d) => new Set(d).size === d.length, { error: 'each dtype once' })
-    .readonly()
-    .optional(),
+  dtypes: dtypeList.optional(),
   /**
    * Arithmetic modes of the half formats (SPEC 2.1), default both: the format
    * itself (pure, every step rounded to it) and `float32` (widened, as autocast).

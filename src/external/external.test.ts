@@ -1,0 +1,133 @@
+/**
+ * External pipelines (SPEC 7) at the CLI: a suite entry `{ name, command, ... }` checked
+ * field by field, and every fault of a process (a crash on the third frame, a hang, a short
+ * reply, a wrong magic, garbage, a status ≠ 0, a program that does not exist) ending the run
+ * with exit 2 and one line naming the pipeline and the frame, with nothing written; inline
+ * and in the fuzzer's pool workers. A NaN is a result, not a fault.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DTYPES } from '../float/dtype.js';
+import { runsIn } from '../pipelines/variant.js';
+import { checkSuite } from '../suite/load.js';
+import { runCli, tempDir } from '../testing/cli.js';
+import { InputError } from '../util/errors.js';
+
+const SUITE = 'src/external/fixtures/fault.suite.ts';
+
+/** The lines the harness printed about the failure. */
+function verdicts(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('softmax-stability:'));
+}
+
+/** A cases file with one row each of float32, float64 and bfloat16: three frames (bfloat16's pure mode is the third). */
+function casesFile(dir: string): string {
+  const file = join(dir, 'cases.csv');
+  writeFileSync(file, 'id,dtype,target,logits\na,float32,0,1 2 3\nb,float64,1,1 2 3\nc,bfloat16,2,1 2 3\n');
+  return file;
+}
+
+function scoreWith(env: Record<string, string>) {
+  const dir = tempDir();
+  const out = join(dir, 'scored.csv');
+  const started = performance.now();
+  const r = runCli(['score', casesFile(dir), '--suite', SUITE, '--pipelines', 'ext', '--out', out], { env, timeoutMs: 60_000 });
+  return { ...r, seconds: (performance.now() - started) / 1000, wrote: existsSync(out) };
+}
+
+describe('faults of an external process end the run: exit 2, one line naming the pipeline and the frame, nothing written', () => {
+  const faults: [string, Record<string, string>, string][] = [
+    ['a crash on the third frame', { EXT_SCRIPT: 'crash-third.py' }, 'external pipeline ext (python3), frame 3 (op 1 (losses), 1 × 3 bfloat16): the process exited with code 3, no reply'],
+    ['a hang (timeoutMs)', { EXT_SCRIPT: 'hang.py', EXT_TIMEOUT_MS: '1500' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): no reply within 1500 ms (timeoutMs): the process was killed, no reply'],
+    ['a short reply', { EXT_SCRIPT: 'short.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): short reply, 6 bytes: the process exited with code 0'],
+    ['a wrong magic', { EXT_SCRIPT: 'wrong-magic.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "SSX2" (hex 53535832), expected "SSX1"'],
+    ['garbage on stdout', { EXT_SCRIPT: 'garbage.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "loss" (hex 6c6f7373), expected "SSX1"'],
+    ['a status ≠ 0', { EXT_SCRIPT: 'status.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: no CUDA device'],
+    ['a program that does not exist', { EXT_PROGRAM: 'softmax-stability-no-such-program' }, 'external pipeline ext (softmax-stability-no-such-program), frame 1 (op 1 (losses), 1 × 3 float32): cannot start "softmax-stability-no-such-program": no such program (spawn ENOENT), no reply'],
+  ];
+  for (const [what, env, message] of faults) {
+    it(what, () => {
+      const r = scoreWith(env);
+      expect(r.status, r.stderr).toBe(2);
+      expect(verdicts(r.stderr)).toEqual([`softmax-stability: ${message}`]);
+      expect(r.wrote).toBe(false);
+      if (env.EXT_TIMEOUT_MS !== undefined) expect(r.seconds).toBeLessThan(30);
+    });
+  }
+
+  it('a NaN in a reply is a result (outcome nan), not a fault', () => {
+    const dir = tempDir();
+    const r = runCli(['score', casesFile(dir), '--suite', SUITE, '--pipelines', 'ext'], { env: { EXT_ARG: 'nan' }, timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1);
+    // float32, float64, bfloat16 pure and widened.
+    expect(rows).toHaveLength(4);
+    for (const row of rows) expect(row.split(',')[10]).toBe('nan');
+  });
+
+  it('in the fuzzer, a process of a pool worker that crashes while shrinking: exit 2 naming its frame, no report written', () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const counter = join(dir, 'frames');
+    // The compute thread's process answers 24 frames (2 families x 12 runs, all failing: every loss 0); the
+    // pool workers' processes then shrink, and the first of them to send its second frame crashes.
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'crash-after.py', EXT_COUNTER: counter, EXT_CRASH_AT: '25' }, timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(verdicts(r.stderr)).toEqual(['softmax-stability: external pipeline ext (python3), frame 2 (op 1 (losses), 1 × 4 float32): the process exited with code 3, no reply']);
+    expect(existsSync(out) ? readdirSync(out).filter((f) => !f.startsWith('.softmax-stability')) : []).toEqual([]);
+  });
+});
+
+describe('bench', () => {
+  it('times an external pipeline inline (wall clock) and in the pool, and logs its frames apart from the harness side', () => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['bench', '--suite', SUITE, '--out', out], { env: { EXT_ARG: '1' }, timeoutMs: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('ext,'));
+    expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
+    expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
+  });
+});
+
+describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked field by field', () => {
+  const bad: [string, unknown, string][] = [
+    ["command: 'python3 x.py'", { name: 'ext', command: 'python3 x.py' }, 'field pipelines[0].command: got "python3 x.py"; expected a command: an array of strings, [program, ...args] (no shell: split the arguments yourself)'],
+    ['command: []', { name: 'ext', command: [] }, 'field pipelines[0].command: got []; expected a command: [program, ...args], at least the program'],
+    ['a misspelt key', { name: 'ext', command: ['python3'], timeout: 5 }, 'field pipelines[0].timeout: unknown key "timeout"; did you mean "timeoutMs"? Known keys of an external pipeline: name, command, dtypes, grad, timeoutMs'],
+    ['timeoutMs: 0', { name: 'ext', command: ['python3'], timeoutMs: 0 }, 'field pipelines[0].timeoutMs: got 0; expected a time in milliseconds: a whole number from 1 to 86,400,000'],
+    ['an unknown dtype', { name: 'ext', command: ['python3'], dtypes: ['float8'] }, 'field pipelines[0].dtypes[0]: got "float8"; expected a dtype: one of float32, float64, float16, bfloat16'],
+    ['a name with a space', { name: 'my ext', command: ['python3'] }, 'field pipelines[0].name: got "my ext"; expected a pipeline name of lower-case letters, digits, ".", "_" and "-" (e.g. "torch-cross-entropy")'],
+  ];
+  for (const [what, entry, message] of bad) {
+    it(what, () => {
+      let thrown: unknown;
+      try {
+        checkSuite({ pipelines: [entry] }, 'x.suite.ts');
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(InputError);
+      expect((thrown as Error).message).toBe(`x.suite.ts, ${message}`);
+    });
+  }
+
+  it('a good entry becomes a pipeline in every dtype it lists, with a backward pass when grad is true', () => {
+    const s = checkSuite({ pipelines: [{ name: 'ext', command: ['python3', 'a.py'], dtypes: ['float32', 'float16'], grad: true }] }, 'x.suite.ts');
+    const p = s.pipelines[0];
+    expect(p.name).toBe('ext');
+    expect(DTYPES.filter((d) => runsIn(p, d))).toEqual(['float32', 'float16']);
+    expect(p.grad).toBeDefined();
+    expect(checkSuite({ pipelines: [{ name: 'ext', command: ['c'] }] }, 'x.suite.ts').pipelines[0].grad).toBeUndefined();
+  });
+
+  it('at the CLI: exit 2 naming the suite file and the field, nothing written', () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.suite.ts');
+    writeFileSync(file, "import { defineSuite } from 'softmax-stability';\nexport default defineSuite({ pipelines: [{ name: 'ext', command: 'python3 x.py' }] } as never);\n");
+    const r = runCli(['fuzz', '--suite', file, '--out', join(dir, 'out')], { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(verdicts(r.stderr)).toEqual([`softmax-stability: ${file}, field pipelines[0].command: got "python3 x.py"; expected a command: an array of strings, [program, ...args] (no shell: split the arguments yourself)`]);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});

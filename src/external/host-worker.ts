@@ -1,0 +1,149 @@
+/**
+ * The helper thread that owns an external pipeline's process (SPEC 7). Pipeline
+ * kernels are synchronous and a child process's pipes are not, so the kernel's
+ * thread hands each request frame to this thread through the sync bridge
+ * (src/peers/sync-bridge.ts: it blocks in Atomics.wait) and this thread, free to
+ * run its event loop, writes the frame to the process's stdin and collects the
+ * reply from its stdout.
+ *
+ * The process is started on the first frame, with stdin and stdout as pipes and
+ * stderr inherited (what it writes goes to the harness's stderr, the log). Each
+ * frame fails, with a reason in words, when the process cannot be started, has
+ * exited (its exit code or signal, and how many bytes of the reply had come), does
+ * not answer within `timeoutMs` (the process is then killed), or wrote bytes after
+ * its previous reply. The reply's own checks (magic, status, size) are the
+ * caller's (`decodeReply`); here only its length is read from its header
+ * (`expectedReplyBytes`), so a wrong magic ends the wait at once.
+ */
+import type { ChildProcessByStdio } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { workerData } from 'node:worker_threads';
+import type { BridgeData } from '../peers/sync-bridge.js';
+import { serveSync } from '../peers/sync-bridge.js';
+import type { FrameShape } from './frame.js';
+import { expectedReplyBytes } from './frame.js';
+
+/** One frame for the process. */
+export interface HostRequest {
+  /** `[program, ...args]` (SPEC 7's `command`), the same on every request of one pipeline. */
+  readonly command: readonly string[];
+  readonly shape: FrameShape;
+  readonly frame: Uint8Array;
+  readonly timeoutMs: number;
+}
+
+/** The reply's bytes and the wall time from the first byte written to the last byte read. */
+export interface HostReply {
+  readonly reply: Uint8Array;
+  readonly seconds: number;
+}
+
+interface Proc {
+  readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  chunks: Buffer[];
+  bytes: number;
+  /** Why the process can no longer answer (set once: exited, failed to start, killed). */
+  ended: string | undefined;
+  /** Called whenever bytes arrive or the process ends. */
+  wake: () => void;
+}
+
+let proc: Proc | undefined;
+
+function start(command: readonly string[]): Proc {
+  const [program, ...args] = command;
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p: Proc = { child, chunks: [], bytes: 0, ended: undefined, wake: () => undefined };
+  child.stdout.on('data', (b: Buffer) => {
+    p.chunks.push(b);
+    p.bytes += b.length;
+    p.wake();
+  });
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    p.ended ??= err.code === 'ENOENT' ? `cannot start ${JSON.stringify(program)}: no such program (spawn ENOENT)` : `cannot start ${JSON.stringify(program)} (${err.message})`;
+    p.wake();
+  });
+  // 'close' comes after stdout has ended, so every byte the process wrote has been read by then.
+  child.on('close', (code, signal) => {
+    p.ended ??= signal !== null ? `the process was killed by ${signal}` : `the process exited with code ${code}`;
+    p.wake();
+  });
+  // A process that exits while a frame is being written: the write fails with EPIPE; the exit says why.
+  child.stdin.on('error', () => undefined);
+  return p;
+}
+
+/** Every byte that has come and not been taken (kept as one chunk). */
+function peek(p: Proc): Buffer {
+  if (p.chunks.length > 1) p.chunks = [Buffer.concat(p.chunks)];
+  return p.chunks[0] ?? Buffer.alloc(0);
+}
+
+function take(p: Proc, n: number): Buffer {
+  const all = Buffer.concat(p.chunks);
+  p.chunks = n < all.length ? [all.subarray(n)] : [];
+  p.bytes = all.length - n;
+  return all.subarray(0, n);
+}
+
+async function frame(req: HostRequest): Promise<HostReply> {
+  if (proc === undefined || (proc.ended !== undefined && proc.bytes === 0)) {
+    if (proc?.ended !== undefined) throw new Error(proc.ended);
+    proc = start(req.command);
+  }
+  const p = proc;
+  if (p.bytes > 0) throw new Error(`the process wrote ${p.bytes} bytes after its previous reply (starting ${JSON.stringify(peek(p).subarray(0, 16).toString('latin1'))})`);
+  if (p.ended !== undefined) throw new Error(p.ended);
+  const began = performance.now();
+  p.child.stdin.write(req.frame);
+  return new Promise<HostReply>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      p.ended = `no reply within ${req.timeoutMs} ms (timeoutMs): the process was killed`;
+      p.child.kill('SIGKILL');
+      done();
+    }, req.timeoutMs);
+    function done(): void {
+      let expected: number | undefined;
+      try {
+        expected = expectedReplyBytes(req.shape, peek(p));
+      } catch (err) {
+        finish();
+        reject(err as Error);
+        return;
+      }
+      if (expected !== undefined && p.bytes >= expected) {
+        finish();
+        // A copy of just the reply: posting a view would clone the whole stream buffer under it.
+        resolve({ reply: new Uint8Array(take(p, expected)), seconds: (performance.now() - began) / 1000 });
+        return;
+      }
+      if (p.ended !== undefined) {
+        finish();
+        reject(new Error(p.bytes === 0 ? `${p.ended}, no reply` : `short reply, ${p.bytes}${expected === undefined ? '' : ` of ${expected}`} bytes: ${p.ended}`));
+      }
+    }
+    function finish(): void {
+      clearTimeout(timer);
+      p.wake = () => undefined;
+    }
+    p.wake = done;
+    done();
+  });
+}
+
+/** Closes the process's stdin (its signal to exit) and forgets it. */
+function close(): void {
+  proc?.child.stdin.end();
+  proc = undefined;
+}
+
+if (workerData !== null && typeof workerData === 'object' && 'flag' in workerData) {
+  serveSync<HostRequest | { readonly close: true }, HostReply | undefined>(workerData as BridgeData, (req) => {
+    if ('close' in req) {
+      close();
+      return undefined;
+    }
+    return frame(req);
+  });
+}
