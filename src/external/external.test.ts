@@ -74,7 +74,10 @@ describe('faults of an external process end the run: exit 2, one line naming the
     // pool workers' processes then shrink, and the first of them to send its second frame crashes.
     const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'crash-after.py', EXT_COUNTER: counter, EXT_CRASH_AT: '25' }, timeoutMs: 120_000 });
     expect(r.status, r.stderr).toBe(2);
-    expect(verdicts(r.stderr)).toEqual(['softmax-stability: external pipeline ext (python3), frame 2 (op 1 (losses), 1 × 4 float32): the process exited with code 3, no reply']);
+    // The row is whichever shrink candidate that process was sent second (the two shrink jobs race).
+    const lines = verdicts(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^softmax-stability: external pipeline ext \(python3\), frame 2 \(op 1 \(losses\), 1 × \d+ float32\): the process exited with code 3, no reply$/);
     expect(existsSync(out) ? readdirSync(out).filter((f) => !f.startsWith('.softmax-stability')) : []).toEqual([]);
   });
 });
