@@ -60,7 +60,7 @@ export function runScore(casesFile: string, opts: ScoreCommandOptions): void {
   const budget = parseBudget(opts.budget);
   const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.external !== undefined ? [opts.external] : [])]);
-  const cases = readCases(casesFile);
+  const cases = readCases(casesFile, batch.ignoreIndex);
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
   const started = performance.now();
   const rows = scoreCases(cases, { pipelines: selected, budget, external, batch, file: casesFile });
