@@ -60,6 +60,22 @@ describe("PyTorch's composition in every pipeline and variant", () => {
     }
   });
 
+  it("Σw = 0 but Σl > 0 (ε > 0, every target weighted 0): the mean is NaN as PyTorch's (1 − ε)·nll_mean is 0/0, in every pipeline, variant and the oracle", () => {
+    for (const { dtype, compute } of variantsOf(DTYPES)) {
+      const rows = [row([1, 2, 3], 0, dtype), row([5, -3, 0], 0, dtype)];
+      const o = opts({ weight: [0, 1, 1], labelSmoothing: 0.1 });
+      const weight = resolveWeights(o, dtype, rows, () => ({}));
+      const want = oracleBatch(rows, o, dtype, weight);
+      expect(want.mean.rounded).toBeNaN();
+      expect(want.sum.rounded).toBeGreaterThan(0);
+      for (const p of BUILTIN_PIPELINES) {
+        const got = pipelineBatch(p, { dtype, compute }, rows, o, weight);
+        expect(got.mean, `${p.name} ${dtype} ${compute}`).toBeNaN();
+        expect(got.sum, `${p.name} ${dtype} ${compute}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('a masked class inside the smoothing sum gives +Infinity in every pipeline, float32 and float64', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       for (const p of BUILTIN_PIPELINES) {

@@ -12,7 +12,9 @@
  * - soft target q: `q' = q·(1 − ε) + ε/C` (with ε > 0), `l = Σ_c (−z_c·q'_c)·w_c`
  *   (a zero q'_c on a masked class is 0·∞ = NaN: PyTorch's failure);
  * - `sum`: Σ l_n; `mean`: Σ l_n / Σ_{n not ignored} w_{y_n} (soft targets: / N),
- *   each sum accumulated in order, every step rounded to the compute format;
+ *   each sum accumulated in order, every step rounded to the compute format; a
+ *   denominator of 0 gives NaN even when Σ l_n > 0 (ε > 0, targets weighted 0), as
+ *   PyTorch's smoothed mean (1 − ε)·nll_mean + ε·smooth_mean has nll_mean = 0/0;
  * - ignored rows: l_n = 0, no weight; fully masked rows: `nan` runs the arithmetic as
  *   it is (IEEE gives NaN), `zero` gives 0 and keeps its weight, `ignore` ignores it.
  *
@@ -189,7 +191,8 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     const [sh, sl] = total.parts;
     const W = den.value;
     // (sh + sl) / W with one rounding of the quotient's correction: q + (sh − q·W + sl)/W.
-    const q = sh / W;
+    // Σw = 0 (every target weighted 0, or ignored): PyTorch's (1 − ε)·nll_mean is 0/0 = NaN, whatever the smoothing part.
+    const q = W === 0 ? NaN : sh / W;
     let mean = q;
     if (Number.isFinite(q) && W !== 0) {
       twoProd(q, W);
@@ -206,7 +209,9 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     s = round(s + l);
     wsum = round(wsum + rowWeight(r, o, weight));
   });
-  return { rows: out, sum: store(s), mean: store(round(s / wsum)) };
+  // Σw = 0 with Σl > 0 (ε > 0 and every target weighted 0, or a weight rounding to 0): PyTorch divides the nll and
+  // smoothing parts by Σw apart, (1 − ε)·(0/0) + ε·(Σsmooth/0), so NaN, not s/0 = +Infinity.
+  return { rows: out, sum: store(s), mean: wsum === 0 ? NaN : store(round(s / wsum)) };
 }
 
 /**
