@@ -97,6 +97,21 @@ export function validateOptions(input: unknown, fieldOf: (path: readonly Propert
   };
 }
 
+/**
+ * A setting in a few words, for legends (the summary's `#i` columns): the options it
+ * sets apart from their defaults, e.g. `reduction=sum, maskedRows=zero` or
+ * `reduction=mean, ε=0.1, weight=[2, 1, 1]`; `bare` for the defaults.
+ */
+export function settingLabel(o: BatchOptions): string {
+  const parts: string[] = [];
+  if (o.reduction !== DEFAULT_OPTIONS.reduction) parts.push(`reduction=${o.reduction}`);
+  if (o.labelSmoothing !== 0) parts.push(`ε=${o.labelSmoothing}`);
+  if (o.weight !== undefined) parts.push(`weight=[${o.weight.join(', ')}]`);
+  if (o.ignoreIndex !== undefined) parts.push(`ignore_index=${o.ignoreIndex}`);
+  if (o.maskedRows !== DEFAULT_OPTIONS.maskedRows) parts.push(`maskedRows=${o.maskedRows}`);
+  return parts.length === 0 ? 'bare' : parts.join(', ');
+}
+
 /** The text of the `score` flags, as commander hands them over. */
 export interface OptionFlags {
   weight?: string;
