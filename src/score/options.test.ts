@@ -89,6 +89,22 @@ describe('score with the batch options (SPEC 6)', () => {
   });
 });
 
+describe('a flag given no value', () => {
+  it('--reduction followed by --out: one line naming --reduction, not "too many arguments"', () => {
+    const dir = tempDir();
+    const file = join(dir, 'cases.csv');
+    writeFileSync(file, `${HEADER}a,float64,0,1 2 3\n`);
+    const r = runCli(['score', file, '--reduction', '--out', join(dir, 'x.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['softmax-stability: field --reduction: got no value (the next argument "--out" is a flag); give --reduction <r>']);
+    expect(readdirSync(dir)).toEqual(['cases.csv']);
+    // Other usage errors keep commander's own line.
+    const extra = runCli(['score', file, 'more.csv']);
+    expect(extra.status).toBe(2);
+    expect(extra.stderr).toContain('too many arguments');
+  });
+});
+
 describe('a bad batch option is refused: exit 2, one line naming the flag or row, nothing written', () => {
   const bad: [string, string[], string, RegExp][] = [
     ['a negative weight', ['--weight', '1 -2 1'], '', /field --weight: got -2; expected class weights: finite numbers ≥ 0/],
