@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { ulpDistance } from '../float/ordinal.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { runCli, tempDir } from '../testing/cli.js';
 import { SCORE_COLUMNS } from './score.js';
@@ -67,6 +68,13 @@ describe('score with the batch options (SPEC 6)', () => {
     expect(mean).toHaveLength(n);
     expect(new Set(mean)).toEqual(new Set(oracleOf(score(kept, flags), '@batch', 'float64')));
     expect(Number(mean[0])).toBeGreaterThan(0);
+  });
+
+  it('a batch mixing hard and soft targets: the mean divides by the hard rows\' target weights plus 1 per soft row (README)', () => {
+    const rows = score('a,float64,0,1 2 3\ns,float64,0.25 0 0.75,1 2 3\n', ['--weight', '2 1 1', '--reduction', 'mean']);
+    const [la, ls, mean] = ['a', 's', '@batch'].map((id) => Number(oracleOf(rows, id, 'float64')[0]));
+    expect(ulpDistance(mean, (la + ls) / 3, 'float64')).toBeLessThanOrEqual(1);
+    expect(ulpDistance(mean, (la + ls) / 2, 'float64')).toBeGreaterThan(1000);
   });
 
   it('--masked-rows: a fully masked row is NaN, 0 in the mean, or dropped (the issue: 0.3132616875182228, 0.1566308437591114)', () => {
