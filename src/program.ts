@@ -28,7 +28,8 @@ export function buildProgram(): Command {
     .description(`numerical stability harness for softmax, log-softmax, NLL and cross-entropy\n\nReference (commands, options, file columns): ${join(PACKAGE_ROOT, 'docs', 'reference.md')}`)
     .version(packageVersion(), '-V, --version', "print the harness's version (package.json)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Commander's error lines are held until main() knows whether a clearer one replaces them (swallowedValue).
+    .configureOutput({ writeErr: (s) => void (heldError += s) });
   registerScore(program);
   registerMap(program);
   registerFuzz(program);
@@ -46,12 +47,34 @@ export function buildProgram(): Command {
   return program;
 }
 
+let heldError = '';
+
+/**
+ * The flag that took the next flag as its value (`score c.csv --reduction --out x.csv`:
+ * --reduction = "--out", then x.csv is one argument too many), as one line naming it;
+ * undefined when no flag of the command did.
+ */
+function swallowedValue(program: Command, argv: readonly string[]): string | undefined {
+  const cmd = program.commands.find((c) => c.name() === argv[0]);
+  if (cmd === undefined) return undefined;
+  for (let i = 1; i + 1 < argv.length; i++) {
+    const opt = cmd.options.find((o) => o.long === argv[i] && o.required);
+    if (opt !== undefined && argv[i + 1].startsWith('--')) return `field ${opt.long}: got no value (the next argument ${JSON.stringify(argv[i + 1])} is a flag); give ${opt.long} ${opt.flags.slice(opt.long!.length).trim()}`;
+  }
+  return undefined;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  heldError = '';
   try {
-    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    await program.parseAsync(argv as string[], { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
+      const swallowed = err.exitCode === 0 ? undefined : swallowedValue(program, argv);
+      process.stderr.write(swallowed === undefined ? heldError : `softmax-stability: ${swallowed}\n`);
+      heldError = '';
       // --help and --version end here with exit code 0; usage errors are status 2.
       return err.exitCode === 0 ? 0 : 2;
     }

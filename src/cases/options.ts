@@ -97,6 +97,21 @@ export function validateOptions(input: unknown, fieldOf: (path: readonly Propert
   };
 }
 
+/**
+ * A setting in a few words, for legends (the summary's `#i` columns): the options it
+ * sets apart from their defaults, e.g. `reduction=sum, maskedRows=zero` or
+ * `reduction=mean, ε=0.1, weight=[2, 1, 1]`; `bare` for the defaults.
+ */
+export function settingLabel(o: BatchOptions): string {
+  const parts: string[] = [];
+  if (o.reduction !== DEFAULT_OPTIONS.reduction) parts.push(`reduction=${o.reduction}`);
+  if (o.labelSmoothing !== 0) parts.push(`ε=${o.labelSmoothing}`);
+  if (o.weight !== undefined) parts.push(`weight=[${o.weight.join(', ')}]`);
+  if (o.ignoreIndex !== undefined) parts.push(`ignore_index=${o.ignoreIndex}`);
+  if (o.maskedRows !== DEFAULT_OPTIONS.maskedRows) parts.push(`maskedRows=${o.maskedRows}`);
+  return parts.length === 0 ? 'bare' : parts.join(', ');
+}
+
 /** The text of the `score` flags, as commander hands them over. */
 export interface OptionFlags {
   weight?: string;
@@ -175,16 +190,26 @@ export function rowWeight(row: OptionRow, o: BatchOptions, weight: ArrayLike<num
 }
 
 /**
+ * `weight` rounded to `dtype` (PyTorch's weight tensor); an InputError naming `field`
+ * (a flag, or a suite's `options[i].weight`) and `file` when a finite weight rounds to
+ * +Infinity there (e.g. 1e5 in float16, whose largest value is 65504).
+ */
+export function weightsIn(weight: readonly number[], dtype: AnyDtype, field: string, file?: string): Float64Array {
+  const round = formatOf(dtype).round;
+  const w = Float64Array.from(weight, (v) => round(v));
+  const big = weight.findIndex((v, c) => w[c] === Infinity && v !== Infinity);
+  if (big >= 0) throw new InputError(`class weight ${big} is ${weight[big]}, which is +Infinity in ${dtype}; give a weight within the format's range`, file, undefined, field);
+  return w;
+}
+
+/**
  * The class weights of a batch of one dtype, rounded to it as PyTorch's weight
  * tensor is; checks that every row of the batch has one weight per class.
  * `where(i)` names the row i for errors. Undefined without weights.
  */
 export function resolveWeights(o: BatchOptions, dtype: AnyDtype, rows: readonly OptionRow[], where: (i: number) => { file?: string; line?: number }): Float64Array | undefined {
   if (o.weight === undefined) return undefined;
-  const round = formatOf(dtype).round;
-  const w = Float64Array.from(o.weight, (v) => round(v));
-  const big = o.weight.findIndex((v, c) => w[c] === Infinity && v !== Infinity);
-  if (big >= 0) throw new InputError(`class weight ${big} is ${o.weight[big]}, which is +Infinity in ${dtype}; give a weight within the format's range`, undefined, undefined, '--weight');
+  const w = weightsIn(o.weight, dtype, '--weight');
   rows.forEach((r, i) => {
     if (r.logits.length !== w.length) {
       const e = where(i);

@@ -45,6 +45,7 @@ export const CASE_COLUMNS = ['id', 'dtype', 'target', 'logits'] as const;
 /** A decimal or exponent-notation number, or ±Infinity / NaN spelled out (refused later with a reason). */
 const NUMBER = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Infinity|NaN)$/;
 const INTEGER = /^\d+$/;
+const SIGNED_INTEGER = /^[+-]?\d+$/;
 
 /**
  * Parses `-Infinity`-aware logits; throws a message fragment on the first bad token.
@@ -111,16 +112,21 @@ export function parseCsvLines(text: string, file: string): { record: string[]; l
   }
 }
 
-export function parseCases(text: string, file: string): Case[] {
-  return parseCaseRows(text, file, isDtype, `use one of ${DTYPES.join(', ')}`);
+export function parseCases(text: string, file: string, ignoreIndex?: number): Case[] {
+  return parseCaseRows(text, file, isDtype, `use one of ${DTYPES.join(', ')}`, ignoreIndex);
 }
 
 /** Same as {@link parseCases}, which reads every format of the format table since the half formats landed. */
-export function parseAnyCases(text: string, file: string): AnyCase[] {
-  return parseCases(text, file);
+export function parseAnyCases(text: string, file: string, ignoreIndex?: number): AnyCase[] {
+  return parseCases(text, file, ignoreIndex);
 }
 
-function parseCaseRows(text: string, file: string, accepts: (dtype: string) => dtype is AnyDtype, choices: string): AnyCase[] {
+/**
+ * `ignoreIndex` (SPEC 6, `--ignore-index`): a target equal to it is read as given, even
+ * negative or past the row's classes (PyTorch's padding target −100), and the row is then
+ * ignored; any other negative or out-of-range target is refused.
+ */
+function parseCaseRows(text: string, file: string, accepts: (dtype: string) => dtype is AnyDtype, choices: string, ignoreIndex?: number): AnyCase[] {
   const parsed = parseCsvLines(text, file);
   const records = parsed.map((p) => p.record);
   if (records.length === 0) throw new InputError(`empty file; expected the header ${CASE_COLUMNS.join(',')}`, file, 1);
@@ -157,6 +163,13 @@ function parseCaseRows(text: string, file: string, accepts: (dtype: string) => d
     if (id.startsWith('@')) throw err('id')(`id ${JSON.stringify(id)} begins with "@", which score keeps for its batch rows (@batch); rename the case`);
     const logits = parseLogits(rec[index.logits], dtype, err('logits'), true);
     const targetText = rec[index.target].trim();
+    if (ignoreIndex !== undefined && SIGNED_INTEGER.test(targetText) && Number(targetText) === ignoreIndex) {
+      cases.push({ id, dtype, target: ignoreIndex, logits, line });
+      continue;
+    }
+    if (/^-\d+$/.test(targetText)) {
+      throw err('target')(`target ${targetText} is negative: a class index is 0-based${ignoreIndex === undefined ? '; a padding row (PyTorch\'s -100) is read with --ignore-index ' + targetText : ` and --ignore-index is ${ignoreIndex}`}`);
+    }
     if (!INTEGER.test(targetText)) {
       cases.push({ id, dtype, target: -1, soft: parseSoftTarget(rec[index.target], logits.length, dtype, err('target')), logits, line });
       continue;
@@ -170,13 +183,14 @@ function parseCaseRows(text: string, file: string, accepts: (dtype: string) => d
   return cases;
 }
 
-export function readCases(file: string): Case[] {
-  return parseCases(readCasesText(file), file);
+/** Reads a cases file (SPEC 3); a target equal to `ignoreIndex` is accepted as an ignored row (see parseCaseRows). */
+export function readCases(file: string, ignoreIndex?: number): Case[] {
+  return parseCases(readCasesText(file), file, ignoreIndex);
 }
 
 /** {@link readCases} for any format of the format table. */
-export function readAnyCases(file: string): AnyCase[] {
-  return parseAnyCases(readCasesText(file), file);
+export function readAnyCases(file: string, ignoreIndex?: number): AnyCase[] {
+  return parseAnyCases(readCasesText(file), file, ignoreIndex);
 }
 
 function readCasesText(file: string): string {

@@ -16,7 +16,9 @@ import { halfCompute } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
 import type { Shard } from '../util/shard.js';
 import { inShard } from '../util/shard.js';
+import { settingLabel } from '../cases/options.js';
 import { campaignUnits } from './campaign.js';
+import { fuzzesOptions } from './options.js';
 
 export const FUZZ_MANIFEST_FILE = 'fuzz.json';
 
@@ -35,6 +37,8 @@ export interface FuzzManifest extends RunMeta {
   readonly runs: readonly number[];
   /** Indices (into units) of the units whose rows this folder holds. */
   readonly done: readonly number[];
+  /** Each setting of the suite's `options` in words (`settingLabel`), in order (`#i` of the option rows); absent when the suite fuzzes no options. */
+  readonly options?: readonly string[];
 }
 
 /** The manifest of a campaign of `suite` (one shard of it if given). */
@@ -50,6 +54,7 @@ export function fuzzManifest(suite: Suite, shard?: Shard): FuzzManifest {
     units: units.map((u) => `${u.dtype}/${u.family}`),
     runs: units.map((u) => u.runs),
     done: units.map((_, i) => i).filter((i) => inShard(i, shard)),
+    ...(fuzzesOptions(suite) ? { options: suite.options.map(settingLabel) } : {}),
   };
 }
 

@@ -22,6 +22,19 @@ describe('the option families', () => {
     expect(Math.max(...eps)).toBeLessThanOrEqual(0.5);
     expect(Math.min(...eps)).toBeLessThan(1e-3);
   });
+  it("a setting's weight is used as given: its batches have one class per weight, never the weights repeated over other class counts", () => {
+    const weighted = { ...base, weight: [1, 0.5, 2] };
+    for (const family of ['opt-ignore', 'opt-smoothing', 'opt-soft', 'opt-masked-rows'] as const) {
+      for (const b of optionBatches(family, 'float64', weighted, 5, 20)) {
+        expect(b.options.weight, family).toEqual([1, 0.5, 2]);
+        expect(b.rows.every((r) => r.logits.length === 3 && (r.soft === undefined || r.soft.length === 3)), family).toBe(true);
+      }
+    }
+    // opt-weights draws its own weights, one per class of each batch, over 2 to 12 classes.
+    const own = optionBatches('opt-weights', 'float64', weighted, 5, 40);
+    expect(own.every((b) => b.rows.every((r) => r.logits.length === b.options.weight!.length))).toBe(true);
+    expect(new Set(own.map((b) => b.options.weight!.length)).size).toBeGreaterThan(3);
+  });
   it('opt-ignore: ignored rows, and batches whose every row is ignored; opt-masked-rows: fully masked rows', () => {
     const ignore = optionBatches('opt-ignore', 'float64', base, 3, 40);
     expect(ignore.some((b) => b.rows.every((r) => r.target === b.options.ignoreIndex))).toBe(true);

@@ -16,7 +16,9 @@
  * | `opt-masked-rows` | fully masked rows (probability 0.3) and masked classes (probability 0.3 a row) |
  *
  * A batch: 1 to 8 rows of 2 to 12 classes (PyTorch's composition costs C kernel
- * calls a row), logits `offset + scale·N(0, 1)` rounded to the dtype, the offset 0
+ * calls a row), or, under a setting that gives `weight`, of exactly as many classes
+ * as weights (PyTorch refuses a weight whose size is not C; repeating the weights over
+ * other class counts would test weights the researcher never gave), logits `offset + scale·N(0, 1)` rounded to the dtype, the offset 0
  * or a fraction of exp's overflow threshold, the scale 10^u, u ∈ [−1, 2]. Every
  * random choice comes from mulberry32 seeded by the suite seed, the setting, the
  * dtype and the family (`optionSeed`): same seed, same batches.
@@ -96,7 +98,9 @@ export function optionBatches(family: OptionFamily, dtype: Dtype, base: BatchOpt
   const limit = formatOf(dtype).max / 2;
   const out: OptionBatch[] = [];
   for (let b = 0; b < count; b++) {
-    const C = int(2, 12);
+    const drawn = int(2, 12);
+    // A setting's weights name its classes (PyTorch requires weight of size C): its batches have that many; opt-weights draws its own.
+    const C = base.weight !== undefined && family !== 'opt-weights' ? base.weight.length : drawn;
     const N = int(1, 8);
     const offset = rnd() < 0.5 ? 0 : (rnd() < 0.5 ? 1 : -1) * expOverflowAt(dtype) * (0.5 + rnd());
     const scale = 10 ** (-1 + 3 * rnd());
@@ -107,7 +111,6 @@ export function optionBatches(family: OptionFamily, dtype: Dtype, base: BatchOpt
     const ignore = int(0, C - 1);
     const allIgnored = rnd() < 1 / 6;
     if (family === 'opt-ignore') options = { ...base, ignoreIndex: ignore };
-    if (base.weight !== undefined && family !== 'opt-weights') options = { ...options, weight: Array.from({ length: C }, (_, c) => base.weight![c % base.weight!.length]) };
     for (let n = 0; n < N; n++) {
       const logits = Float64Array.from({ length: C }, () => round(Math.max(-limit, Math.min(limit, offset + scale * gauss()))));
       let target = int(0, C - 1);

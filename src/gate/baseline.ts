@@ -3,7 +3,7 @@
  * only like with like. It records the suite's name, the SHA-256 of the suite
  * file, the seed, and every setting that decides which rows the reports hold
  * (pipelines, dtypes, budgets, fuzz families and runs, map grid, bench shapes
- * and workers). `gate` refuses a baseline whose rows would not be the current
+ * and workers, the batch options swept when the suite sets any). `gate` refuses a baseline whose rows would not be the current
  * run's (exit 2, with the command that refreshes it); a changed suite file with
  * the same settings (a user's pipeline edited in place) is what the gate is
  * for, and is only noted.
@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isHalf } from '../float/dtype.js';
+import type { BatchOptions } from '../cases/options.js';
+import { DEFAULT_OPTIONS } from '../cases/options.js';
 import type { Suite } from '../suite/load.js';
 import { halfCompute } from '../suite/load.js';
 import { InputError } from '../util/errors.js';
@@ -32,6 +34,8 @@ export interface BaselineIdentity {
     readonly fuzz: { readonly families: readonly string[]; readonly runs: Readonly<Record<string, number>>; readonly quantities: readonly string[] };
     readonly map: { readonly offsets: number; readonly gaps: number; readonly extraClasses: number };
     readonly bench: { readonly shapes: readonly (readonly number[])[]; readonly poolShape: readonly number[]; readonly workers: readonly number[]; readonly halfShapes?: readonly (readonly number[])[] };
+    /** The batch options swept (SPEC 6), only where the suite sets any: they decide the option rows' values. */
+    readonly options?: readonly BatchOptions[];
   };
 }
 
@@ -61,8 +65,20 @@ export function baselineRecord(suite: Suite): BaselineRecord {
       fuzz: { families: [...suite.fuzz.families], runs: Object.fromEntries(suite.fuzz.families.map((f) => [f, suite.fuzz.runs[f]])), quantities: [...suite.fuzz.quantities] },
       map: { ...suite.map },
       bench: { shapes: suite.bench.shapes.map((s) => [...s]), poolShape: [...suite.bench.poolShape], workers: [...suite.bench.workers], ...(suite.dtypes.some(isHalf) ? { halfShapes: suite.bench.halfShapes.map((s) => [...s]) } : {}) },
+      // options decide the option rows' values: a baseline of other options is refused, not read as regressions.
+      ...(defaultOptions(suite.options) ? {} : { options: suite.options.map(optionsRecord) }),
     },
   };
+}
+
+/** True when the suite sweeps only the bare setting (no `options`, or `[{}]`): nothing is recorded, as before options existed. */
+function defaultOptions(options: readonly BatchOptions[]): boolean {
+  return options.length === 1 && JSON.stringify(optionsRecord(options[0])) === JSON.stringify(optionsRecord(DEFAULT_OPTIONS));
+}
+
+/** One setting as JSON keeps it (an absent weight or ignore_index is left out, not written as null). */
+function optionsRecord(o: BatchOptions): BatchOptions {
+  return JSON.parse(JSON.stringify({ weight: o.weight, ignoreIndex: o.ignoreIndex, reduction: o.reduction, labelSmoothing: o.labelSmoothing, maskedRows: o.maskedRows })) as BatchOptions;
 }
 
 export function baselineText(suite: Suite): string {

@@ -135,6 +135,11 @@ describe('gate', () => {
     const lossOnly = runCli(['gate', '--suite', variant('loss.suite.mts', "fuzz: { ...good.fuzz, quantities: ['loss'] }"), '--baseline', baseline, '--out', out]);
     expect(lossOnly.status, lossOnly.stderr).toBe(2);
     expect(lossOnly.stderr).toContain('settings.fuzz.quantities ["loss","grad"] in the baseline, ["loss"] now');
+    // Other batch options decide the option rows' values: refused (review found 51 false "regressions", exit 1).
+    const smoothed = runCli(['gate', '--suite', variant('options.suite.mts', "options: [{ reduction: 'mean', labelSmoothing: 0.1 }]"), '--baseline', baseline, '--out', out]);
+    expect(smoothed.status, smoothed.stderr).toBe(2);
+    expect(smoothed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(smoothed.stderr).toContain('settings.options absent in the baseline, [{"reduction":"mean","labelSmoothing":0.1,"maskedRows":"nan"}] now');
     // Another suite: the advice is to give its own baseline, never to overwrite this one.
     const other = runCli(['gate', '--suite', variant('other.suite.mts', "name: 'other'"), '--baseline', baseline, '--out', out]);
     expect(other.status, other.stderr).toBe(2);

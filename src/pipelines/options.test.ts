@@ -33,6 +33,28 @@ describe('accurate-cross-entropy under options is within its 2-ulp budget of the
   }
 });
 
+describe('accurate-cross-entropy with extreme weights (review: NaN, and 126 ulps, in the mean)', () => {
+  const cases: [string, number[][], number[], number[], number][] = [
+    // TwoProd's split of the quotient q ≈ 2e305 overflowed (SPLITTER·q = ∞): the mean was NaN.
+    ['weight 3e-308 on the target, ε = 0.01: a mean of 2.0169021432097337e+305', [[1, 2, 3]], [0], [3e-308, 1, 1], 0.01],
+    // Products of a subnormal weight fell into the subnormals (46 bits left): 126 ulps.
+    ['subnormal target weights 1e-310: the mean 1.2073272374277224', [[1, 2, 3], [5, -3, 0]], [0, 0], [1e-310, 1e-40, 1e-7], 0],
+  ];
+  for (const [name, logits, targets, weightGiven, eps] of cases) {
+    it(name, () => {
+      const rows = logits.map((l, i) => row(l, targets[i]));
+      const o = opts({ weight: weightGiven, labelSmoothing: eps });
+      const weight = resolveWeights(o, 'float64', rows, () => ({}));
+      const want = oracleBatch(rows, o, 'float64', weight);
+      const got = pipelineBatch(accurateCrossEntropy, { dtype: 'float64', compute: 'float64' }, rows, o, weight);
+      expect(Number.isFinite(want.mean.rounded)).toBe(true);
+      expect(ulpDistance(got.mean, want.mean.rounded, 'float64'), `mean ${got.mean} vs ${want.mean.rounded}`).toBeLessThanOrEqual(ACCURATE_BUDGET);
+      expect(ulpDistance(got.sum, want.sum.rounded, 'float64'), 'sum').toBeLessThanOrEqual(ACCURATE_BUDGET);
+      rows.forEach((_, i) => expect(ulpDistance(got.rows[i], want.rows[i].rounded, 'float64'), `row ${i}`).toBeLessThanOrEqual(ACCURATE_BUDGET));
+    });
+  }
+});
+
 describe("PyTorch's composition in every pipeline and variant", () => {
   it('is the weighted nll of the log-softmax: stable-log-softmax, float64, weight [2, 1, 1], by hand', () => {
     const stable = findPipeline('stable-log-softmax')!;
@@ -56,6 +78,22 @@ describe("PyTorch's composition in every pipeline and variant", () => {
         expect(got.mean, `${p.name} ${dtype} ${compute}`).toBeNaN();
         expect(got.sum).toBe(0);
         expect(Array.from(got.rows)).toEqual([0, 0]);
+      }
+    }
+  });
+
+  it("Σw = 0 but Σl > 0 (ε > 0, every target weighted 0): the mean is NaN as PyTorch's (1 − ε)·nll_mean is 0/0, in every pipeline, variant and the oracle", () => {
+    for (const { dtype, compute } of variantsOf(DTYPES)) {
+      const rows = [row([1, 2, 3], 0, dtype), row([5, -3, 0], 0, dtype)];
+      const o = opts({ weight: [0, 1, 1], labelSmoothing: 0.1 });
+      const weight = resolveWeights(o, dtype, rows, () => ({}));
+      const want = oracleBatch(rows, o, dtype, weight);
+      expect(want.mean.rounded).toBeNaN();
+      expect(want.sum.rounded).toBeGreaterThan(0);
+      for (const p of BUILTIN_PIPELINES) {
+        const got = pipelineBatch(p, { dtype, compute }, rows, o, weight);
+        expect(got.mean, `${p.name} ${dtype} ${compute}`).toBeNaN();
+        expect(got.sum, `${p.name} ${dtype} ${compute}`).toBeGreaterThan(0);
       }
     }
   });

@@ -12,7 +12,9 @@
  * - soft target q: `q' = q·(1 − ε) + ε/C` (with ε > 0), `l = Σ_c (−z_c·q'_c)·w_c`
  *   (a zero q'_c on a masked class is 0·∞ = NaN: PyTorch's failure);
  * - `sum`: Σ l_n; `mean`: Σ l_n / Σ_{n not ignored} w_{y_n} (soft targets: / N),
- *   each sum accumulated in order, every step rounded to the compute format;
+ *   each sum accumulated in order, every step rounded to the compute format; a
+ *   denominator of 0 gives NaN even when Σ l_n > 0 (ε > 0, targets weighted 0), as
+ *   PyTorch's smoothed mean (1 − ε)·nll_mean + ε·smooth_mean has nll_mean = 0/0;
  * - ignored rows: l_n = 0, no weight; fully masked rows: `nan` runs the arithmetic as
  *   it is (IEEE gives NaN), `zero` gives 0 and keeps its weight, `ignore` ignores it.
  *
@@ -24,7 +26,8 @@
  * accurate-cross-entropy composes with almost no error instead: its −log p_c in
  * float64 (within 2 ulps each), each coefficient ((1 − ε)·w_c·q_c, (ε/C)·w_c) in
  * double, its product with −log p_c exact (TwoProd) and every sum compensated
- * (Neumaier 1974), the result rounded once to the dtype; l_n and the batch values
+ * (Neumaier 1974), the result rounded once to the dtype (the mean with the weights
+ * scaled by a power of 2 so that no product is subnormal, `weightScale`); l_n and the batch values
  * stay within its 2-ulp budget of the oracle (options.test.ts).
  */
 import type { BatchOptions, OptionRow } from '../cases/options.js';
@@ -99,6 +102,41 @@ function composedRow(p: Pipeline, v: Variant, row: OptionRow, o: BatchOptions, w
   return round(round((1 - eps) * nll) + round((eps / C) * smooth));
 }
 
+/** Above this, Dekker's split (TwoProd) of a factor overflows (SPLITTER·a = +Infinity, then ∞ − ∞ = NaN). */
+const SPLIT_LIMIT = 2 ** 995;
+const TWO_64 = 2 ** 64;
+
+/**
+ * a·b as hi + lo exactly (Dekker's TwoProd), also for a factor above 2^995, whose split
+ * overflows: it is scaled by 2^−64 first and the parts by 2^64 after (exact, powers of 2).
+ * Exact as long as no partial product is subnormal (Dekker 1971): |a·b| above about 2^−969.
+ */
+function exactProduct(a: number, b: number): [number, number] {
+  const bigA = Math.abs(a) > SPLIT_LIMIT;
+  if (!bigA && Math.abs(b) <= SPLIT_LIMIT) {
+    twoProd(a, b);
+    return [outHi, outLo];
+  }
+  twoProd(bigA ? a / TWO_64 : a, bigA ? b : b / TWO_64);
+  return [outHi * TWO_64, outLo * TWO_64];
+}
+
+/**
+ * The power of 2 that brings the largest class weight into [1, 2) (1 without weights),
+ * as two factors (2^±1074 is not one double). A weighted mean of class-index targets
+ * Σ w_y·L / Σ w_y is the same for weights scaled by it, and its products and sums no
+ * longer fall into the subnormals when every weight is tiny (1e−310): only weights
+ * below 2^−1022 times the largest still do.
+ */
+function weightScale(weight: ArrayLike<number> | undefined): [number, number] {
+  let max = 0;
+  for (let c = 0; c < (weight?.length ?? 0); c++) if (weight![c] > max) max = weight![c];
+  if (max === 0 || !Number.isFinite(max)) return [1, 1];
+  const k = -Math.floor(Math.log2(max));
+  const h = Math.trunc(k / 2);
+  return [2 ** h, 2 ** (k - h)];
+}
+
 /**
  * Neumaier's compensated sum (Neumaier 1974), with exact products a·b (TwoProd):
  * the value to about 2^−100 relative for terms of one sign. Infinite and NaN terms
@@ -119,9 +157,8 @@ class CompensatedSum {
   }
   addProduct(a: number, b: number): void {
     if (!Number.isFinite(a * b)) return this.add(a * b);
-    twoProd(a, b);
-    const lo = outLo;
-    this.add(outHi);
+    const [hi, lo] = exactProduct(a, b);
+    this.add(hi);
     this.add(lo);
   }
   get value(): number {
@@ -195,27 +232,34 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     const dtypeRound = formatOf(v.dtype).round;
     const total = new CompensatedSum();
     const den = new CompensatedSum();
+    // The mean's numerator and denominator, with the weights scaled (weightScale) when every row has a class-index target.
+    const [s1, s2] = rows.some((r) => r.soft !== undefined && rowKind(r, o) !== 'ignored') ? [1, 1] : weightScale(weight);
+    const scaled = s1 === 1 && s2 === 1 ? weight : Float64Array.from(weight!, (w) => w * s1 * s2);
+    const numerator = scaled === weight ? total : new CompensatedSum();
     rows.forEach((r, n) => {
       const kind = rowKind(r, o);
-      den.add(rowWeight(r, o, weight));
+      den.add(rowWeight(r, o, scaled));
       if (kind === 'nan') {
         out[n] = NaN;
         total.add(NaN);
+        if (numerator !== total) numerator.add(NaN);
       } else if (kind === 'loss') {
         // The batch sums the double-precision l_n; a bare row's own value is the pipeline's kernel in the variant, as without options.
         const l = accurateRow(r, o, weight);
         out[n] = isBare(r, o, weight) ? store(classLoss(p, v, r.logits, r.target)) : dtypeRound(l.value);
         for (const part of l.parts) total.add(part);
+        if (numerator !== total) for (const part of accurateRow(r, o, scaled).parts) numerator.add(part);
       }
     });
-    const [sh, sl] = total.parts;
+    const [sh, sl] = numerator.parts;
     const W = den.value;
-    // (sh + sl) / W with one rounding of the quotient's correction: q + (sh − q·W + sl)/W.
-    const q = sh / W;
+    // Σw = 0 (every target weighted 0, or ignored): PyTorch's (1 − ε)·nll_mean is 0/0 = NaN, whatever the smoothing part.
+    const q = W === 0 ? NaN : sh / W;
     let mean = q;
     if (Number.isFinite(q) && W !== 0) {
-      twoProd(q, W);
-      mean = q + (sh - outHi - outLo + sl) / W;
+      // (sh + sl) / W with one rounding of the quotient's correction: q + (sh − q·W + sl)/W (q·W exact, q may be above 2^995).
+      const [ph, pl] = exactProduct(q, W);
+      mean = q + (sh - ph - pl + sl) / W;
     }
     return { rows: out, sum: dtypeRound(total.value), mean: dtypeRound(mean) };
   }
@@ -229,7 +273,9 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     s = round(s + l);
     wsum = round(wsum + rowWeight(r, o, weight));
   });
-  return { rows: out, sum: store(s), mean: store(round(s / wsum)) };
+  // Σw = 0 with Σl > 0 (ε > 0 and every target weighted 0, or a weight rounding to 0): PyTorch divides the nll and
+  // smoothing parts by Σw apart, (1 − ε)·(0/0) + ε·(Σsmooth/0), so NaN, not s/0 = +Infinity.
+  return { rows: out, sum: store(s), mean: wsum === 0 ? NaN : store(round(s / wsum)) };
 }
 
 /**

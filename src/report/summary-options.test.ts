@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { FUZZ_COLUMNS } from './columns.js';
 import { toCsv } from './csv.js';
 import { writeSummary } from './summary.js';
+import { renderOptionsSection } from './summary-options.js';
+import { settingLabel } from '../cases/options.js';
+import { loadSuite } from '../suite/load.js';
 import { tempDir } from '../testing/cli.js';
 
 // pipeline,dtype,family,cases,ok,inaccurate,overflow,underflow,nan,max_ulp,mean_bits,max_bits,seed,compute,quantity
@@ -40,6 +43,29 @@ describe('the Options section of summary.md', () => {
     const accuracy = md.slice(md.indexOf('## Accuracy'), md.indexOf('## Options'));
     expect(accuracy).toMatch(/\| stable-log-softmax \| float32 \| 10 \| 100\.0%/);
   });
+  it('the picture and the section name each setting (#i), show every row label in full, and each panel row at full height (review)', async () => {
+    const dir = tempDir();
+    const half = [
+      ['accurate-cross-entropy', 'float16', 'opt-soft#1', '40', '40', '0', '0', '0', '0', '1', '0.5', '1', '8', 'float16', 'loss'],
+      ['accurate-cross-entropy', 'float16', 'opt-soft#1', '40', '40', '0', '0', '0', '0', '1', '0.5', '1', '8', 'float32', 'loss'],
+      ['accurate-cross-entropy', 'float16', 'opt-soft#1', '40', '40', '0', '0', '0', '0', '1', '0.5', '1', '8', 'float32', 'grad'],
+    ];
+    writeFileSync(join(dir, 'fuzz.csv'), toCsv(FUZZ_COLUMNS, [...ROWS, ...half]));
+    const settings = (await loadSuite('options')).options.map(settingLabel);
+    expect(settings).toEqual(['reduction=mean', 'reduction=sum, maskedRows=zero', 'reduction=mean, ε=0.1, maskedRows=ignore']);
+    const section = (await renderOptionsSection(dir, { suite: 't', seed: 1, commit: 'c', machine: 'm' }, dir, settings))!;
+    expect(section).toContain("Settings of the suite's `options` (the `#i` of the columns): `#0` reduction=mean; `#1` reduction=sum, maskedRows=zero; `#2` reduction=mean, ε=0.1, maskedRows=ignore.");
+    const svg = readFileSync(join(dir, 'options.svg'), 'utf8');
+    expect(svg).toContain('settings: #0 reduction=mean; #1 reduction=sum, maskedRows=zero');
+    expect(svg).toContain('accurate-cross-entropy (compute float32) grad');
+    expect(svg).not.toContain('…');
+    // Grey is every case ok, outside the colour scale: the legend starts at 1%, not at a pale orange 0%.
+    expect(svg).toContain('(grey: all ok)');
+    expect(svg).not.toMatch(/>0%</);
+    // Each dtype its own panel, as tall as its rows: float16's 3 rows 48 px, float32's 3 rows 48 px (a shared facet height halved one of them).
+    expect(svg.match(/<path class="background" aria-hidden="true" d="M0\.5,0\.5h\d+v48h-\d+Z"/g)?.length).toBe(2);
+  });
+
   it('no option rows: no section, no picture', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fuzz.csv'), toCsv(FUZZ_COLUMNS, ROWS.filter((r) => r[2] === 'moderate')));

@@ -57,33 +57,68 @@ function optionCells(dir: string): OptionCell[] | undefined {
   return cells.length === 0 ? undefined : cells;
 }
 
-/** The section's markdown, and `options.svg` written into `into`; undefined when fuzz.csv has no option rows. */
-export async function renderOptionsSection(dir: string, meta: RunMeta, into: string = dir): Promise<string | undefined> {
+/**
+ * The legend of the `#i` columns: each setting of the suite's `options` in words
+ * (fuzz.json's `options`), e.g. `#0 reduction=mean; #1 reduction=sum, maskedRows=zero`;
+ * undefined for a folder whose fuzz.json does not have them.
+ */
+export function settingsLegend(settings: readonly string[] | undefined): string | undefined {
+  if (settings === undefined || settings.length === 0) return undefined;
+  return settings.length === 1 ? `setting: ${settings[0]}` : settings.map((t, i) => `#${i} ${t}`).join('; ');
+}
+
+/**
+ * The section's markdown, and `options.svg` written into `into`; undefined when
+ * fuzz.csv has no option rows. `settings`: each setting of the suite in words
+ * (fuzz.json's `options`), named in the picture and under it.
+ */
+export async function renderOptionsSection(dir: string, meta: RunMeta, into: string = dir, settings?: readonly string[]): Promise<string | undefined> {
   const cells = optionCells(dir);
   if (cells === undefined) return undefined;
   const families = [...new Set(cells.map((c) => c.family))];
   const rows = [...new Set(cells.map((c) => c.row))];
   const dtypes = [...new Set(cells.map((c) => c.dtype))];
+  const legend = settingsLegend(settings);
+  const longest = Math.max(...rows.map((r) => r.length));
+  // One chart per dtype, each as tall as its own rows (a facet shares one height: the half formats' twice as many rows were half as tall).
+  const panel = (dtype: string) => ({
+    title: { text: dtype, anchor: 'start' as const, fontSize: 13 },
+    width: 18 * families.length,
+    height: 16 * new Set(cells.filter((c) => c.dtype === dtype).map((c) => c.row)).size,
+    transform: [{ filter: { field: 'dtype', equal: dtype } }],
+    mark: { type: 'rect' as const, stroke: 'white', strokeWidth: 0.5 },
+    encoding: {
+      x: { field: 'family', type: 'nominal' as const, sort: families, scale: { domain: families }, title: dtype === dtypes[dtypes.length - 1] ? 'option family (fuzz.csv family)' : null, axis: { labelAngle: -60 } },
+      // Labels in full: "accurate-cross-entropy (compute float32) grad" and its loss row must not both end in "float3…".
+      y: { field: 'row', type: 'nominal' as const, sort: rows, title: null, axis: { labelLimit: 0, labelFontSize: 10, minExtent: 6 * longest } },
+      // Every case ok: grey, outside the colour scale, which starts at the first case not ok (the legend has no 0%).
+      color: {
+        condition: { test: 'datum.share === 0', value: '#e8e8e8' },
+        field: 'share',
+        type: 'quantitative' as const,
+        title: ['share not ok', '(grey: all ok)'],
+        scale: { domain: [0.01, 1], clamp: true, scheme: 'orangered' },
+        legend: { format: '.0%', values: [0.01, 0.25, 0.5, 0.75, 1] },
+      },
+      tooltip: [{ field: 'row' }, { field: 'family' }, { field: 'cases' }, { field: 'share', format: '.1%' }, { field: 'maxUlp' }],
+    },
+  });
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Under batch options: share of cases not ok', subtitle: [metaLine(meta), 'columns: option family, #i the suite setting, @mean/@sum the batch value; rows: pipeline (compute), grad = its gradient', 'grey: every case ok; white: not scored (a gradient has no batch value)'], subtitleFontSize: 9 },
+    title: {
+      text: 'Under batch options: share of cases not ok',
+      subtitle: [
+        metaLine(meta),
+        'columns: option family, #i the suite setting, @mean/@sum the batch value; rows: pipeline (compute), grad = its gradient',
+        ...(legend === undefined ? [] : [`settings: ${legend}`]),
+        'grey: every case ok; white: not scored (a gradient has no batch value)',
+      ],
+      subtitleFontSize: 9,
+    },
     background: 'white',
     data: { values: cells.map((c) => ({ ...c, share: c.notOk })) },
-    facet: { row: { field: 'dtype', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold', labelAngle: 0, labelAlign: 'left' } } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      // Fixed sizes (a `step` size in a faceted chart with independent y scales makes Vega log `datum is not defined`).
-      width: 18 * families.length,
-      height: 14 * Math.max(...dtypes.map((d) => new Set(cells.filter((c) => c.dtype === d).map((c) => c.row)).size)),
-      mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
-      encoding: {
-        x: { field: 'family', type: 'nominal', sort: families, title: 'option family (fuzz.csv family)', axis: { labelAngle: -60 } },
-        y: { field: 'row', type: 'nominal', sort: rows, title: null, axis: { labelLimit: 320 } },
-        // Every case ok: light grey, apart from the scale's lightest orange (a few cases not ok).
-        color: { condition: { test: 'datum.share === 0', value: '#e8e8e8' }, field: 'share', type: 'quantitative', title: 'not ok', scale: { domain: [0, 1], scheme: 'orangered' }, legend: { format: '.0%' } },
-        tooltip: [{ field: 'row' }, { field: 'family' }, { field: 'cases' }, { field: 'share', format: '.1%' }, { field: 'maxUlp' }],
-      },
-    },
+    vconcat: dtypes.map(panel),
+    resolve: { scale: { y: 'independent', color: 'shared' } },
   };
   writeFileAtomic(join(into, OPTIONS_CHART), await renderSvg(spec));
   // Which pipeline fails under which option: per pipeline (compute, quantity), each option family over its settings and dtypes.
@@ -114,6 +149,7 @@ export async function renderOptionsSection(dir: string, meta: RunMeta, into: str
     '',
     `![Share of cases not ok under batch options](${OPTIONS_CHART})`,
     '',
+    ...(legend === undefined ? [] : [`Settings of the suite's \`options\` (the \`#i\` of the columns): ${legend.replace(/(#\d+) ([^;]+)/g, '`$1` $2')}.`, '']),
     `Share of each pipeline's cases that are not \`ok\` under each option family, the row losses (or gradients) and *(batch)* the reduction's values (every setting and dtype together, \`(compute float32)\` the widened half formats; \`ok\` where none fails, – where not scored; the most frequent failure in brackets):`,
     '',
     ...table,

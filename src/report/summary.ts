@@ -164,7 +164,7 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
   }
   const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
-  const options = await renderOptionsSection(dir, fuzzMeta, into);
+  const options = await renderOptionsSection(dir, fuzzMeta, into, fuzz?.options);
   if (options !== undefined) parts.push('## Options', '', options, '');
   const failures = failuresSection(dir, fuzzMeta, fuzz);
   if (failures !== undefined) parts.push(failures, '');

@@ -74,7 +74,7 @@ export async function runScore(casesFile: string, opts: ScoreCommandOptions): Pr
   const budget = parseBudget(opts.budget);
   const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.external !== undefined ? [opts.external] : [])]);
-  const cases = readCases(casesFile);
+  const cases = readCases(casesFile, batch.ignoreIndex);
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
   const started = performance.now();
   const rows = scoreCases(cases, { pipelines: selected, budget, external, batch, file: casesFile });

@@ -18,7 +18,7 @@ export async function runScoreGrad(casesFile: string, opts: ScoreCommandOptions)
   const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.externalGrad !== undefined ? [opts.externalGrad] : [])]);
   if (batch.reduction !== 'none') process.stderr.write(`score --grad: the gradient scored is each row's l_n with respect to its logits (SPEC 6), whatever the reduction; --reduction ${batch.reduction} adds no row\n`);
-  const cases = readAnyCases(casesFile);
+  const cases = readAnyCases(casesFile, batch.ignoreIndex);
   const external = opts.externalGrad !== undefined ? readExternalGrad(opts.externalGrad, cases) : [];
   const without = selected.filter((p) => p.grad === undefined).map((p) => p.name);
   if (without.length > 0) process.stderr.write(`score --grad: no backward pass, not scored: ${without.join(', ')}\n`);

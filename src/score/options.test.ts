@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { ulpDistance } from '../float/ordinal.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import { runCli, tempDir } from '../testing/cli.js';
 import { SCORE_COLUMNS } from './score.js';
@@ -58,6 +59,24 @@ describe('score with the batch options (SPEC 6)', () => {
     expect(new Set(sum.map((r) => `${r.loss} ${r.oracle_loss} ${r.outcome}`))).toEqual(new Set(['0 0 ok']));
   });
 
+  it("--ignore-index -100: a row whose target is PyTorch's padding -100 is read and ignored (l_n = 0, no weight in the mean)", () => {
+    const kept = 'a,float64,0,1 2 3\nb,float64,2,5 -3 0\n';
+    const flags = ['--ignore-index', '-100', '--reduction', 'mean', '--weight', '2 1 0.5'];
+    const rows = score(`${kept}pad,float64,-100,7 1 2\n`, flags);
+    expect(new Set(rows.filter((r) => r.id === 'pad').map((r) => `${r.loss} ${r.oracle_loss} ${r.outcome}`))).toEqual(new Set(['0 0 ok']));
+    const mean = oracleOf(rows, '@batch', 'float64');
+    expect(mean).toHaveLength(n);
+    expect(new Set(mean)).toEqual(new Set(oracleOf(score(kept, flags), '@batch', 'float64')));
+    expect(Number(mean[0])).toBeGreaterThan(0);
+  });
+
+  it('a batch mixing hard and soft targets: the mean divides by the hard rows\' target weights plus 1 per soft row (README)', () => {
+    const rows = score('a,float64,0,1 2 3\ns,float64,0.25 0 0.75,1 2 3\n', ['--weight', '2 1 1', '--reduction', 'mean']);
+    const [la, ls, mean] = ['a', 's', '@batch'].map((id) => Number(oracleOf(rows, id, 'float64')[0]));
+    expect(ulpDistance(mean, (la + ls) / 3, 'float64')).toBeLessThanOrEqual(1);
+    expect(ulpDistance(mean, (la + ls) / 2, 'float64')).toBeGreaterThan(1000);
+  });
+
   it('--masked-rows: a fully masked row is NaN, 0 in the mean, or dropped (the issue: 0.3132616875182228, 0.1566308437591114)', () => {
     const cases = 'a,float64,1,0 1\nz,float64,0,-Infinity -Infinity\n';
     const want = { nan: 'NaN', zero: '0.1566308437591114', ignore: '0.3132616875182228' };
@@ -78,6 +97,22 @@ describe('score with the batch options (SPEC 6)', () => {
   });
 });
 
+describe('a flag given no value', () => {
+  it('--reduction followed by --out: one line naming --reduction, not "too many arguments"', () => {
+    const dir = tempDir();
+    const file = join(dir, 'cases.csv');
+    writeFileSync(file, `${HEADER}a,float64,0,1 2 3\n`);
+    const r = runCli(['score', file, '--reduction', '--out', join(dir, 'x.csv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['softmax-stability: field --reduction: got no value (the next argument "--out" is a flag); give --reduction <r>']);
+    expect(readdirSync(dir)).toEqual(['cases.csv']);
+    // Other usage errors keep commander's own line.
+    const extra = runCli(['score', file, 'more.csv']);
+    expect(extra.status).toBe(2);
+    expect(extra.stderr).toContain('too many arguments');
+  });
+});
+
 describe('a bad batch option is refused: exit 2, one line naming the flag or row, nothing written', () => {
   const bad: [string, string[], string, RegExp][] = [
     ['a negative weight', ['--weight', '1 -2 1'], '', /field --weight: got -2; expected class weights: finite numbers ≥ 0/],
@@ -90,6 +125,8 @@ describe('a bad batch option is refused: exit 2, one line naming the flag or row
     ['an unknown reduction', ['--reduction', 'avg'], '', /field --reduction: got "avg"; expected a reduction: one of none, mean, sum/],
     ['an unknown masked-rows convention', ['--masked-rows', 'skip'], '', /field --masked-rows: got "skip"; expected a masked-rows convention: one of nan, zero, ignore/],
     ['a soft target with a negative entry', [], 's,float64,0.5 -0.5 1,1 2 3\n', /row 3, field target: soft target entry 1 is -0\.5, a negative probability/],
+    ['a negative target without --ignore-index', [], 'pad,float64,-100,1 2 3\n', /row 3, field target: target -100 is negative: a class index is 0-based; a padding row \(PyTorch's -100\) is read with --ignore-index -100/],
+    ['a negative target other than --ignore-index', ['--ignore-index', '-100'], 'pad,float64,-3,1 2 3\n', /row 3, field target: target -3 is negative: a class index is 0-based and --ignore-index is -100/],
     ['a soft target of the wrong length', [], 's,float64,0.5 0.5,1 2 3\n', /row 3, field target: the soft target has 2 entries but the row has 3 logits/],
   ];
   for (const [name, flags, extra, message] of bad) {

@@ -10,7 +10,7 @@ import { register } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BatchOptions } from '../cases/options.js';
-import { validateOptions } from '../cases/options.js';
+import { validateOptions, weightsIn } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, isHalf, NATIVE_DTYPES } from '../float/dtype.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
@@ -233,7 +233,15 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
 
   if (Array.isArray(given.options) && given.options.length === 0) throw bad('options', 'got []; expected at least one setting of the batch options (or leave options out)');
   const settings: readonly unknown[] = given.options === undefined ? [{}] : Array.isArray(given.options) ? given.options : [given.options];
-  const options = settings.map((o, i) => validateOptions(o, (path) => fieldName(['options', ...(Array.isArray(given.options) ? [i] : []), ...path]), file));
+  const optionField = (i: number, path: readonly PropertyKey[]) => fieldName(['options', ...(Array.isArray(given.options) ? [i] : []), ...path]);
+  const options = settings.map((o, i) => validateOptions(o, (path) => optionField(i, path), file));
+  // Checked here, before any work: a weight of every dtype the suite runs (1e5 is +Infinity in float16), and
+  // one weight per class of at least 2 (the option batches of a setting with weights have that many classes).
+  for (const [i, o] of options.entries()) {
+    if (o.weight === undefined) continue;
+    if (o.weight.length < 2) throw bad(optionField(i, ['weight']), `got ${o.weight.length} class weight; the option batches under a setting's weights have one class per weight, so give at least 2`);
+    for (const d of dtypes) weightsIn(o.weight, d, optionField(i, ['weight']), file);
+  }
 
   return { name, file, seed: given.seed ?? DEFAULT_SEED, pipelines, dtypes, compute, budgets, fuzz: { families, runs, failures, shrink, quantities }, map, bench, gate, watchdog, options };
 }
