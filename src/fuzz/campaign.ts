@@ -29,15 +29,16 @@ import { DTYPES } from '../float/dtype.js';
 import type { Compute } from '../pipelines/variant.js';
 import { diagnoseVariant, runsIn } from '../pipelines/variant.js';
 import type { Quantity } from '../report/key.js';
-import { QUANTITIES, trailingKey } from '../report/key.js';
+import { compareKeys, QUANTITIES, trailingKey } from '../report/key.js';
 import { bitsOfError } from '../float/ordinal.js';
 import type { GradMode } from '../score/grad.js';
+import type { GradVerdict } from '../score/grad.js';
 import { gradCause, gradModeOf, judgeGrad } from '../score/grad.js';
 import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
-import { oracleRowsWithGrad } from '../pool/oracle-task.js';
+import { fallbackShares, oracleRowsWithGrad } from '../pool/oracle-task.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { compiledModule } from '../pool/pool.js';
 import type { Outcome } from '../score/outcome.js';
@@ -60,6 +61,7 @@ import type { ShrinkTask } from './worker.js';
 export { FAILURES_COLUMNS as FAILURE_COLUMNS, FUZZ_COLUMNS } from '../report/columns.js';
 
 import type { Shard } from '../util/shard.js';
+import { familyRank, fuzzesOptions, optionStats } from './options.js';
 import { inShard } from '../util/shard.js';
 
 export type { Shard };
@@ -144,9 +146,22 @@ export class PipelineThrew extends Error {
 }
 
 /** A unit's statistics before any case is scored. */
-function emptyStats(pipeline: string, compute: Compute, quantity: Quantity, unit: Unit, cases: number): UnitStats {
+export function emptyStats(pipeline: string, compute: Compute, quantity: Quantity, unit: Unit, cases: number): UnitStats {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   return { pipeline, compute, quantity, unit, cases, counts, maxUlps: undefined, nonFinite: 0, sumBits: 0, maxBits: 0, failures: [], worst: undefined };
+}
+
+/** Adds one loss and its correctly rounded value to a unit's statistics (outcome, ulps, bits); returns the verdict and the exact ulps. */
+export function addLoss(stats: UnitStats, loss: number, oracle: number, budget: number): { outcome: Outcome; ulps: bigint | 'Infinity' | undefined } {
+  const dtype = stats.unit.dtype;
+  const v = classify(loss, oracle, dtype, budget);
+  stats.counts[v.outcome]++;
+  const ulps = exactUlps(loss, oracle, dtype);
+  if (ulps === undefined) stats.nonFinite++;
+  stats.maxUlps = larger(stats.maxUlps, ulps);
+  stats.sumBits += v.bits;
+  if (v.bits > stats.maxBits) stats.maxBits = v.bits;
+  return { outcome: v.outcome, ulps };
 }
 
 /** Scores one pipeline, in one arithmetic format, on one unit's cases, given their oracle values. */
@@ -159,15 +174,9 @@ export function scoreUnit(p: Pipeline, unit: Unit, cases: readonly FuzzCase[], o
     } catch (err) {
       throw new PipelineThrew(p.name, unit, i, err);
     }
-    const v = classify(loss, oracle[i], unit.dtype, budget);
-    stats.counts[v.outcome]++;
-    const ulps = exactUlps(loss, oracle[i], unit.dtype);
-    if (ulps === undefined) stats.nonFinite++;
-    stats.maxUlps = larger(stats.maxUlps, ulps);
-    stats.sumBits += v.bits;
-    if (v.bits > stats.maxBits) stats.maxBits = v.bits;
-    if (v.outcome !== 'ok') {
-      const failure = { index: i, outcome: v.outcome, checksum: caseChecksum(c), loss, oracle: oracle[i] };
+    const { outcome, ulps } = addLoss(stats, loss, oracle[i], budget);
+    if (outcome !== 'ok') {
+      const failure = { index: i, outcome, checksum: caseChecksum(c), loss, oracle: oracle[i] };
       stats.failures.push(failure);
       if (stats.worst === undefined || worseUlps(ulps, stats.worst.ulps)) stats.worst = { ...failure, ulps };
     }
@@ -194,16 +203,8 @@ export function scoreGradUnit(p: Pipeline, mode: GradMode, unit: Unit, cases: re
     } catch (err) {
       throw new PipelineThrew(p.name, unit, i, err);
     }
-    const v = judgeGrad(g, want, unit.dtype, budget);
-    stats.cases++;
-    stats.counts[v.outcome]++;
+    const v = addGrad(stats, g, want, budget);
     const w = v.worst;
-    const ulps = exactUlps(g[w], want[w], unit.dtype);
-    if (ulps === undefined) stats.nonFinite++;
-    stats.maxUlps = larger(stats.maxUlps, ulps);
-    const bits = bitsOfError(v.maxUlp, unit.dtype);
-    stats.sumBits += bits;
-    if (bits > stats.maxBits) stats.maxBits = bits;
     if (v.outcome !== 'ok') {
       const failure: FailureSeed = { index: i, outcome: v.outcome, checksum: caseChecksum(c), loss: g[w], oracle: want[w], grad: { cls: w, normUlp: v.normUlp } };
       stats.failures.push(failure);
@@ -211,6 +212,21 @@ export function scoreGradUnit(p: Pipeline, mode: GradMode, unit: Unit, cases: re
     }
   });
   return stats;
+}
+
+/** Adds one gradient and its correctly rounded components to a unit's statistics (SPEC 4.2's verdict; max_ulp and bits by the worst component). */
+export function addGrad(stats: UnitStats, g: ArrayLike<number>, want: ArrayLike<number>, budget: number): GradVerdict {
+  const dtype = stats.unit.dtype;
+  const v = judgeGrad(g, want, dtype, budget);
+  stats.cases++;
+  stats.counts[v.outcome]++;
+  const ulps = exactUlps(g[v.worst], want[v.worst], dtype);
+  if (ulps === undefined) stats.nonFinite++;
+  stats.maxUlps = larger(stats.maxUlps, ulps);
+  const bits = bitsOfError(v.maxUlp, dtype);
+  stats.sumBits += bits;
+  if (bits > stats.maxBits) stats.maxBits = bits;
+  return v;
 }
 
 /** A fuzz.csv row. `max_ulp` is empty when a case's ulp error is undefined (NaN, or one side infinite): no ulp count covers the unit, and max_bits counts such a case as 32 or 64 bits. */
@@ -356,7 +372,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     gradOracle.push(values.grad?.slice(at, at + cases.length) ?? []);
     at += cases.length;
   }
-  oracleBar.done(`${totalCases} cases${withGrad ? ', losses and gradients' : ''}`);
+  const families = units.flatMap((u, k) => unitCases[k].map(() => u.family));
+  oracleBar.done(`${totalCases} cases${withGrad ? ', losses and gradients' : ''}; rows left to decimal.js by the fast tier: ${fallbackShares(families, values)}`);
 
   // (3) score: per pipeline, dtype (DTYPES order), compute (pure first), quantity, family; a pipeline without a generic kernel skips the half formats
   const scoreBar = startProgress('score', scored.reduce((n, [, , , u]) => n + u.runs, 0), 'scores', progress);
@@ -420,10 +437,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     if (worst !== undefined) failureRows.push(failureCsvRow(s.pipeline, s.unit, worst, 'worst', s.compute));
     for (const f of shrunkOf.get(s) ?? []) if (f.path !== worst?.path) failureRows.push(failureCsvRow(s.pipeline, s.unit, f, 'shrunk', s.compute));
   }
+  // Under a suite's batch options (src/fuzz/options.ts; shard 1 holds them): after the bare rows of each key.
+  const optionRows = fuzzesOptions(suite) && inShard(0, options.shard) ? optionStats(suite) : [];
+  const names = suite.pipelines.map((p) => p.name);
+  const keyOf = (s: UnitStats) => ({ pipeline: s.pipeline, dtype: s.unit.dtype, compute: s.compute, quantity: s.quantity });
+  const rows = [...stats, ...optionRows].sort((a, b) => compareKeys(names, keyOf(a), keyOf(b)) || familyRank(a.unit.family) - familyRank(b.unit.family));
   return {
-    fuzzRows: stats.map(fuzzCsvRow),
+    fuzzRows: rows.map(fuzzCsvRow),
     failureRows,
-    stats,
+    stats: rows,
     cases: totalCases,
     logits,
     seconds: (performance.now() - started) / 1000,

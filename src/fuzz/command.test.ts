@@ -316,3 +316,28 @@ describe('bad suites and bad options: exit 2, one line saying what to change, no
     });
   }
 });
+
+describe('a user pipeline without a backward pass (found in review: it left the gradient reports without a word)', () => {
+  const dir = tempDir();
+  const body = 'for (let r = 0; r < rows; r++) { let m = -Infinity; for (let j = 0; j < classes; j++) m = Math.max(m, x[r * classes + j]); let s = 0; for (let j = 0; j < classes; j++) s += Math.exp(x[r * classes + j] - m); out[r] = Math.log(s) - (x[r * classes + targets[r]] - m); }';
+  const pipeline = `{ name: 'mine', formula: '-', float32(x, rows, classes, targets, out) { ${body} }, float64(x, rows, classes, targets, out) { ${body} } }`;
+
+  it('beside a built-in: fuzz says so on stderr and summary.md names it under the gradient outcomes', async () => {
+    const out = join(dir, 'beside');
+    const file = suiteFile(dir, `{ name: 'nograd', pipelines: ['log1p-log-softmax', ${pipeline}], dtypes: ['float64'], fuzz: { families: ['offset'], runs: 3, quantities: ['loss', 'grad'] } }`, 'nograd.suite.ts');
+    const r = await runCli(['fuzz', '--suite', file, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/fuzz: mine: no gradient rows: no backward pass \(the pipeline has no `grad` kernel/);
+    expect(read(out, 'summary.md')).toMatch(/- `mine` has no gradient rows: no backward pass/);
+  });
+
+  it('alone, with gradients only: summary.md says no case was scored, not "no failure"', async () => {
+    const out = join(dir, 'alone');
+    const file = suiteFile(dir, `{ name: 'gradonly', pipelines: [${pipeline}], dtypes: ['float64'], fuzz: { families: ['offset'], runs: 3, quantities: ['grad'] } }`, 'gradonly.suite.ts');
+    const r = await runCli(['fuzz', '--suite', file, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = read(out, 'summary.md');
+    expect(summary).toMatch(/No case was scored: `fuzz\.csv` has no rows/);
+    expect(summary).not.toMatch(/No failure/);
+  });
+});

@@ -5,19 +5,20 @@
  *
  * A shard holds every pipeline for its units, so the pipeline order is the
  * order in which pipelines first appear in the shards' fuzz.csv; dtypes and
- * compute modes and families sort in their fixed order (src/report/key.ts, FAMILIES), as campaign.ts writes
+ * compute modes and families sort in their fixed order (src/report/key.ts, FAMILIES; the option rows of
+ * src/fuzz/options.ts after them, all in shard 1), as campaign.ts writes
  * them. Rows of one unit keep their order (failures in run order).
  */
 import { join } from 'node:path';
 import { compareKeys, readKey } from '../report/key.js';
 import { toCsv } from '../report/csv.js';
 import { readManifestFile, readReportTable } from '../report/read.js';
-import type { Family } from '../suite/define.js';
 import { FAMILIES } from '../suite/define.js';
 import { InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/write.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS } from './campaign.js';
 import type { FuzzManifest } from './manifest.js';
+import { familyRank, isOptionFamily } from './options.js';
 import { checkFuzzShards, FUZZ_MANIFEST_FILE, fuzzManifestText } from './manifest.js';
 
 export const FUZZ_FILE = 'fuzz.csv';
@@ -50,7 +51,7 @@ export function mergeFuzzOutputs(dirs: readonly string[]): MergedFuzz {
     readTable(file, FUZZ_COLUMNS).forEach((r, i) => {
       const [pipeline, dtype, family] = r;
       readKey(file, i + 2, Object.fromEntries(FUZZ_COLUMNS.map((c, j) => [c, r[j]])));
-      if (!(FAMILIES as readonly string[]).includes(family)) throw new InputError(`unknown family ${JSON.stringify(family)}`, file, i + 2, 'family');
+      if (!(FAMILIES as readonly string[]).includes(family) && !isOptionFamily(family)) throw new InputError(`unknown family ${JSON.stringify(family)}`, file, i + 2, 'family');
       const unit = unitOf(r, COMPUTE_AT.fuzz);
       const before = owner.get(unit);
       if (before !== undefined) throw new InputError(`${unit} is also in ${before}; merge the outputs of different shards of one run`, file, i + 2);
@@ -63,7 +64,7 @@ export function mergeFuzzOutputs(dirs: readonly string[]): MergedFuzz {
   // Report order (src/report/key.ts: pipeline, dtype, compute), then family.
   const byKey = (at: number) => (a: string[], b: string[]) =>
     compareKeys(pipelines, { pipeline: a[0], dtype: a[1], compute: a[at], quantity: a[at + 1] }, { pipeline: b[0], dtype: b[1], compute: b[at], quantity: b[at + 1] }) ||
-    FAMILIES.indexOf(a[2] as Family) - FAMILIES.indexOf(b[2] as Family);
+    familyRank(a[2]) - familyRank(b[2]);
   for (const r of failureRows) {
     const unit = unitOf(r, COMPUTE_AT.failures);
     if (!owner.has(unit)) throw new InputError(`failure of ${unit}, which no fuzz.csv holds; merge whole output folders`, undefined, undefined, 'failures.csv');

@@ -6,7 +6,7 @@
  * outcome of the original case (an overflow shrinks to a smaller overflow, not
  * to whatever else goes wrong on the way). A `grad` failure is judged on the
  * gradient (SPEC 4.2's outcome, norm_ulp against the budget; the oracle gradient
- * computed with the loss's terms, oracleLossAndGrad) and keeps its outcome and
+ * oracleGradRounded: the fast tier, decimal.js where it cannot decide) and keeps its outcome and
  * its cause (the grad diagnosis of src/pipelines/grad-diagnose.ts): a
  * `cancellation` shrinks to a smaller cancellation, not to a `division-underflow`. Each shrink step runs the oracle, so
  * the cost is bounded per shrink by `steps` oracle calls and `logits` oracle
@@ -24,7 +24,7 @@ import type { Dtype } from '../float/dtype.js';
 import type { Compute } from '../pipelines/variant.js';
 import { diagnoseVariant } from '../pipelines/variant.js';
 import { oracleLossRounded } from '../oracle/loss.js';
-import { oracleGrad } from '../oracle/grad.js';
+import { oracleGradRounded } from '../oracle/grad.js';
 import type { Quantity } from '../report/key.js';
 import type { GradMode } from '../score/grad.js';
 import { gradCause, gradModeOf, judgeGrad } from '../score/grad.js';
@@ -162,7 +162,7 @@ export function shrinkOne(pipeline: Pipeline, job: ShrinkJob, failure: FailureSe
       logits += c.logits.length;
       if (mode !== undefined) {
         if (c.logits.every((x) => x === -Infinity)) return true; // a fully masked row has no gradient
-        const j = judgeGradCase(pipeline, mode, job, c, oracleGrad(c.logits, c.target, dtype).rounded);
+        const j = judgeGradCase(pipeline, mode, job, c, oracleGradRounded(c.logits, c.target, dtype));
         if (j.v.outcome !== failure.outcome || j.cause() !== wantCause) return true;
         state.last = { c, loss: j.g[j.v.worst], oracle: j.want[j.v.worst], g: j.g, want: j.want };
         return false;

@@ -31,7 +31,8 @@ import type { Decimal } from 'decimal.js';
 import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { isBare, rowKind, rowWeight } from '../cases/options.js';
 import type { AnyDtype } from '../float/dtype.js';
-import { exactDecimal, ExactDecimal, roundDecimal } from './exact.js';
+import { exactDecimal, ExactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import { oracleGrad } from './grad.js';
 import type { OracleResult } from './loss.js';
 import { log1p, lossBounds, lossPlan, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
 import { pulse } from '../supervise/heartbeat.js';
@@ -219,3 +220,212 @@ function intervalOfPlain(row: OptionRow, dtype: AnyDtype, digits: number, done: 
   const one = new D(1);
   return { lo: L.times(one.minus(delta)), hi: L.times(one.plus(delta)).plus(dropped), mid: L };
 }
+
+/** A dyadic rational m·2^e (exact: the class weights, targets and ε are binary values). */
+interface Dyadic {
+  readonly m: bigint;
+  readonly e: number;
+}
+
+const DY_ZERO: Dyadic = { m: 0n, e: 0 };
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+
+/** A finite double as m·2^e, exactly. */
+function dyadicOf(x: number): Dyadic {
+  if (x === 0) return DY_ZERO;
+  f64[0] = x;
+  const bits = u64[0];
+  const field = Number((bits >> 52n) & 0x7ffn);
+  let m = bits & 0xfffffffffffffn;
+  if (field !== 0) m |= 1n << 52n;
+  const e = field === 0 ? -1074 : field - 1075;
+  return { m: bits >> 63n === 1n ? -m : m, e };
+}
+
+const dyMul = (a: Dyadic, b: Dyadic): Dyadic => ({ m: a.m * b.m, e: a.e + b.e });
+function dyAdd(a: Dyadic, b: Dyadic): Dyadic {
+  if (a.m === 0n) return b;
+  if (b.m === 0n) return a;
+  const e = Math.min(a.e, b.e);
+  return { m: (a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e)), e };
+}
+
+/** The exact decimal expansion of m·2^e (a terminating decimal), in a decimal.js constructor that keeps every digit of a string. */
+function dyadicString(m: bigint, e: number): string {
+  if (e >= 0) return (m << BigInt(e)).toString();
+  return `${(m * 5n ** BigInt(-e)).toString()}e${e}`;
+}
+
+/**
+ * num/den correctly rounded to `dtype` (num a dyadic, den a positive integer), exactly:
+ * the quotient is taken to 2^−s with s past every format's last place (2^−1100) and
+ * 64 bits below the quotient's leading bit; a nonzero remainder puts the value strictly
+ * inside (q, q + 1)·2^−s, an interval with no rounding boundary inside it (every
+ * boundary of the format is a multiple of 2^−s), so its midpoint rounds as the value.
+ */
+function roundQuotient(num: Dyadic, den: bigint, dtype: AnyDtype): number {
+  if (num.m === 0n) return 0;
+  const neg = num.m < 0n;
+  const a = neg ? -num.m : num.m;
+  const lead = a.toString(2).length + num.e - den.toString(2).length; // ≈ log2 of the quotient
+  const s = Math.max(1100, 64 - lead);
+  const shifted = num.e + s >= 0 ? a << BigInt(num.e + s) : a; // a·2^(e+s), with the rest of 2^(e+s) in the divisor
+  const divisor = num.e + s >= 0 ? den : den << BigInt(-(num.e + s));
+  const q = shifted / divisor;
+  const r = shifted % divisor;
+  const text = r === 0n ? dyadicString(q, -s) : dyadicString(2n * q + 1n, -s - 1);
+  const v = roundDecimal(new ExactDecimal(text), dtype);
+  return neg ? -v : v;
+}
+
+/**
+ * The gradient of one row's l_n with respect to its logits under options (SPEC 6,
+ * 4.2), every component correctly rounded to `dtype` (ties to even): the gradient
+ * oracle of the options.
+ *
+ * Derivation. l_n = Σ_c a_c·L_c with L_c = −log p_c = lse(x) − x_c and, from SPEC 6,
+ * a_c = (1 − ε)·w_c·q_c + (ε/C)·w_c (q one-hot for a class-index target, the soft
+ * target otherwise). ∂L_c/∂x_j = p_j − [j = c], so
+ *
+ *     g_j = A·p_j − a_j = ((A − a_j)·e_j − a_j·Q_j) / S,   A = Σ_c a_c,
+ *
+ * with e_j = exp(x_j − m), S = Σ_i e_i and Q_j = Σ_{i≠j} e_i = S − e_j (no 1 − p_j is
+ * formed). Multiplying by C keeps every coefficient a dyadic rational, computed
+ * exactly in BigInt: g_j = (U_j·e_j − V_j·Q_j) / (C·S), U_j = C(1 − ε)·Σ_{c≠j} w_c q_c
+ * + ε·Σ_{c≠j} w_c, V_j = C(1 − ε)·w_j q_j + ε·w_j. Both products are ≥ 0, so the one
+ * subtraction is the only place that cancels: its interval (the products' intervals
+ * at P digits, each term with the relative error bound δ of the gradient oracle,
+ * oracle/grad.ts) is divided by S's, and when both ends round to the same value of
+ * the dtype that is the answer; otherwise P doubles (Ziv 1991). The loop ends: g_j is
+ * never exactly 0 nor a rational there (by Lindemann–Weierstrass the exponentials of
+ * distinct rationals are linearly independent over the rationals, and U_j, V_j ≥ 0
+ * are not both 0 unless every a_c is), so its interval eventually excludes every
+ * rounding boundary.
+ *
+ * Exact cases, without exp: a masked class has p_j = 0 and g_j = −a_j = −V_j/C (a
+ * masked target without smoothing: −w_t; a masked class without a coefficient: 0, as
+ * SPEC 2.2); a row whose finite logits are all equal has e_j = 1 and g_j a rational,
+ * rounded exactly (`roundQuotient`); a row whose every a_c is 0 (zero weights) has a
+ * gradient of +0. An ignored row (ignore_index, or fully masked under `ignore`) and
+ * a fully masked row under `zero` are +0 in every component; under `nan`, NaN. A
+ * bare row (class-index target, ε = 0, weight 1) is `oracleGrad` itself.
+ *
+ * `weight`: the class weights as values of the dtype (resolveWeights), or undefined.
+ */
+export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined): Float64Array {
+  pulse();
+  const x = row.logits;
+  const n = x.length;
+  const kind = rowKind(row, o);
+  if (kind === 'ignored' || kind === 'zero') return new Float64Array(n);
+  if (kind === 'nan') return new Float64Array(n).fill(NaN);
+  if (isBare(row, o, weight)) return oracleGrad(x, row.target, dtype).rounded;
+  // Exact coefficients: α_c = w_c·q_c, β_c = w_c; U_j, V_j as in the comment above.
+  const eps = dyadicOf(o.labelSmoothing);
+  const keepC = dyMul({ m: BigInt(n), e: 0 }, dyAdd({ m: 1n, e: 0 }, { m: -eps.m, e: eps.e })); // C(1 − ε)
+  const V: Dyadic[] = [];
+  let total = DY_ZERO;
+  for (let c = 0; c < n; c++) {
+    const w = dyadicOf(weight === undefined ? 1 : weight[c]);
+    const q = dyadicOf(row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0);
+    const v = dyAdd(dyMul(keepC, dyMul(w, q)), dyMul(eps, w));
+    V.push(v);
+    total = dyAdd(total, v);
+  }
+  const out = new Float64Array(n);
+  if (total.m === 0n) return out; // every a_c = 0: l_n ≡ 0
+  const U = V.map((v) => dyAdd(total, { m: -v.m, e: v.e }));
+  const C = BigInt(n);
+  const finite: number[] = [];
+  for (let j = 0; j < n; j++) if (x[j] !== -Infinity) finite.push(j);
+  const m = Math.max(...finite.map((j) => x[j]));
+  for (let j = 0; j < n; j++) if (x[j] === -Infinity) out[j] = roundQuotient({ m: -V[j].m, e: V[j].e }, C, dtype); // p_j = 0: g_j = −V_j/C
+  if (finite.every((j) => x[j] === m)) {
+    // e_j = 1 on every finite class: S = #finite, Q_j = S − 1, g_j = (U_j − V_j·(S − 1)) / (C·S), a rational.
+    const S = BigInt(finite.length);
+    for (const j of finite) out[j] = roundQuotient(dyAdd(U[j], dyMul({ m: -(S - 1n), e: 0 }, V[j])), C * S, dtype);
+    return out;
+  }
+  const uText = U.map((u) => dyadicString(u.m, u.e));
+  const vText = V.map((v) => dyadicString(v.m, v.e));
+  const xText = finite.map((j) => exactDecimalString(x[j]));
+  const mText = exactDecimalString(m);
+  const k = finite.find((j) => x[j] === m)!;
+  const maxAbsD = Math.max(...finite.map((j) => Math.abs(x[j] - m)).filter((d) => d <= -EXP_FLOOR_GRAD));
+  const undecided = new Set(finite);
+  for (let digits = ORACLE_FIRST_DIGITS; ; digits *= 2) {
+    pulse();
+    const last = digits >= ORACLE_MAX_DIGITS;
+    const D = workingDecimal(digits);
+    const one = new D(1);
+    // δ: every term e_j, the sum S, the coefficients read at P digits, each product and quotient (oracle/grad.ts's bound, doubled).
+    const delta = new D(10).pow(1 - digits).times(8 * (maxAbsD + n + 4));
+    const lo = one.minus(delta);
+    const hi = one.plus(delta);
+    const mD = new D(mText);
+    // Terms below EXP_FLOOR (under decimal.js's range) are bounded together by 10^−1000: each gradient term of theirs is far below every subnormal.
+    const e = new Map<number, Decimal>();
+    let T = new D(0); // Σ_{i≠k} e_i, k the first index of the maximum
+    let floor = new D(0);
+    finite.forEach((j, i) => {
+      const d = x[j] - m;
+      if (d < EXP_FLOOR_GRAD) {
+        floor = new D(NEGLIGIBLE_GRAD);
+        return;
+      }
+      const ej = j === k ? one : new D(xText[i]).minus(mD).exp();
+      e.set(j, ej);
+      if (j !== k) T = T.plus(ej);
+    });
+    const S = T.plus(1);
+    const sLo = S.times(lo);
+    const sHi = S.times(hi).plus(floor);
+    for (const j of [...undecided]) {
+      const ej = e.get(j);
+      const eLo = ej === undefined ? new D(0) : ej.times(lo);
+      const eHi = ej === undefined ? floor : ej.times(hi);
+      // Q_j = Σ_{i≠j} e_i: T itself for j = k; otherwise S − e_j ≥ 1 (e_k = 1 is in it), whose absolute error δ(S + 1) is relatively small.
+      const qLo = j === k ? T.times(lo) : sLo.minus(eHi);
+      const qHi = j === k ? T.times(hi).plus(floor) : sHi.minus(eLo);
+      const Uj = new D(uText[j]);
+      const Vj = new D(vText[j]);
+      // N_j = U_j·e_j − V_j·Q_j: each product's interval, and the subtraction's rounding as δ of the larger term.
+      const slack = delta.times(Uj.times(eHi).plus(Vj.times(qHi)));
+      let nLo = Uj.times(eLo).times(lo).minus(Vj.times(qHi).times(hi)).minus(slack);
+      let nHi = Uj.times(eHi).times(hi).minus(Vj.times(qLo).times(lo)).plus(slack);
+      // One term alone has a known sign (a term below EXP_FLOOR: N_j ∈ [0, U_j·10^−1000]).
+      if (Vj.isZero() && nLo.lt(0)) nLo = new D(0);
+      if (Uj.isZero() && nHi.gt(0)) nHi = new D(0);
+      const CD = new D(n);
+      let gLo: Decimal;
+      let gHi: Decimal;
+      if (nLo.gte(0)) {
+        gLo = nLo.div(sHi.times(CD)).times(lo);
+        gHi = nHi.div(sLo.times(CD)).times(hi);
+      } else if (nHi.lte(0)) {
+        gLo = nLo.div(sLo.times(CD)).times(hi);
+        gHi = nHi.div(sHi.times(CD)).times(lo);
+      } else {
+        gLo = nLo;
+        gHi = nHi;
+      }
+      const rLo = roundDecimal(gLo, dtype);
+      const rHi = roundDecimal(gHi, dtype);
+      if (Object.is(rLo, rHi) && !(nLo.lt(0) && nHi.gt(0))) {
+        out[j] = rLo;
+        undecided.delete(j);
+      } else if (last) {
+        // Not reached for finite inputs (see above); the middle of the interval rather than a guess at an end.
+        out[j] = roundDecimal(nLo.plus(nHi).div(sLo.plus(sHi).times(CD)), dtype);
+        undecided.delete(j);
+      }
+    }
+    if (undecided.size === 0) return out;
+  }
+}
+
+/** exp(d) for d below this is under decimal.js's exponent range (as the loss oracle's EXP_FLOOR). */
+const EXP_FLOOR_GRAD = -2e16;
+/** A bound for such terms together (as the loss oracle's). */
+const NEGLIGIBLE_GRAD = '1e-1000';

@@ -54,7 +54,7 @@
  */
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
-import { fastLoss64 } from './fast64.js';
+import { fastLoss64, firstMax } from './fast64.js';
 
 /** The smallest subnormal double, 2^−1074. */
 const ETA = 2 ** -1074;
@@ -115,8 +115,7 @@ export function fastLossRounded(row: ArrayLike<number>, target: number, dtype: A
  */
 export function fastLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): FastLoss {
   const n = row.length;
-  let k = -1;
-  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  const k = firstMax(row);
   const m = row[k];
   // Step 1: D = m − x[t] exactly as Dh + Dl (TwoSum).
   const xt = row[target];
@@ -140,16 +139,28 @@ export function fastLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype
     terms++;
   }
   if (terms > MAX_CLASSES) return { rounded: undefined, lo: -Infinity, hi: Infinity };
-  const fmt = formatOf(dtype);
-  let ylo = 0;
-  let yhi = 0;
+  let ET = 0;
   if (terms > 0) {
     const nu = terms * U;
     const gamma = nu / (1 - nu);
     const sumBound = T / (1 - gamma);
     const R = LIBM_ULPS * ULP_REL + 1.01 * maxDl;
     const absTerms = 2 * terms * ETA;
-    const ET = (gamma * sumBound + (R / (1 - R)) * (sumBound + absTerms) + absTerms) * BOUND_SLACK;
+    ET = (gamma * sumBound + (R / (1 - R)) * (sumBound + absTerms) + absTerms) * BOUND_SLACK;
+  }
+  return lossFromSum(Dh, Dl, terms, T, ET, dtype);
+}
+
+/**
+ * Steps 4 and 5: the loss Dh + Dl + log1p(T) of a row with `terms` unmasked classes
+ * besides its maximum, from D = Dh + Dl (exact) and |T − T̂| ≤ ET, with the rounding
+ * test in `dtype` (at most 24 bits of precision).
+ */
+export function lossFromSum(Dh: number, Dl: number, terms: number, T: number, ET: number, dtype: AnyDtype): FastLoss {
+  const fmt = formatOf(dtype);
+  let ylo = 0;
+  let yhi = 0;
+  if (terms > 0) {
     // Step 4: the arguments rounded outward, then log1p widened by LIBM_ULPS.
     const tlo = Math.max(0, down(T - ET, 1));
     const thi = up(T + ET, 1);

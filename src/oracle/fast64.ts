@@ -18,14 +18,16 @@
  * 1. D = Dh + Dl and x_j − m = dh + dl exactly (TwoSum: Knuth, TAOCP vol. 2, 4.2.2).
  * 2. exp(dh + dl) for dh ≥ −760 (below, the term is < 2^−1096: counted as 0 with
  *    that error; a term scaled below 2^−1022 carries an absolute error of 2η). Reduction (Tang, "Table-driven implementation of the exponential
- *    function", ACM TOMS 15(2), 1989): kk = round(dh·N/ln2), N = 256, kk = 256q + i,
- *    dh + dl = kk·ln2/N + r. ln2/N = C1 + C2 + C3 with C1 of 33 bits, so kk·C1 is
- *    exact (|kk| < 2^19) and dh − kk·C1 is exact (a multiple of the finer of the two
- *    last places, below 2^−9 in magnitude); kk·C2 is taken exactly by Dekker's
+ *    function", ACM TOMS 15(2), 1989): kk = round(dh·N/ln2), N = 2048, kk = Nq + i,
+ *    dh + dl = kk·ln2/N + r. ln2/N = C1 + C2 + C3 with C1 of 31 bits, so kk·C1 is
+ *    exact (|kk| < 760·N/ln2 < 2^22) and dh − kk·C1 is exact (a multiple of the finer of the two
+ *    last places, ≥ 2^−66 as |dh| ≥ ln2/(2N) when kk ≠ 0, below 2^−12 in magnitude); kk·C2 is taken exactly by Dekker's
  *    TwoProd; what is left (kk·C3, the low parts, dl) is summed in double. So
- *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−76 and its neighbours carry
+ *    r = rh + rl with |r − r_true| ≤ 2^−90 (|kk·C3| < 2^−73 and its neighbours carry
  *    relative errors of u; the tables' own error, 10^−40, is below 2^−132).
- *    |rh| ≤ ln2/512 + 2^−40 < 2^−9.4.
+ *    |rh| ≤ ln2/4096 + 2^−40 < 2^−12.5. (N was 256 at first; 2048 makes the
+ *    rounding errors of step 3, 8.2u·rh², 64 times smaller, about 2^−75: a
+ *    50,257-class gradient then has a component undecided in about one row in 20.)
  * 3. expm1(r) = E + rl·(1 + E) + rl²/2·(1 + E) + …, E = expm1(rh) = rh + rh²·p(rh),
  *    p = 1/2 + rh/6 + rh²/24 + rh³/120 + rh⁴/720: expm1(r) = rh + s with
  *    s = rl + rl·(rh + rh²·p) + rh²·p in double. Roundings: the 12 operations
@@ -46,9 +48,9 @@
  *    errors ε_t·T + 2η·n.
  * 6. log1p(T): y0 = Math.log1p(Th) (fdlibm, stated error < 1 ulp; we allow 2), then
  *    one Newton step for f(y) = e^y − 1 − T: y1 = y0 + (T − M)/(1 + M), M = expm1(y0)
- *    by steps 2–4 (for |y0| < ln2/512 the reduction is empty and M = rh + s keeps
+ *    by steps 2–4 (for |y0| < ln2/4096 the reduction is empty and M = rh + s keeps
  *    its relative accuracy; otherwise M = e^y0 − 1 in double-double with
- *    M ≥ 0.00135, losing at most 10 bits). The step's own error: with Δ = y0 − y*,
+ *    M ≥ 0.000169, losing at most 13 bits). The step's own error: with Δ = y0 − y*,
  *    y1 − y* = e^(−Δ) − 1 + Δ ∈ [0, 0.51·Δ²]; |Δ| ≤ 2^−50·y* + |Tl|. A perturbation
  *    of T or M by ε moves y1 by ε/(1 + M).
  * 7. loss = D + y as a double-double; the final roundings add 2^−100·loss.
@@ -69,17 +71,17 @@ import { exactDecimalString } from './exact.js';
 const U = 2 ** -53;
 const ETA = 2 ** -1074;
 /** Table size: 2^(i/N), i = 0..N−1. */
-const N = 256;
+const N = 2048;
 const SPLITTER = 134217729; // 2^27 + 1, Dekker's split
 const ROUNDER = 6755399441055744; // 1.5·2^52: x + ROUNDER − ROUNDER rounds x (|x| < 2^51) to an integer
 const INV_LN2_N = N / Math.LN2;
 
-/** ln2/N = C1 + C2 + C3 (C1: 33 significant bits), and 2^(i/N) = TH[i] + TL[i], from decimal.js at 40 digits. */
+/** ln2/N = C1 + C2 + C3 (C1: 31 significant bits) from decimal.js at 40 digits, and 2^(i/N) = TH[i] + TL[i] (below). */
 const D40 = Decimal.clone({ precision: 40 });
 const [C1, C2, C3] = (() => {
   const c = D40.ln(2).div(N);
   const hi = Number(c.toString());
-  const c1 = Math.trunc(hi * 2 ** 41) / 2 ** 41; // ln2/256 ∈ [2^−9, 2^−8): 41 fractional bits = 33 significant
+  const c1 = Math.trunc(hi * 2 ** 42) / 2 ** 42; // ln2/2048 ∈ [2^−12, 2^−11): 42 fractional bits = 31 significant
   const rest = c.minus(exactDecimalString(c1));
   const c2 = Number(rest.toString());
   const c3 = Number(rest.minus(exactDecimalString(c2)).toString());
@@ -87,11 +89,26 @@ const [C1, C2, C3] = (() => {
 })();
 const TH = new Float64Array(N);
 const TL = new Float64Array(N);
-for (let i = 0; i < N; i++) {
-  const v = new D40(2).pow(new D40(i).div(N));
-  TH[i] = Number(v.toString());
-  TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
+{
+  // 2^(i/N) = (2^(1/N))^i by repeated products at 50 digits (one pow per entry took ~1 s at load):
+  // each product and the base add a relative 10^−49 at most, 2·2048·10^−49 < 10^−45 in all, below
+  // the tables' stated 10^−40.
+  const D50 = Decimal.clone({ precision: 50 });
+  const base = new D50(2).pow(new D50(1).div(N));
+  let v = new D50(1);
+  for (let i = 0; i < N; i++) {
+    TH[i] = Number(v.toString());
+    TL[i] = Number(v.minus(exactDecimalString(TH[i])).toString());
+    v = v.times(base);
+  }
 }
+
+/** 2^q for q = −POW2_BIAS … 0 (a table: Math.pow per term was a tenth of the loss tier's time). */
+const POW2_BIAS = 1100;
+const POW2 = new Float64Array(POW2_BIAS + 1);
+for (let q = -POW2_BIAS; q <= 0; q++) POW2[q + POW2_BIAS] = 2 ** q;
+const TWO_M90 = 2 ** -90;
+const TWO_M960 = 2 ** -960;
 
 // Results of the helpers (module state: the tier allocates nothing per term).
 let hi = 0;
@@ -100,6 +117,10 @@ let lo = 0;
 let expRel = 0;
 /** True when the last `expDD` result may carry the 2η of a part scaled below 2^−1022. */
 let expTiny = false;
+/** The last `expDD` result before its scaling by 2^expQ (hi + lo = 2^expQ·(expUh + expUl) up to that scaling's rounding): relative accuracy kept at any size. */
+let expUh = 0;
+let expUl = 0;
+let expQ = 0;
 
 /** Dekker's TwoProd: a·b = hi + lo exactly (|a|, |b| < 2^995). */
 function twoProd(a: number, b: number): void {
@@ -143,7 +164,8 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
   const s = rl + rl * (rh + e2) + e2;
   const arh = Math.abs(rh);
   // Step 3's bound; with kk = 0 there was no reduction (r = dh + dl exactly), else step 2's 2^−90.
-  const epsS = 16 * U * (Math.abs(rl) * (1 + arh) + 0.51 * rh * rh) + (arh ** 7 / 5000) * (1 + Math.abs(rl)) + rl * rl + (kk === 0 ? 0 : 2 ** -90);
+  const rh2 = rh * rh;
+  const epsS = 16 * U * (Math.abs(rl) * (1 + arh) + 0.51 * rh2) + ((rh2 * rh2 * rh2 * arh) / 5000) * (1 + Math.abs(rl)) + rl * rl + (kk === 0 ? 0 : TWO_M90);
   if (kk === 0) {
     // e^r = 1 + (rh + s); for expm1 the 1 is never added. rh + s by TwoSum (|s| may exceed |rh|).
     const em1h = rh + s;
@@ -152,7 +174,7 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     if (minusOne) {
       hi = em1h;
       lo = em1l;
-      // Relative to |expm1(r)| ≥ 0.99·|r| (|r| < 2^−9.4), and r ≈ rh + rl.
+      // Relative to |expm1(r)| ≥ 0.99·|r| (|r| < 2^−12.5), and r ≈ rh + rl.
       const mag = Math.abs(em1h);
       expRel = mag === 0 ? Infinity : (epsS * 1.02) / mag + 2 ** -100;
     } else {
@@ -160,6 +182,9 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
       const l = em1h - (h - 1) + em1l;
       hi = h;
       lo = l;
+      expUh = h;
+      expUl = l;
+      expQ = 0;
       expRel = epsS * 1.02 + 2 ** -100;
     }
     expTiny = false;
@@ -180,7 +205,7 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
   let hh = h;
   expRel = epsS * 1.02 + 2 ** -100;
   if (minusOne) {
-    // e^y0 − 1 with y0 ∈ (ln2/512, 12]: q ≥ 0, no scaling below 2^−1022.
+    // e^y0 − 1 with y0 ∈ (ln2/4096, 12]: q ≥ 0, no scaling below 2^−1022.
     const scale = 2 ** q;
     hh *= scale;
     l *= scale;
@@ -189,15 +214,49 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     const mm = m + l;
     hi = mm;
     lo = l - (mm - m);
-    // Relative to e^y0 − 1 ≥ 0.00135 the error of e^y0 grows by e^y0/(e^y0 − 1) ≤ 741.
+    // Relative to e^y0 − 1 ≥ 0.000169 the error of e^y0 grows by e^y0/(e^y0 − 1) ≤ 5910.
     expRel = (expRel * (hh + Math.abs(l))) / Math.max(mm, 1e-300) + 2 ** -100;
     expTiny = false;
     return;
   }
-  const scale = q >= -1074 ? 2 ** q : 0;
+  expUh = hh;
+  expUl = l;
+  expQ = q;
+  const scale = POW2[q + POW2_BIAS]; // 2^q, 0 below 2^−1074 (q ≥ −1100 as dh ≥ −760)
   hi = hh * scale;
   lo = l * scale;
-  expTiny = hh * scale < 2 ** -960;
+  expTiny = hh * scale < TWO_M960;
+}
+
+/**
+ * Double-double division (Dekker 1971's div2): (xh + xl)/(yh + yl) as
+ * ddQuotient[0] + ddQuotient[1], within a relative 2^−98 of the exact quotient.
+ * Preconditions: xh, yh > 0, |xl| ≤ 2^−52·xh, |yl| ≤ 2^−52·yh, and xh, yh, xh/yh
+ * in [2^−900, 2^900] (so TwoProd is exact).
+ * Bound: qh = fl(xh/yh); ph + pl = qh·yh exactly (TwoProd); xh − ph is exact
+ * (Sterbenz: ph = xh(1 + θ), |θ| ≤ 2u); r = x − qh·y = (xh − ph) − pl + xl − qh·yl
+ * has parts of at most 2u·|x|, u·|x|, 2u·|x| and 2u·|x| (1.01 for the rest), so every
+ * partial sum is ≤ 7.1u·|x| and its 4 roundings leave r̂ within 28.4u²·|x|;
+ * ql = fl(r̂/yh) differs from r/y by that over yh, by |r|·|yl|/(yh·y) ≤ 14.2u²·|x|/y
+ * and by u·|ql| ≤ 7.2u²·|x|/y: in all below 51u²·|x/y| < 2^−100.3·|x/y|
+ * (x/y = qh + r/y exactly). 2^−98 leaves a factor 5 for what this skips.
+ */
+export const ddQuotient = new Float64Array(2);
+/** Relative error bound of `divDD`. */
+export const DIV_DD_REL = 2 ** -98;
+export function divDD(xh: number, xl: number, yh: number, yl: number): void {
+  const qh = xh / yh;
+  twoProd(qh, yh);
+  const r = xh - hi - lo + xl - qh * yl;
+  ddQuotient[0] = qh;
+  ddQuotient[1] = r / yh;
+}
+
+/** The index of the first maximum of a row among its finite logits (−Infinity is masked), or −1 when every logit is −Infinity. */
+export function firstMax(row: ArrayLike<number>): number {
+  let k = -1;
+  for (let j = 0; j < row.length; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
+  return k;
 }
 
 /** The fast float64 loss and its interval (for the verification script and the tests). */
@@ -225,24 +284,29 @@ function isPowerOfTwo(v: number): boolean {
   return (U32[1] & 0xfffff) === 0 && U32[0] === 0;
 }
 
+/** T = Σ_{j≠k} exp(x_j − m) of one row as Th + Tl, |T − (Th + Tl)| ≤ ET (steps 2–5). */
+export interface ShiftedSum64 {
+  readonly Th: number;
+  readonly Tl: number;
+  readonly ET: number;
+  /** Terms that may carry the 2η of a part scaled below 2^−1022, and terms counted as 0 (x_j − m < −760). */
+  readonly tiny: number;
+  readonly far: number;
+  /** Terms of the sum: the unmasked classes other than k. */
+  readonly terms: number;
+}
+
+const NO_TERMS: ShiftedSum64 = { Th: 0, Tl: 0, ET: 0, tiny: 0, far: 0, terms: 0 };
+
 /**
- * The fast tier for a float64 row: the correctly rounded loss when the rounding
- * test decides it, else `rounded` undefined (use the slow tier).
- *
- * @param row - logits, length n ≥ 1, finite doubles or −Infinity (masked)
- * @param target - index of the target, row[target] finite
+ * Steps 2–5: T = Σ_{j≠k} exp(x_j − m) in double-double with its bound, k the
+ * first maximum and m = x[k]. With `keep` (length ≥ 4n), each term's unscaled
+ * value and bound are kept for the gradient (`fast-grad.ts`): keep[4j] + keep[4j+1]
+ * = e_j·2^−keep[4j+2] within a relative keep[4j+3] (`expRel`); keep[4j] = 0 for a
+ * term counted as 0 (x_j − m < −760); entries of k and masked classes are not written.
  */
-export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
+export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?: Float64Array): ShiftedSum64 {
   const n = row.length;
-  let k = -1;
-  for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
-  const m = row[k];
-  const xt = row[target];
-  const Dh = m - xt;
-  // m − x[t] rounded to +Infinity: the exact D is at least the overflow threshold, and so is the loss.
-  if (Dh === Infinity) return { rounded: Infinity, hi: Infinity, lo: 0, bound: 0 };
-  const bD = Dh - m;
-  const Dl = m - (Dh - bD) + (-xt - bD);
   // Step 5: T = Sh + Sl; A = Σ|inputs of Sl|; the terms' relative errors and absolute 2η.
   let Sh = 0;
   let Sl = 0;
@@ -259,24 +323,32 @@ export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
     if (dh < -760) {
       // e^(dh + dl) < e^−759.99 < 2^−1096: counted as 0 with that error.
       far++;
+      if (keep !== undefined) keep[4 * j] = 0;
       continue;
     }
     const b = dh - x;
     const dl = x - (dh - b) + (-m - b);
     expDD(dh, dl, false);
+    if (keep !== undefined) {
+      keep[4 * j] = expUh;
+      keep[4 * j + 1] = expUl;
+      keep[4 * j + 2] = expQ;
+      keep[4 * j + 3] = expRel;
+    }
     if (expRel > relMax) relMax = expRel;
     if (expTiny) tiny++;
-    const s = Sh + hi;
+    // The term renormalised first (Fast2Sum, exact: |lo| < |hi|): expDD's lo can reach 2^−19·hi,
+    // and A below (the accumulator's inputs) would carry it n times.
+    const th = hi + lo;
+    const tl = lo - (th - hi);
+    const s = Sh + th;
     const bb = s - Sh;
-    const e = Sh - (s - bb) + (hi - bb);
+    const e = Sh - (s - bb) + (th - bb);
     Sh = s;
-    Sl += e + lo;
-    A += Math.abs(e) + Math.abs(lo);
+    Sl += e + tl;
+    A += Math.abs(e) + Math.abs(tl);
   }
-  if (terms === 0) {
-    // loss = D exactly.
-    return decide(Dh, Dl, 0);
-  }
+  if (terms === 0) return NO_TERMS;
   const g2n = (2 * terms * U) / (1 - 2 * terms * U);
   const Th = Sh + Sl;
   const Tl = Sl - (Th - Sh);
@@ -284,6 +356,38 @@ export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
   // up to a whole number of η (a double cannot hold less than η: 2^−1096 itself would read 0).
   const absT = ETA * Math.ceil(2 * tiny + far * 2 ** -22);
   const ET = (g2n * A * (1 + 2 * g2n) + relMax * (Th + g2n * A + absT) * 1.001 + absT) * (1 + 2 ** -40);
+  return { Th, Tl, ET, tiny, far, terms };
+}
+
+/**
+ * The fast tier for a float64 row: the correctly rounded loss when the rounding
+ * test decides it, else `rounded` undefined (use the slow tier).
+ *
+ * @param row - logits, length n ≥ 1, finite doubles or −Infinity (masked)
+ * @param target - index of the target, row[target] finite
+ */
+export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
+  const k = firstMax(row);
+  const m = row[k];
+  const xt = row[target];
+  const Dh = m - xt;
+  // m − x[t] rounded to +Infinity: the exact D is at least the overflow threshold, and so is the loss.
+  if (Dh === Infinity) return { rounded: Infinity, hi: Infinity, lo: 0, bound: 0 };
+  const bD = Dh - m;
+  const Dl = m - (Dh - bD) + (-xt - bD);
+  return lossFromSum64(Dh, Dl, shiftedSum64(row, k, m));
+}
+
+/**
+ * Steps 6–8: the loss D + log1p(T) from D = Dh + Dl (exact; Dh finite) and the
+ * shifted sum of `shiftedSum64`, with the rounding test.
+ */
+export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64Loss {
+  if (sum.terms === 0) {
+    // loss = D exactly.
+    return decide(Dh, Dl, 0);
+  }
+  const { Th, Tl, ET, tiny, far } = sum;
   if (Th < 2 ** -960) {
     // T near the subnormal range, where its relative accuracy is not kept: 0 ≤ log1p(T) ≤ T ≤ Th + ET,
     // so the loss lies in [D, D + Y]; decided by D alone unless D is within Y of a midpoint

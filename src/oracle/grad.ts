@@ -31,10 +31,12 @@
 import { Decimal } from 'decimal.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
-import { exactDecimalString, roundDecimal } from './exact.js';
+import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import { nextUp } from '../float/ordinal.js';
 import { pulse } from '../supervise/heartbeat.js';
 import type { OracleResult } from './loss.js';
-import { lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { checkOracleRow, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { fastLossAndGrad } from './fast-grad.js';
 
 export interface GradOracleResult {
   /** g_j correctly rounded to the dtype (ties to even), one per class. */
@@ -90,11 +92,9 @@ function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): Grad
   let negligibleCount = 0;
   let floorCount = 0;
   let maxAbsD = 0;
-  let allTied = true; // every finite logit equals m: every term is exactly 1
   for (let j = 0; j < n; j++) {
     if (j === k || row[j] === -Infinity) continue;
     const d = row[j] - m;
-    if (d !== 0) allTied = false;
     if (d < EXP_FLOOR) {
       floorCount++;
       continue;
@@ -111,11 +111,12 @@ function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): Grad
   for (const j of summed) maxAbsD = Math.max(maxAbsD, Math.abs(row[j] - m));
   const exact = new Map<number, string>();
   for (const j of [...summed, ...unsummed]) exact.set(j, exactDecimalString(row[j]));
-  // With every finite logit tied, S and Q are the integers c and c − 1 (or c − 0): 1/c is a dyadic
-  // rational, possibly a rounding midpoint, when c is a power of two, and decimal.js then divides
-  // exactly, so no error bound applies. Otherwise no quotient is exact and Ziv's bound is used.
+  // With every summed term tied with the maximum, S and Q are the integers c and c − 1 (or c): 1/c is a
+  // dyadic rational, possibly a rounding midpoint, when c is a power of two, and decimal.js then
+  // divides exactly, so no error bound applies to those quotients. Otherwise no quotient is exact and
+  // Ziv's bound is used. (Classes left out of the sums are handled by `decideBelow` in gradStep.)
   const count = summed.length + 1;
-  const exactArithmetic = allTied && (count & (count - 1)) === 0;
+  const exactArithmetic = summed.every((j) => row[j] === m) && (count & (count - 1)) === 0;
   return { n, target, dtype, k, summed, unsummed, negligibleCount, floorCount, maxAbsD, exact, mExact: exactDecimalString(m), exactArithmetic };
 }
 
@@ -128,7 +129,10 @@ function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): Grad
 function gradStep(plan: GradPlan, row: ArrayLike<number>, digits: number, D: typeof Decimal, e: ReadonlyMap<number, Decimal>, T: Decimal, rounded: Float64Array): boolean {
   const { n, target, k, dtype } = plan;
   const one = new D(1);
-  const delta = plan.exactArithmetic ? new D(0) : new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + n + 2));
+  const inexact = new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + n + 2));
+  // The quotients of the tied classes (k, the summed ones, and the target among them) are exact
+  // under `exactArithmetic`; a term computed for its own component only (unsummed) never is.
+  const delta = plan.exactArithmetic ? new D(0) : inexact;
   const S = T.plus(1);
   // Q = Σ_{j≠t} e_j: S − e_t, computed as a sum (no cancellation).
   let Q = target === k ? T : new D(1);
@@ -165,14 +169,49 @@ function gradStep(plan: GradPlan, row: ArrayLike<number>, digits: number, D: typ
         rounded[j] = 0; // tiny: below minSubnormal/2
         continue;
       }
-      lo = ej.times(one.minus(delta)).div(sHi).times(one.minus(delta));
-      hi = ej.times(one.plus(delta)).div(sLo).times(one.plus(delta));
+      const dj = summedSet(plan).has(j) || j === k ? delta : inexact;
+      lo = ej.times(one.minus(dj)).div(sHi).times(one.minus(dj));
+      hi = ej.times(one.plus(dj)).div(sLo).times(one.plus(dj));
     }
     const rlo = roundDecimal(lo, dtype);
     rounded[j] = rlo;
-    if (!Object.is(rlo, roundDecimal(hi, dtype))) decided = false;
+    if (Object.is(rlo, roundDecimal(hi, dtype))) continue;
+    // Tied classes and terms left out of the sums: see `decideBelow`.
+    const tiedQuotient = plan.exactArithmetic && !dropped.isZero() && (j === k || summedSet(plan).has(j));
+    if (tiedQuotient && decideBelow(rlo, j === target ? Q.div(S).neg() : one.div(S), dtype)) continue;
+    decided = false;
   }
   return decided;
+}
+
+const summedSets = new WeakMap<GradPlan, Set<number>>();
+function summedSet(plan: GradPlan): Set<number> {
+  let s = summedSets.get(plan);
+  if (s === undefined) summedSets.set(plan, (s = new Set(plan.summed)));
+  return s;
+}
+
+/**
+ * The one-sided rounding rule for a quotient of tied classes with terms left out
+ * of the sums. Under `exactArithmetic` the summed classes are tied with the
+ * maximum, so f0 = 1/S (a component j ≠ t among them) or −Q/S (the target among
+ * them) is an exact dyadic rational, and may be a rounding midpoint: 512 tied
+ * logits and one at −10^4 give g_t = −(511 + ε)/(512 + ε), ε = e^−10000, within
+ * 10^−4300 of bfloat16's midpoint −511/512. No precision reaches that from a bound
+ * on ε, so Ziv's loop alone never ends there. But the left-out mass ε is strictly
+ * positive and enters every such component in a known direction: p_j = e_j/(S + ε)
+ * < e_j/S, and −(Q + ε)/(S + ε) < −Q/S because Q < S. So the exact value lies in
+ * [lo, f0), lo the step's rigorous lower bound. Rounding (to nearest) is constant
+ * from rlo = round(lo) up to, but not including, the midpoint between rlo and its
+ * successor; so when f0 is at most that midpoint, every value in [lo, f0) rounds to
+ * rlo, and rlo is the answer. (A value exactly at the midpoint is excluded: the
+ * interval is open at f0.)
+ */
+function decideBelow(rlo: number, f0: Decimal, dtype: AnyDtype): boolean {
+  const up = nextUp(rlo, dtype);
+  if (up === Infinity) return false;
+  const mid = exactDecimal(rlo).plus(exactDecimal(up)).div(2);
+  return f0.lte(mid);
 }
 
 /** The terms e_j = exp(x_j − m) of a plan at one precision: summed ones (with T, their sum in index order) and unsummed ones. */
@@ -199,8 +238,22 @@ export function oracleGrad(row: ArrayLike<number>, target: number, dtype: AnyDty
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
     const D = workingDecimal(digits);
     const { e, T } = gradTerms(plan, D, new D(plan.mExact));
-    if (gradStep(plan, row, digits, D, e, T, rounded) || digits >= MAX_DIGITS) return { rounded, digits };
+    if (gradStep(plan, row, digits, D, e, T, rounded)) return { rounded, digits };
+    if (digits >= MAX_DIGITS) throw undecidedError(row, target, dtype);
   }
+}
+
+/**
+ * SPEC 8: the oracle never guesses. A component still undecided at MAX_DIGITS
+ * would need the terms left out of the sums (bounded, not computed) without
+ * being a tied quotient (`decideBelow`); by the Lindemann–Weierstrass theorem
+ * such a value is never exactly a midpoint, but it could sit closer to one than
+ * the bound on the left-out terms. No such row is known; if one turns up, the run
+ * stops with this message rather than report a guess.
+ */
+function undecidedError(row: ArrayLike<number>, target: number, dtype: AnyDtype): Error {
+  const shown = Array.from(row.length > 8 ? Array.prototype.slice.call(row, 0, 8) : row, String).join(' ');
+  return new Error(`gradient oracle: a component of the ${dtype} row [${shown}${row.length > 8 ? ` … (${row.length} classes)` : ''}] (target ${target}) is not decided at ${MAX_DIGITS} digits; please report this row`);
 }
 
 /** The loss and the gradient of one row from one oracle evaluation. */
@@ -230,7 +283,47 @@ export function oracleLossAndGrad(row: ArrayLike<number>, target: number, dtype:
     const mD = new D(gPlan.mExact);
     const { e, T } = gradTerms(gPlan, D, mD);
     if (loss === undefined) loss = lossStep(lPlan!, digits, D, mD, T);
-    if (gradDigits === 0 && (gradStep(gPlan, row, digits, D, e, T, rounded) || digits >= MAX_DIGITS)) gradDigits = digits;
+    if (gradDigits === 0 && gradStep(gPlan, row, digits, D, e, T, rounded)) gradDigits = digits;
+    if (gradDigits === 0 && digits >= MAX_DIGITS) throw undecidedError(row, target, dtype);
   }
   return { loss, grad: { rounded, digits: gradDigits } };
+}
+
+/** The correctly rounded loss and gradient of one row (no `exact` digits), and which tier answered. */
+export interface LossAndGradRounded {
+  readonly loss: number;
+  readonly grad: Float64Array;
+  /** True when the fast tier decided the loss and every component; false when the row fell back to decimal.js. */
+  readonly fast: boolean;
+  /** Gradient components the fast tier left undecided (0 when `fast`). */
+  readonly undecided: number;
+}
+
+/**
+ * The correctly rounded loss and gradient of one row, from the tier that can
+ * decide them: the fast tier (`fast-grad.ts`: one pass of double-double terms,
+ * a bound and a rounding test per component) when it decides the loss and every
+ * component, else `oracleLossAndGrad` (decimal.js) for the row. Equal bit for bit
+ * to `oracleLossAndGrad`'s `loss.rounded` and `grad.rounded` (tested in
+ * fast-grad.test.ts; `scripts/verify-oracle.ts` compares the tiers on many cases).
+ * The row must have a finite logit.
+ */
+export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradRounded {
+  pulse();
+  checkOracleRow(row, target);
+  const grad = new Float64Array(row.length);
+  const fast = fastLossAndGrad(row, target, dtype, grad);
+  if (fast.loss !== undefined && fast.undecided === 0) return { loss: fast.loss, grad, fast: true, undecided: 0 };
+  const slow = oracleLossAndGrad(row, target, dtype);
+  return { loss: slow.loss.rounded, grad: slow.grad.rounded, fast: false, undecided: fast.undecided };
+}
+
+/** The correctly rounded gradient of one row (`oracleLossAndGradRounded`'s; `oracleGrad(...).rounded` bit for bit). */
+export function oracleGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): Float64Array {
+  pulse();
+  checkOracleRow(row, target);
+  const grad = new Float64Array(row.length);
+  // The loss's own rounding test does not matter here: only the components'.
+  if (fastLossAndGrad(row, target, dtype, grad).undecided === 0) return grad;
+  return oracleGrad(row, target, dtype).rounded;
 }

@@ -250,8 +250,27 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
  * `scripts/verify-oracle.ts` compares the tiers on many cases).
  */
 export function oracleLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number {
+  return oracleLossRoundedTier(row, target, dtype).rounded;
+}
+
+/** `oracleLossRounded`'s answer and whether the fast tier gave it (`fast`: false when the row fell back to decimal.js). */
+/**
+ * The oracle's domain, checked before the fast tier answers (found in review: the fast tier returned NaN or a
+ * number for rows the slow tier refuses): logits finite or −Infinity (a masked class), the target an index of
+ * the row. Throws a RangeError naming what is wrong, as the decimal.js tier does.
+ */
+export function checkOracleRow(row: ArrayLike<number>, target: number): void {
+  if (!Number.isInteger(target) || target < 0 || target >= row.length) throw new RangeError(`oracle: target ${target} is not a class of a row of ${row.length}`);
+  for (let j = 0; j < row.length; j++) {
+    const x = row[j];
+    if (Number.isNaN(x) || x === Infinity) throw new RangeError(`oracle: logit ${j} is ${x}; logits are finite or −Infinity (a masked class)`);
+  }
+}
+
+export function oracleLossRoundedTier(row: ArrayLike<number>, target: number, dtype: AnyDtype): { readonly rounded: number; readonly fast: boolean } {
   pulse();
+  checkOracleRow(row, target);
   // fastLossRounded answers a masked target (+Infinity) itself.
   const fast = fastLossRounded(row, target, dtype);
-  return fast !== undefined ? fast : oracleLoss(row, target, dtype).rounded;
+  return fast !== undefined ? { rounded: fast, fast: true } : { rounded: oracleLoss(row, target, dtype).rounded, fast: false };
 }

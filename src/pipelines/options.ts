@@ -32,7 +32,8 @@ import { isBare, rowKind, rowWeight } from '../cases/options.js';
 import type { NativeDtype } from '../float/dtype.js';
 import { formatOf, isHalf } from '../float/dtype.js';
 import { accurateCrossEntropy, outHi, outLo, twoProd } from './accurate.js';
-import type { RoundingFn } from './generic.js';
+import type { RoundingFn, StepArith } from './generic.js';
+import { stepArith } from './generic.js';
 import { BUILTIN_PIPELINES } from './registry.js';
 import type { Pipeline } from './types.js';
 import { runKernel } from './types.js';
@@ -71,11 +72,7 @@ function classLoss(p: Pipeline, v: Variant, row: ArrayLike<number>, c: number): 
 
 /** Whether `p` is the built-in accurate-cross-entropy (or a suite's wrapper of it). */
 function isAccurate(p: Pipeline): boolean {
-  for (let q: Pipeline | null = p; q !== null; q = Object.getPrototypeOf(q) as Pipeline | null) {
-    if (q === accurateCrossEntropy) return true;
-    if (BUILTIN_PIPELINES.includes(q)) return false;
-  }
-  return false;
+  return builtinOf(p) === accurateCrossEntropy;
 }
 
 /** The row's l_n in the compute format (not yet stored), PyTorch's composition. */
@@ -233,4 +230,205 @@ export function pipelineBatch(p: Pipeline, v: Variant, rows: readonly OptionRow[
     wsum = round(wsum + rowWeight(r, o, weight));
   });
   return { rows: out, sum: store(s), mean: store(round(s / wsum)) };
+}
+
+/**
+ * The pipeline's own gradient of a bare row (g_j = p̂_j − [j = t], its backward of
+ * SPEC 2.2) in the variant's compute format, not yet stored: the float32/float64
+ * kernel, or the generic gradient with a pure half format's rounding. False where it
+ * has none (no `grad`; a pure half format without `grad.generic`).
+ */
+function ownGrad(p: Pipeline, v: Variant, row: ArrayLike<number>, target: number, out: Float64Array): boolean {
+  const grad = p.grad;
+  if (grad === undefined) return false;
+  if (isHalf(v.compute)) {
+    if (grad.generic === undefined) return false;
+    grad.generic(row, target, formatOf(v.compute).round, out);
+    return true;
+  }
+  const dtype = v.compute as NativeDtype;
+  const fmt = formatOf(dtype);
+  const x = fmt.array(row.length);
+  x.set(Array.from(row));
+  const g = fmt.array(row.length);
+  runKernel(grad, dtype, x, 1, row.length, Int32Array.of(target), g);
+  out.set(g);
+  return true;
+}
+
+/**
+ * The pipeline's softmax p̂ of a row as its backward computes it: the components
+ * j ≠ t of its bare gradient (g_j = p̂_j there, SPEC 2.2), from target 0 and, for
+ * class 0, target 1 (one class: p̂_0 = 1 + g_0, exact near 1).
+ */
+function softmaxOf(p: Pipeline, v: Variant, row: ArrayLike<number>, out: Float64Array): boolean {
+  const n = row.length;
+  if (!ownGrad(p, v, row, 0, out)) return false;
+  if (n === 1) {
+    out[0] += 1;
+    return true;
+  }
+  const g1 = new Float64Array(n);
+  ownGrad(p, v, row, 1, g1);
+  out[0] = g1[0];
+  return true;
+}
+
+/**
+ * a_c = −∂l_n/∂z_c, the gradient PyTorch's autograd hands log_softmax's backward
+ * (z = log p), with its roundings in the compute format: class-index target y,
+ * `(1 − ε)·nll` gives `round(w_y·round(1 − ε))` at y, the smoothing term
+ * `(ε/C)·Σ_c w_c·(−z_c)` gives `round(w_c·round(ε/C))` at every c, and autograd adds
+ * the two (`round`); a soft target gives `round(q'_c·w_c)`, q' as the forward
+ * computes it (composedRow).
+ */
+function logProbWeights(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> | undefined, round: RoundingFn): Float64Array {
+  const C = row.logits.length;
+  const eps = o.labelSmoothing;
+  const w = (c: number) => (weight === undefined ? 1 : weight[c]);
+  const a = new Float64Array(C);
+  if (row.soft !== undefined) {
+    for (let c = 0; c < C; c++) {
+      const q = eps > 0 ? round(round(row.soft[c] * (1 - eps)) + eps / C) : row.soft[c];
+      a[c] = weight === undefined ? q : round(q * w(c));
+    }
+    return a;
+  }
+  const spread = round(eps / C);
+  for (let c = 0; c < C; c++) {
+    const smooth = eps > 0 ? (weight === undefined ? spread : round(w(c) * spread)) : 0;
+    const nll = c !== row.target ? 0 : eps === 0 ? w(c) : weight === undefined ? round(1 - eps) : round(w(c) * round(1 - eps));
+    a[c] = round(nll + smooth);
+  }
+  return a;
+}
+
+/** Σ_{i≠j} v_i for every j, from prefix and suffix sums, each rounded by `round` (the identity: double). */
+function othersSums(v: ArrayLike<number>, round: RoundingFn): Float64Array {
+  const n = v.length;
+  const suffix = new Float64Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) suffix[i] = round(suffix[i + 1] + v[i]);
+  const out = new Float64Array(n);
+  let prefix = 0;
+  for (let j = 0; j < n; j++) {
+    out[j] = round(prefix + suffix[j + 1]);
+    prefix = round(prefix + v[j]);
+  }
+  return out;
+}
+
+/** Σ_{i≠j} v_i for every j to about 2^−100 relative (terms ≥ 0): compensated prefix and suffix sums. */
+function othersSumsAccurate(v: ArrayLike<number>): Float64Array {
+  const n = v.length;
+  const suffix: CompensatedSum[] = [new CompensatedSum()];
+  for (let i = n - 1; i >= 0; i--) {
+    const s = new CompensatedSum();
+    for (const part of suffix[0].parts) s.add(part);
+    s.add(v[i]);
+    suffix.unshift(s);
+  }
+  const out = new Float64Array(n);
+  const prefix = new CompensatedSum();
+  for (let j = 0; j < n; j++) {
+    const s = new CompensatedSum();
+    for (const part of [...prefix.parts, ...suffix[j + 1].parts]) s.add(part);
+    out[j] = s.value;
+    prefix.add(v[j]);
+  }
+  return out;
+}
+
+/**
+ * naive-softmax under options, reverse mode through its own steps (e = exp(x),
+ * s = Σ e, p = e/s, then −Σ_c a_c·log p_c), PyTorch's formulas as in its bare
+ * gradient (generic.ts `naiveGrad`): log gives ∂/∂p_c = −a_c/p_c (for a_c ≠ 0),
+ * div ∂/∂e_j = ∂/∂p_j / s and ∂/∂s = Σ_c −∂/∂p_c·((e_c/s)/s), exp multiplies by e_j.
+ */
+function naiveOptionsGrad(row: ArrayLike<number>, a: ArrayLike<number>, A: StepArith, out: Float64Array): void {
+  const n = row.length;
+  const e = new Float64Array(n);
+  let s = 0;
+  for (let j = 0; j < n; j++) s = A.add(s, (e[j] = A.exp(row[j])));
+  const gradP = Float64Array.from(a, (ac, c) => (ac === 0 ? 0 : A.div(-ac, A.div(e[c], s))));
+  let gradS = 0;
+  for (let c = 0; c < n; c++) gradS = A.add(gradS, A.mul(-gradP[c], A.div(A.div(e[c], s), s)));
+  for (let j = 0; j < n; j++) out[j] = A.mul(A.add(A.div(gradP[j], s), gradS), e[j]);
+}
+
+/** The built-in a pipeline is (or wraps, through its prototype chain), if any. */
+function builtinOf(p: Pipeline): Pipeline | undefined {
+  for (let q: Pipeline | null = p; q !== null; q = Object.getPrototypeOf(q) as Pipeline | null) if (BUILTIN_PIPELINES.includes(q)) return q;
+  return undefined;
+}
+
+/**
+ * One pipeline's gradient of a row's l_n with respect to its logits under options
+ * (SPEC 6, 4.2), in a variant (SPEC 2.1), values of the storage dtype; undefined
+ * where the pipeline has no backward in that variant. Composed as PyTorch's
+ * autograd composes it: the options give a_c = −∂l_n/∂z_c on the log-probabilities
+ * (`logProbWeights`), and the pipeline's log_softmax backward turns them into
+ * `g_j = −a_j + p̂_j·Σ_c a_c` (PyTorch's _log_softmax_backward_data: grad_output −
+ * exp(output)·grad_output.sum()), p̂ the pipeline's own softmax (`softmaxOf`), every
+ * step rounded to the compute format:
+ *
+ * - naive-softmax: autograd through its own steps (`naiveOptionsGrad`);
+ * - log1p-log-softmax: the form of SPEC 2.2 in which nothing cancels but the last
+ *   step, `g_j = (Σ_{c≠j} a_c)·p̂_j − a_j·Σ_{i≠j} p̂_i`;
+ * - accurate-cross-entropy: the same form in double from its float64 softmax (each
+ *   p̂_j within 1 ulp), a_c in double, compensated sums and exact products (TwoProd),
+ *   the result rounded once to the dtype;
+ * - the others (and a suite's own pipelines): the log_softmax backward above.
+ *
+ * Ignored rows and fully masked rows under `zero` or `ignore` are +0; under `nan`,
+ * NaN. A bare row (class-index target, ε = 0, weight 1) is the pipeline's own gradient.
+ */
+export function pipelineRowGrad(p: Pipeline, v: Variant, row: OptionRow, o: BatchOptions, weight: ArrayLike<number> | undefined): Float64Array | undefined {
+  const n = row.logits.length;
+  const out = new Float64Array(n);
+  const { round, store } = arithmeticOf(v);
+  const kind = rowKind(row, o);
+  if (!ownGrad(p, v, row.logits, row.soft === undefined ? Math.max(0, row.target) : 0, out)) return undefined;
+  if (kind === 'ignored' || kind === 'zero') return out.fill(0);
+  if (kind === 'nan') return out.fill(NaN);
+  if (isBare(row, o, weight)) return out.map(store);
+  const base = builtinOf(p);
+  if (base === BUILTIN_PIPELINES.find((q) => q.name === 'naive-softmax')) {
+    naiveOptionsGrad(row.logits, logProbWeights(row, o, weight, round), stepArith(round), out);
+    return out.map(store);
+  }
+  if (isAccurate(p)) {
+    const C = n;
+    const eps = o.labelSmoothing;
+    const a = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      const w = weight === undefined ? 1 : weight[c];
+      const q = row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0;
+      a[c] = (1 - eps) * w * q + (eps / C) * w;
+    }
+    const pHat = new Float64Array(C);
+    softmaxOf(p, { dtype: 'float64', compute: 'float64' }, row.logits, pHat);
+    const aOthers = othersSumsAccurate(a);
+    const pOthers = othersSumsAccurate(pHat);
+    const dtypeRound = formatOf(v.dtype).round;
+    for (let j = 0; j < C; j++) {
+      const sum = new CompensatedSum();
+      sum.addProduct(aOthers[j], pHat[j]);
+      sum.addProduct(-a[j], pOthers[j]);
+      out[j] = dtypeRound(sum.value);
+    }
+    return out;
+  }
+  const a = logProbWeights(row, o, weight, round);
+  const pHat = new Float64Array(n);
+  softmaxOf(p, v, row.logits, pHat);
+  if (base?.name === 'log1p-log-softmax') {
+    const aOthers = othersSums(a, round);
+    const pOthers = othersSums(pHat, round);
+    for (let j = 0; j < n; j++) out[j] = store(round(round(aOthers[j] * pHat[j]) - round(a[j] * pOthers[j])));
+    return out;
+  }
+  let total = 0;
+  for (let c = 0; c < n; c++) total = round(total + a[c]);
+  for (let j = 0; j < n; j++) out[j] = store(round(-a[j] + round(pHat[j] * total)));
+  return out;
 }

@@ -99,6 +99,20 @@ export function skippedNote(pipelines: readonly Pipeline[], dtypes: readonly Dty
   return `${left.map((l) => l.pipeline.name).join(', ')} not run in ${halves.join(' and ')}: ${LEFT_OUT_REASON}`;
 }
 
+/** Why a pipeline has no gradient rows (issue 14: "simply not in the gradient reports", said where it happens). */
+export const NO_GRAD_REASON = 'no backward pass (the pipeline has no `grad` kernel; give it one to see its gradients)';
+
+/**
+ * The note `fuzz` and `map` print when the suite asks for gradients (`quantities`
+ * holds `grad`) and some pipelines have no backward pass: they get loss rows only.
+ * Undefined when gradients are not asked for or every pipeline has one.
+ */
+export function noGradNote(pipelines: readonly Pipeline[], quantities: readonly string[]): string | undefined {
+  if (!quantities.includes('grad')) return undefined;
+  const left = pipelines.filter((p) => p.grad === undefined).map((p) => p.name);
+  return left.length === 0 ? undefined : `${left.join(', ')}: no gradient rows: ${NO_GRAD_REASON}`;
+}
+
 /**
  * Runs one pipeline on a batch of a storage format in an arithmetic format.
  * `logits` and `out` are `formatOf(dtype).array`s (Float32Array for the half

@@ -10,8 +10,8 @@
  * are queued first so both cores stay busy to the end.
  */
 import type { Dtype } from '../float/dtype.js';
-import { oracleLossAndGrad } from '../oracle/grad.js';
-import { oracleLossRounded } from '../oracle/loss.js';
+import { oracleLossAndGradRounded } from '../oracle/grad.js';
+import { oracleLossRoundedTier } from '../oracle/loss.js';
 import type { WorkerPool } from './pool.js';
 import { compiledModule } from './pool.js';
 
@@ -22,7 +22,7 @@ export interface OracleBatch {
   /** Row r is data[starts[r] .. starts[r + 1]). */
   readonly starts: Int32Array;
   readonly targets: Int32Array;
-  /** Also the correctly rounded gradient of every row (oracleLossAndGrad: one set of decimal terms gives both). */
+  /** Also the correctly rounded gradient of every row (oracleLossAndGradRounded: one set of terms gives both). */
   readonly grad?: boolean;
 }
 
@@ -30,6 +30,10 @@ export interface OracleBatch {
 export interface OracleAnswers {
   readonly loss: Float64Array;
   readonly grad?: Float64Array;
+  /** Per row: 1 when the fast tier could not decide it (the loss, or with `grad` the loss or a component) and decimal.js answered, else 0. */
+  readonly fallback: Uint8Array;
+  /** Per row: gradient components the fast tier left undecided (0 without `grad`). */
+  readonly undecided: Int32Array;
 }
 
 /** True when every logit of the row is −Infinity (a fully masked row: SPEC 6 gives its loss a convention, 2.2 no gradient). */
@@ -46,18 +50,24 @@ export function oracleBatch(batch: OracleBatch): OracleAnswers {
   const n = batch.targets.length;
   const loss = new Float64Array(n);
   const grad = batch.grad ? new Float64Array(batch.data.length) : undefined;
+  const fallback = new Uint8Array(n);
+  const undecided = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     const row = batch.data.subarray(batch.starts[r], batch.starts[r + 1]);
     if (grad === undefined || fullyMasked(row)) {
-      loss[r] = oracleLossRounded(row, batch.targets[r], batch.dtype);
+      const one = oracleLossRoundedTier(row, batch.targets[r], batch.dtype);
+      loss[r] = one.rounded;
+      fallback[r] = one.fast ? 0 : 1;
       grad?.fill(NaN, batch.starts[r], batch.starts[r + 1]);
     } else {
-      const both = oracleLossAndGrad(row, batch.targets[r], batch.dtype);
-      loss[r] = both.loss.rounded;
-      grad.set(both.grad.rounded, batch.starts[r]);
+      const both = oracleLossAndGradRounded(row, batch.targets[r], batch.dtype);
+      loss[r] = both.loss;
+      fallback[r] = both.fast ? 0 : 1;
+      undecided[r] = both.undecided;
+      grad.set(both.grad, batch.starts[r]);
     }
   }
-  return { loss, grad };
+  return { loss, grad, fallback, undecided };
 }
 
 /** A task carries up to this many logits, or one row if it is wider. */
@@ -100,12 +110,16 @@ export async function oracleRows(pool: WorkerPool, rows: readonly OracleRow[], o
 export interface OracleRowsAnswers {
   readonly loss: Float64Array;
   readonly grad: Float64Array[] | undefined;
+  /** `fallback[i]`: 1 when row i fell back to decimal.js (see OracleAnswers), and its undecided gradient components. */
+  readonly fallback: Uint8Array;
+  readonly undecided: Int32Array;
 }
 
 /**
  * As `oracleRows`, and with `grad` also every row's correctly rounded gradient
- * (SPEC 2.2; NaN components for a fully masked row), from the same decimal
- * terms as its loss (oracleLossAndGrad), so the gradient costs little more.
+ * (SPEC 2.2; NaN components for a fully masked row), from the same terms as
+ * its loss (oracleLossAndGradRounded: the fast tier, decimal.js for what it
+ * cannot decide), so the gradient costs little more; and which rows fell back.
  */
 export async function oracleRowsWithGrad(
   pool: WorkerPool,
@@ -134,16 +148,40 @@ export async function oracleRowsWithGrad(
   const file = compiledModule('pool/oracle-task.js');
   const out = new Float64Array(rows.length);
   const grads: Float64Array[] | undefined = options.grad ? new Array<Float64Array>(rows.length) : undefined;
+  const fallback = new Uint8Array(rows.length);
+  const undecided = new Int32Array(rows.length);
   await Promise.all(
     order.map(async ({ g, w }) => {
       const batch = pack(rows, g, options.grad);
       const result = await pool.run<OracleAnswers>(file, 'oracleBatch', batch);
       g.forEach((i, r) => {
         out[i] = result.loss[r];
+        fallback[i] = result.fallback[r];
+        undecided[i] = result.undecided[r];
         if (grads !== undefined) grads[i] = result.grad!.subarray(batch.starts[r], batch.starts[r + 1]);
       });
       onDone?.(g.length, w);
     }),
   );
-  return { loss: out, grad: grads };
+  return { loss: out, grad: grads, fallback, undecided };
+}
+
+/**
+ * The fast tier's fallback share by group (e.g. fuzz family), for a progress line:
+ * "ordinal 0/320, vocab 1/2 (5 components), …", the rows that fell back to
+ * decimal.js out of the rows of that group, in order of first appearance, with
+ * the gradient components left undecided when any were.
+ *
+ * @param groups - one label per row of `answers`
+ */
+export function fallbackShares(groups: readonly string[], answers: Pick<OracleRowsAnswers, 'fallback' | 'undecided'>): string {
+  const by = new Map<string, { rows: number; fell: number; components: number }>();
+  groups.forEach((g, i) => {
+    let s = by.get(g);
+    if (s === undefined) by.set(g, (s = { rows: 0, fell: 0, components: 0 }));
+    s.rows++;
+    s.fell += answers.fallback[i];
+    s.components += answers.undecided[i];
+  });
+  return [...by].map(([g, s]) => `${g} ${s.fell}/${s.rows}${s.components > 0 ? ` (${s.components} components)` : ''}`).join(', ');
 }

@@ -9,7 +9,7 @@ import { publishSummary } from '../report/summary.js';
 import type { Suite } from '../suite/load.js';
 import { loadSuite } from '../suite/load.js';
 import { startProgress } from '../util/progress.js';
-import { skippedNote } from '../pipelines/variant.js';
+import { noGradNote, skippedNote } from '../pipelines/variant.js';
 import { keyLabel } from '../report/key.js';
 import { withOutputFolder } from '../util/publish.js';
 import { beat } from '../supervise/heartbeat.js';
@@ -98,6 +98,8 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
   const run = await withOutputFolder(out, { command: 'map', parts: ['map'] }, async (stage) => {
     const note = skippedNote(suite.pipelines, suite.dtypes);
     if (note !== undefined) process.stderr.write(`map: ${note}\n`);
+    const noGrad = noGradNote(suite.pipelines, suite.map.quantities);
+    if (noGrad !== undefined) process.stderr.write(`map: ${noGrad}\n`);
     process.stderr.write(
       `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes (and compute modes) x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
     );

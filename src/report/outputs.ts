@@ -16,7 +16,7 @@ export const OUTPUT_FILES: Readonly<Record<OutputPart, readonly string[]>> = {
   fuzz: ['fuzz.csv', 'failures.csv', 'fuzz.json'],
   map: ['regions.csv', 'boundaries.csv', 'map.json', ...QUANTITIES.flatMap((q) => DTYPES.flatMap((d) => [chartFileName(d, 'outcome', q), chartFileName(d, 'cause', q)]))],
   bench: ['bench.csv', 'bench.json', 'bench.svg'],
-  summary: ['summary.md', 'accuracy-vs-speed.svg'],
+  summary: ['summary.md', 'accuracy-vs-speed.svg', 'options.svg'],
   gate: ['gate.csv'],
   baseline: ['baseline.json'],
   history: ['history.csv', 'trend.svg', 'bencher.json', 'github-benchmark.json'],

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { isOptionFamily } from '../fuzz/options.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { writeFileAtomic } from '../util/write.js';
 import { renderSvg } from './chart.js';
@@ -32,13 +33,14 @@ export interface AccuracyRow {
 export const NON_FINITE_NOTE =
   '— in *max ulps*: some result is NaN, or infinite where the exact loss is finite (or finite where it is infinite), so no count of ulps covers every case (`max_ulp` is empty in `fuzz.csv`); *max bits* counts such a case as the width of the format: 16 bits (float16, bfloat16), 32 (float32) or 64 (float64).';
 
-/** fuzz.csv summed over families, per pipeline × variant × quantity: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
+/** fuzz.csv summed over the bare families (not the option rows, src/fuzz/options.ts), per pipeline × variant × quantity: counts add, max takes the max (undefined if any family's is empty), mean bits weighted by cases. */
 export function accuracyByPipeline(dir: string): AccuracyRow[] | undefined {
   const file = join(dir, 'fuzz.csv');
   if (!existsSync(file)) return undefined;
   const byKey = new Map<string, { pipeline: string; dtype: string; quantity: string; cases: number; counts: Record<string, number>; maxUlp: number | undefined; bitsSum: number; maxBits: number }>();
   for (const r of readKeyedReport(file, FUZZ_COLUMNS)) {
     const v = r.values;
+    if (isOptionFamily(v.family)) continue; // under batch options: the Options section (summary-options.ts)
     const key0 = readKey(file, r.line, v);
     const dtype = variantLabel(key0);
     const key = `${v.pipeline}|${dtype}|${key0.quantity}`;

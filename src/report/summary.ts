@@ -11,11 +11,12 @@
  * process that writes it: `npx softmax-stability …`, and `--suite` as the suite's
  * name when that finds the same file from there, else its relative path.
  */
+import { renderOptionsSection } from './summary-options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_NAME } from '../bench/run.js';
 import { readBenchCsv, renderBenchSection } from '../bench/section.js';
-import { LEFT_OUT_REASON, leftOutOfHalves } from '../pipelines/variant.js';
+import { LEFT_OUT_REASON, leftOutOfHalves, NO_GRAD_REASON } from '../pipelines/variant.js';
 import type { FuzzManifest } from '../fuzz/manifest.js';
 import { readFuzzManifestIfAny } from '../fuzz/manifest.js';
 import { withOutputFolder } from '../util/publish.js';
@@ -83,7 +84,8 @@ function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | un
   const shrunk = worstPerPipeline(rows.filter((r) => r.values.kind === 'shrunk'));
   const out = ['## Counterexamples', '', `*${metaLine(meta)}.*`, ''];
   if (rows.length === 0) {
-    out.push('No failure: every case of every pipeline was `ok`.');
+    const scored = existsSync(join(dir, 'fuzz.csv')) && readFileSync(join(dir, 'fuzz.csv'), 'utf8').trim().includes('\n');
+    out.push(scored ? 'No failure: every case of every pipeline was `ok`.' : 'No case was scored: `fuzz.csv` has no rows (no pipeline of the suite runs in its dtypes and quantities; see the notes `fuzz` printed).');
     return out.join('\n');
   }
   out.push(
@@ -155,10 +157,15 @@ export async function writeSummary(dir: string, meta?: RunMeta, into: string = d
     );
     const grads = all!.filter((a) => a.quantity === 'grad');
     parts.push('Gradient outcomes per pipeline × dtype:', '', renderAccuracyTable(grads), '');
+    const withGrad = new Set(grads.map((a) => a.pipeline));
+    const noGrad = [...new Set(all!.map((a) => a.pipeline))].filter((p) => !withGrad.has(p));
+    if (noGrad.length > 0) parts.push(...noGrad.map((p) => `- \`${p}\` has no gradient rows: ${NO_GRAD_REASON}.`), '');
     if (grads.some((a) => a.maxUlp === undefined)) parts.push(NON_FINITE_NOTE.replace('the exact loss', 'the exact gradient component'), '');
   }
   const speed = await renderAccuracySpeed(dir, fuzzMeta, into);
   if (speed !== undefined) parts.push('## Which pipeline to pick', '', `*${metaLine(fuzzMeta)}.* Each point is a pipeline in one dtype: the worst error the fuzz campaign found against its speed on the largest shape it ran inline.`, '', speed, '');
+  const options = await renderOptionsSection(dir, fuzzMeta, into);
+  if (options !== undefined) parts.push('## Options', '', options, '');
   const failures = failuresSection(dir, fuzzMeta, fuzz);
   if (failures !== undefined) parts.push(failures, '');
   if (hasMapOutput(dir)) {

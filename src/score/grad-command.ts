@@ -1,6 +1,5 @@
-/** `softmax-stability score CASES.csv --grad [--out FILE] [--pipelines a,b] [--budget ULPS] [--external-grad FILE]` (SPEC section 4.2). */
-import type { OptionFlags } from '../cases/options.js';
-import { isFullyMasked, OPTION_FLAGS } from '../cases/options.js';
+/** `softmax-stability score CASES.csv --grad [--out FILE] [--pipelines a,b] [--budget ULPS] [--external-grad FILE]` and the batch options' flags (SPEC sections 4.2, 6). */
+import { parseOptionFlags } from '../cases/options.js';
 import { readAnyCases } from '../cases/read.js';
 import { toCsv } from '../report/csv.js';
 import { InputError } from '../util/errors.js';
@@ -16,19 +15,15 @@ export async function runScoreGrad(casesFile: string, opts: ScoreCommandOptions)
   if (!opts.grad) throw new InputError('--external-grad scores gradients: add --grad', undefined, undefined, '--external-grad');
   const selected = await scorePipelines(opts);
   const budget = parseBudget(opts.budget);
+  const batch = parseOptionFlags(opts);
   if (opts.out !== undefined) prepareOutputFile(opts.out, '--out', [casesFile, ...(opts.externalGrad !== undefined ? [opts.externalGrad] : [])]);
-  const given = (Object.keys(OPTION_FLAGS) as (keyof OptionFlags)[]).find((k) => opts[k] !== undefined);
-  if (given !== undefined) throw new InputError('the batch options are scored on losses only so far; drop the flag or --grad', undefined, undefined, OPTION_FLAGS[given]);
+  if (batch.reduction !== 'none') process.stderr.write(`score --grad: the gradient scored is each row's l_n with respect to its logits (SPEC 6), whatever the reduction; --reduction ${batch.reduction} adds no row\n`);
   const cases = readAnyCases(casesFile);
-  for (const c of cases) {
-    if (c.soft !== undefined) throw new InputError('--grad scores class-index targets only, not soft targets', casesFile, c.line, 'target');
-    if (isFullyMasked(c.logits)) throw new InputError('--grad needs a class that is not masked: every logit of the row is -Infinity', casesFile, c.line, 'logits');
-  }
   const external = opts.externalGrad !== undefined ? readExternalGrad(opts.externalGrad, cases) : [];
   const without = selected.filter((p) => p.grad === undefined).map((p) => p.name);
   if (without.length > 0) process.stderr.write(`score --grad: no backward pass, not scored: ${without.join(', ')}\n`);
   const started = performance.now();
-  const rows = scoreGradCases(cases, { pipelines: selected, budget, external });
+  const rows = scoreGradCases(cases, { pipelines: selected, budget, external, batch, file: casesFile });
   const csv = toCsv(GRAD_COLUMNS, rows.map(gradCsvRow));
   if (opts.out !== undefined) writeFileAtomic(opts.out, csv);
   else process.stdout.write(csv);

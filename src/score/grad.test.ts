@@ -182,8 +182,56 @@ describe('bad input: exit 2, one line naming the file, row and field, nothing wr
     writeFileSync(join(dir, 'x.csv'), 'id,impl,dtype,loss\n');
     expect(run(cases, undefined, ['--external', join(dir, 'x.csv')])).toMatch(/field --external: --external gives losses; with --grad give the gradients with --external-grad/);
   });
+  it('an extra field on a row, a second row for the same id and impl (found in review: read without a word)', () => {
+    expect(run(cases, 'id,impl,dtype,grad\na,t,float16,-0.73 0.73,extra\n')).toMatch(/e\.csv, row 2, field grad: 5 fields, the header has 4/);
+    expect(run(cases, 'id,impl,dtype,grad\na,t,float16,-0.73 0.73\na,t,float16,-0.73 0.73\n')).toMatch(/e\.csv, row 3, field id: id "a" of impl "t" is given twice \(line 2 too\)/);
+  });
   it('a float16 logit that rounds to infinity', () => {
     expect(run('id,dtype,target,logits\na,float16,0,70000 1\n', undefined)).toMatch(/c\.csv, row 2, field logits: logit 1 is 70000, which is \+Infinity in float16/);
   });
 });
 
+
+describe('score --grad with the batch options (SPEC 6: the gradient of each l_n)', () => {
+  const scoreCli = (cases: string, flags: string[]) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'c.csv'), `id,dtype,target,logits\n${cases}`);
+    const r = runCli(['score', join(dir, 'c.csv'), '--grad', '--out', join(dir, 'out.csv'), '--pipelines', 'stable-log-softmax,accurate-cross-entropy', ...flags]);
+    expect(r.status, r.stderr).toBe(0);
+    return { rows: parse(readFileSync(join(dir, 'out.csv'), 'utf8'), { columns: true }) as Record<string, string>[], stderr: r.stderr };
+  };
+  it('--weight, --label-smoothing: the oracle of each row is mpmath’s (fixtures/mpmath-options-grad: weights-t0, smooth-0.1)', () => {
+    for (const [flags, want] of [
+      [['--weight', '2 1 1'], ['-1.8199388536592391', '0.4894569421095953', '1.3304819115496438']],
+      [['--label-smoothing', '0.1'], ['-0.8433027601629529', '0.21139513772146432', '0.6319076224414886']],
+    ] as const) {
+      const { rows } = scoreCli('a,float64,0,1 2 3\n', [...flags]);
+      const accurate = rows.find((r) => r.pipeline === 'accurate-cross-entropy')!;
+      expect(accurate.outcome).toBe('ok');
+      expect(want).toContain(accurate.oracle_grad);
+      expect(accurate.oracle_grad).toBe(want[Number(accurate.worst_class)]);
+    }
+  });
+  it('--ignore-index: the ignored row’s gradient is 0 everywhere (ok); a soft target and a fully masked row (--masked-rows zero) are scored; --reduction mean is noted, not a row', () => {
+    const { rows, stderr } = scoreCli('a,float64,1,1 2 3\nb,float64,0.5 0.25 0.25,3 -1 2\nc,float32,0,-Infinity -Infinity -Infinity\n', ['--ignore-index', '1', '--masked-rows', 'zero', '--reduction', 'mean']);
+    expect(rows.map((r) => r.id)).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
+    for (const r of rows.filter((x) => x.id !== 'b')) expect([r.outcome, r.grad, r.oracle_grad]).toEqual(['ok', '0', '0']);
+    expect(rows.find((r) => r.id === 'b' && r.pipeline === 'accurate-cross-entropy')!.outcome).toBe('ok');
+    expect(stderr).toMatch(/whatever the reduction; --reduction mean adds no row/);
+  });
+  it('a bad option is refused before any work: exit 2, one line naming the flag, nothing written', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'c.csv'), 'id,dtype,target,logits\na,float64,0,1 2 3\n');
+    for (const [flags, message] of [
+      [['--label-smoothing', '2'], /field --label-smoothing: got 2; expected label smoothing: a number from 0 to 1/],
+      [['--weight', '1 -1 1'], /field --weight: got -1; expected class weights/],
+      [['--weight', '1 1'], /c\.csv, row 2, field logits: the row has 3 classes but the class weights \(--weight\) are 2/],
+    ] as const) {
+      const r = runCli(['score', join(dir, 'c.csv'), '--grad', '--out', join(dir, 'out.csv'), ...flags]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('peers:'))).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(join(dir, 'out.csv'))).toBe(false);
+    }
+  });
+});

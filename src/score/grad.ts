@@ -25,11 +25,14 @@
  *   (src/pipelines/grad-diagnose.ts); `peer` for external rows; empty for a
  *   pipeline the harness cannot trace.
  */
+import type { BatchOptions } from '../cases/options.js';
+import { DEFAULT_OPTIONS, isBare, resolveWeights, rowKind } from '../cases/options.js';
 import type { AnyCase } from '../cases/read.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
+import { oracleRowGrad } from '../oracle/batch.js';
 import { oracleGrad } from '../oracle/grad.js';
 import { ulpAt } from '../pipelines/diagnose.js';
 import type { RoundingFn } from '../pipelines/generic.js';
@@ -38,6 +41,7 @@ import type { GradOutcome } from '../pipelines/grad-diagnose.js';
 import { diagnoseGrad } from '../pipelines/grad-diagnose.js';
 import type { Cause, GradKernel, Pipeline, PipelineGrad } from '../pipelines/types.js';
 import { runKernel } from '../pipelines/types.js';
+import { pipelineRowGrad } from '../pipelines/options.js';
 import type { ExternalGrad } from './external-grad.js';
 import { DEFAULT_BUDGET } from './outcome.js';
 
@@ -165,23 +169,38 @@ export interface ScoreGradOptions {
   readonly pipelines: readonly Pipeline[];
   readonly budget?: number;
   readonly external?: readonly ExternalGrad[];
+  /** PyTorch's batch options (SPEC 6): the gradient scored is that of each l_n; default none (the bare loss's gradient). */
+  readonly batch?: BatchOptions;
+  /** The cases file, for the messages of class weights that do not fit a row. */
+  readonly file?: string;
 }
 
 export function scoreGradCases(cases: readonly AnyCase[], options: ScoreGradOptions): ScoredGrad[] {
   const budget = options.budget ?? DEFAULT_BUDGET;
   const externalById = new Map<string, ExternalGrad[]>();
   for (const e of options.external ?? []) externalById.set(e.id, [...(externalById.get(e.id) ?? []), e]);
+  const o = options.batch ?? DEFAULT_OPTIONS;
+  // The class weights of each dtype's cases, rounded to it (resolveWeights checks one per class).
+  const weights = new Map<AnyDtype, Float64Array | undefined>();
+  for (const dtype of new Set(cases.map((c) => c.dtype))) {
+    const members = cases.filter((c) => c.dtype === dtype);
+    weights.set(dtype, resolveWeights(o, dtype, members, (i) => ({ file: options.file, line: members[i].line })));
+  }
   const rows: ScoredGrad[] = [];
   for (const c of cases) {
-    const want = oracleGrad(c.logits, c.target, c.dtype).rounded;
+    const weight = weights.get(c.dtype);
+    // A bare row (class-index target, no smoothing, weight 1) is scored as without options, its cause diagnosed.
+    const bare = rowKind(c, o) === 'loss' && isBare(c, o, weight);
+    const want = bare ? oracleGrad(c.logits, c.target, c.dtype).rounded : oracleRowGrad(c, o, c.dtype, weight);
     const base = { id: c.id, dtype: c.dtype, oracle: want };
     for (const p of options.pipelines) {
       if (p.grad === undefined) continue;
       for (const mode of gradModes(p.grad, c.dtype)) {
-        const g = new Float64Array(c.logits.length);
-        mode.run(c.logits, c.target, g);
+        let g: Float64Array = new Float64Array(c.logits.length);
+        if (bare) mode.run(c.logits, c.target, g);
+        else g = pipelineRowGrad(p, { dtype: c.dtype, compute: mode.compute }, c, o, weight)!;
         const v = judgeGrad(g, want, c.dtype, budget);
-        rows.push({ ...base, ...v, compute: mode.compute, pipeline: p.name, grad: g, cause: gradCause(p, mode, c.dtype, c, v, g, want) });
+        rows.push({ ...base, ...v, compute: mode.compute, pipeline: p.name, grad: g, cause: bare ? gradCause(p, mode, c.dtype, c, v, g, want) : undefined });
       }
     }
     for (const e of externalById.get(c.id) ?? []) {

@@ -82,6 +82,23 @@ describe('score', () => {
   });
 });
 
+describe('--external: an extra field or a repeated (id, impl) is refused like a bad cases row', () => {
+  for (const [what, external, message] of [
+    ['an extra field', 'id,impl,dtype,loss\na,t,float32,1.3,9\n', /e\.csv, row 2, field loss: 5 fields, the header has 4/],
+    ['the same id and impl twice', 'id,impl,dtype,loss\na,t,float32,1.3\na,u,float32,1.3\na,t,float32,1.4\n', /e\.csv, row 4, field id: id "a" of impl "t" is given twice \(line 2 too\)/],
+  ] as const) {
+    it(what, () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'c.csv'), 'id,dtype,target,logits\na,float32,0,1 2\n');
+      writeFileSync(join(dir, 'e.csv'), external);
+      const r = runCli(['score', join(dir, 'c.csv'), '--external', join(dir, 'e.csv'), '--out', join(dir, 's.csv')]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(join(dir, 's.csv'))).toBe(false);
+    });
+  }
+});
+
 describe('bad input is refused: exit 2, one line naming the row and field, nothing written', () => {
   const bad: [string, string, RegExp][] = [
     ['non-number', 'x,float32,0,1 abc\n', /row 2, field logits: logit 2 is "abc"/],

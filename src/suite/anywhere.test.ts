@@ -97,7 +97,7 @@ describe('a suite in the user\'s own project', () => {
     expect(lines).toHaveLength(1);
     // Each folder once (the project's, then the package's), the closest name, and every name on offer.
     expect(lines[0]).toBe(
-      `softmax-stability: field --suite: no suite "mien": looked for ${join(project, 'suites', 'mien.suite.ts')} and ${join(project, 'node_modules', 'softmax-stability', 'suites', 'mien.suite.ts')}; did you mean "mine"? Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, mine, python-reference, research, torch; give a suite name or the path of a .suite.ts file`,
+      `softmax-stability: field --suite: no suite "mien": looked for ${join(project, 'suites', 'mien.suite.ts')} and ${join(project, 'node_modules', 'softmax-stability', 'suites', 'mien.suite.ts')}; did you mean "mine"? Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, mine, options, python-reference, research, research-tenth, torch; give a suite name or the path of a .suite.ts file`,
     );
   });
 

@@ -119,7 +119,7 @@ describe('--suite by name', () => {
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('peers: '));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, python-reference, research, torch;/);
+    expect(lines[0]).toMatch(/field --suite: no suite "defualt": looked for \S+\/suites\/defualt\.suite\.ts; did you mean "default"\? Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, options, python-reference, research, research-tenth, torch;/);
   });
 
   it('a folder is refused as such, and nothing far from every name is suggested', () => {
@@ -128,7 +128,7 @@ describe('--suite by name', () => {
     expect(r.stderr).toMatch(/field --suite: \S+ is a folder, not a suite file; give a suite name/);
     const far = runCli(['map', '--suite', 'zz']);
     expect(far.status).toBe(2);
-    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, python-reference, research, torch;/);
+    expect(far.stderr).toMatch(/no suite "zz": looked for \S+; Suites here: accurate, accurate-grad, ci, default, example-user, half, jax, masked, options, python-reference, research, research-tenth, torch;/);
   });
 });
 
@@ -156,5 +156,20 @@ describe('a suite\'s batch options (SPEC 6)', () => {
     expect(complaint({ options: { label_smoothing: 0.1 } })).toMatch(/field options\.label_smoothing: unknown option "label_smoothing"; options are weight, ignoreIndex, reduction, labelSmoothing, maskedRows/);
     expect(complaint({ options: [] })).toMatch(/field options: got \[\]; expected at least one setting/);
     expect(complaint({ options: 'mean' })).toMatch(/field options: got "mean"; expected batch options: an object/);
+  });
+});
+
+describe('the accurate suite is the research suite\'s fuzz run for accurate-cross-entropy', () => {
+  it('same seed, dtypes, compute modes, families and run counts (issue 14\'s claim is quoted on it)', async () => {
+    const { loadSuite } = await import('./load.js');
+    const [accurate, research] = await Promise.all([loadSuite('accurate'), loadSuite('research')]);
+    expect(accurate.pipelines.map((p) => p.name)).toEqual(['accurate-cross-entropy']);
+    expect(research.pipelines.map((p) => p.name)).toContain('accurate-cross-entropy');
+    expect(accurate.seed).toBe(research.seed);
+    expect(accurate.dtypes).toEqual(research.dtypes);
+    expect(accurate.compute).toEqual(research.compute);
+    expect(accurate.fuzz.families).toEqual(research.fuzz.families);
+    expect(accurate.fuzz.runs).toEqual(research.fuzz.runs);
+    expect(accurate.fuzz.quantities).toEqual(research.fuzz.quantities);
   });
 });

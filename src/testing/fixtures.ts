@@ -1,11 +1,12 @@
 /** The repository's copies of the shared fixtures (tests never read outside the repository). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readCases } from '../cases/read.js';
+import { parseLogits, parseSoftTarget, readCases } from '../cases/read.js';
 import type { Case } from '../cases/read.js';
 import type { BatchOptions, OptionFlags } from '../cases/options.js';
 import { OPTION_FLAGS, parseOptionFlags, resolveWeights } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 export const CASES_CSV = `${FIXTURES}mpmath/cases.csv`;
@@ -75,4 +76,30 @@ export function fixtureBatch(b: OptionsBatch) {
   const rows = cases.map((c) => ({ logits: c.logits, target: c.target, soft: c.soft }));
   const weight = resolveWeights(options, b.dtype, rows, () => ({}));
   return { cases, options, rows, weight };
+}
+
+/** A row of fixtures/mpmath-options-grad/cases.json (scripts/mpmath-options-grad.py): a row under options and mpmath's gradient of its l_n. */
+export interface OptionsGradFixture {
+  readonly id: string;
+  readonly dtype: Dtype;
+  readonly row: { logits: Float64Array; target: number; soft?: Float64Array };
+  readonly options: BatchOptions;
+  readonly weight: Float64Array | undefined;
+  /** mpmath's gradient at 400 and 800 bits, correctly rounded to the dtype. */
+  readonly want: Float64Array;
+}
+
+/** The rows of fixtures/mpmath-options-grad/cases.json, read as `score --grad` reads a cases file and its flags. */
+export function readOptionsGradFixtures(): OptionsGradFixture[] {
+  type Raw = { id: string; dtype: Dtype; logits: string; target?: number; soft?: string; weight?: string; labelSmoothing?: number; ignoreIndex?: number; maskedRows?: string; grad: string[] };
+  const raw = JSON.parse(readFileSync(`${FIXTURES}mpmath-options-grad/cases.json`, 'utf8')) as Raw[];
+  return raw.map((r) => {
+    const fail = (msg: string) => new Error(`${r.id}: ${msg}`);
+    const logits = parseLogits(r.logits, r.dtype, fail as never, true);
+    const soft = r.soft === undefined ? undefined : parseSoftTarget(r.soft, logits.length, r.dtype, fail as never);
+    const options = parseOptionFlags({ weight: r.weight, ignoreIndex: r.ignoreIndex?.toString(), labelSmoothing: r.labelSmoothing?.toString(), maskedRows: r.maskedRows });
+    const row = { logits, target: r.target ?? -1, soft };
+    const round = formatOf(r.dtype).round;
+    return { id: r.id, dtype: r.dtype, row, options, weight: resolveWeights(options, r.dtype, [row], () => ({})), want: Float64Array.from(r.grad, (g) => round(parseFloat(g))) };
+  });
 }

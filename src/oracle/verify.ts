@@ -1,0 +1,160 @@
+/**
+ * The oracle's two tiers compared on many cases (issue 17's verification; the
+ * driver is `scripts/verify-oracle.ts`, which runs `verifyChunk` on the worker
+ * pool). Each case is computed by the fast tier (`fastLossRounded`, what loss-only
+ * rows use; `fastLossAndGrad`, what gradient rows use) and by the decimal.js tier
+ * (`oracleLossAndGrad`); a difference is any value the fast tier decided that is
+ * not the decimal.js tier's, bit for bit (Object.is: −0 and +0 differ).
+ *
+ * Sources: every fuzz family (`generateCases`), and adversarial rows built to sit
+ * on or near the rounding midpoints of the format:
+ * - `midpoint-loss`: [a, −δ] with target 1, a a format value ≥ 1 and δ = ulp(a)/2
+ *   (or a few of δ's own ulps from it): the loss a + δ + log1p(e^−(a+δ)) is a
+ *   midpoint plus a tail far below it, or within a few ulps of one;
+ * - `midpoint-grad`: [x, 0, …] with x = ±odd·2^−(p−1) (or −p): p = σ(x) ≈ 1/2 + x/4
+ *   − x³/48 sits about x³/48 off a midpoint of the grid near 1/2;
+ * - `subnormal-values`: [0, −d, …] whose loss and smaller component are subnormal in the format;
+ * - `tied-classes`: c equal logits (c up to 4096, powers of two included: p = 1/c exactly,
+ *   g_t = −(1 − 1/c) a midpoint when c is large), sometimes one class apart;
+ * - `masked`: rows with −Infinity and the masks real code uses (−1e9, −1e4, the
+ *   format's lowest value), a masked target included.
+ */
+import fc from 'fast-check';
+import type { Dtype } from '../float/dtype.js';
+import { formatOf } from '../float/dtype.js';
+import { nextUp } from '../float/ordinal.js';
+import { generateCases } from '../fuzz/cases.js';
+import type { Family } from '../suite/define.js';
+import { fastLossRounded } from './fast.js';
+import { fastLossAndGrad } from './fast-grad.js';
+import { oracleLossAndGrad } from './grad.js';
+
+export const ADVERSARIAL = ['midpoint-loss', 'midpoint-grad', 'subnormal-values', 'tied-classes', 'masked-classes'] as const;
+export type Adversarial = (typeof ADVERSARIAL)[number];
+
+export interface VerifyTask {
+  readonly source: Family | Adversarial;
+  readonly dtype: Dtype;
+  readonly seed: number;
+  readonly count: number;
+}
+
+/** Counts of one task: cases, and per quantity the cases (rows or components) the fast tier left to decimal.js and the differences. */
+export interface VerifyCounts {
+  readonly cases: number;
+  readonly lossFallback: number;
+  readonly lossDifferences: number;
+  /** Rows whose gradient had an undecided component, components in all and undecided, differences (components). */
+  readonly gradRowFallback: number;
+  readonly gradComponents: number;
+  readonly gradComponentFallback: number;
+  readonly gradDifferences: number;
+  /** The first few differences, for the report. */
+  readonly examples: string[];
+}
+
+/** ulp of a positive normal value a of the format (a power of two times 2^(1−p)). */
+function ulpIn(a: number, dtype: Dtype): number {
+  return nextUp(a, dtype) - a;
+}
+
+/** The adversarial rows of a source, as fast-check arbitraries (seeded through fc.sample). */
+function adversarial(source: Adversarial, dtype: Dtype): fc.Arbitrary<{ logits: number[]; target: number }> {
+  const fmt = formatOf(dtype);
+  const r = fmt.round;
+  const emaxSmall = Math.min(fmt.emax - 1, 30);
+  switch (source) {
+    case 'midpoint-loss':
+      return fc.tuple(fc.integer({ min: 0, max: emaxSmall }), fc.double({ min: 1, max: 2, noNaN: true }), fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([e, f, k, extra]) => {
+        const a = r(f * 2 ** e);
+        const half = ulpIn(a, dtype) / 2;
+        // δ = ulp(a)/2 + k ulps of δ (k = 0: an exact midpoint, then the tail decides).
+        const delta = r(half + k * ulpIn(half, dtype));
+        const logits = [a, r(-delta)];
+        for (let i = 0; i < extra; i++) logits.push(r(-delta - 8 * (i + 1)));
+        return { logits, target: 1 };
+      });
+    case 'midpoint-grad':
+      return fc.tuple(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 })), fc.integer({ min: 0, max: 2 ** Math.min(fmt.precision - 2, 20) }), fc.boolean(), fc.integer({ min: 0, max: 2 })).map(([e, m, neg, extra]) => {
+        // p = σ(x) = 1/2 + x/4 − x³/48 + …: with x = odd·2^−(p−1) (above 1/2, grid 2^−p) or
+        // −odd·2^−p (below, grid 2^−(p+1)), x/4 is a midpoint of the grid and p misses it by
+        // about x³/48; e > 0 moves x off that construction.
+        const x = r((neg ? -1 : 1) * (2 * m + 1) * 2 ** -(fmt.precision - 1 + (neg ? 1 : 0) + e));
+        const logits = [x, 0];
+        for (let i = 0; i < extra; i++) logits.push(r(-(i + 1) * 3.5));
+        return { logits, target: (m + extra) % logits.length };
+      });
+    case 'subnormal-values': {
+      const lo = -Math.log(fmt.minNormal) - 2;
+      const hi = -Math.log(fmt.minSubnormal) + 2;
+      return fc.tuple(fc.double({ min: lo, max: hi, noNaN: true }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1 })).map(([d, extra, t]) => {
+        const logits = [0, r(-d)];
+        for (let i = 0; i < extra; i++) logits.push(r(-d - i - 0.5));
+        return { logits, target: t };
+      });
+    }
+    case 'tied-classes':
+      return fc.tuple(fc.oneof(fc.integer({ min: 2, max: 64 }), fc.constantFrom(2, 4, 8, 16, 256, 1024, 4096)), fc.double({ min: -50, max: 50, noNaN: true }), fc.boolean(), fc.nat()).map(([c, v, apart, t]) => {
+        const logits = new Array<number>(c).fill(r(v));
+        if (apart) logits[(t >> 3) % c] = r(v - 1);
+        return { logits, target: t % c };
+      });
+    case 'masked-classes': {
+      const masks = [-Infinity, r(-1e9), r(-1e4), -fmt.max];
+      return fc.tuple(fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: 2, maxLength: 8 }), fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), fc.nat(), fc.boolean()).map(([xs, which, t, maskTarget]) => {
+        const logits = xs.map(r);
+        for (const w of which) logits[w % logits.length] = masks[(w >> 3) % masks.length];
+        const target = t % logits.length;
+        if (maskTarget) logits[target] = -Infinity;
+        if (logits.every((x) => x === -Infinity)) logits[(target + 1) % logits.length] = 0;
+        return { logits, target };
+      });
+    }
+  }
+}
+
+/** The rows of a task: the family's fuzz cases, or an adversarial source's rows, `count` of them from `seed`. */
+export function verifyRows(task: VerifyTask): { logits: ArrayLike<number>; target: number }[] {
+  if ((ADVERSARIAL as readonly string[]).includes(task.source)) return fc.sample(adversarial(task.source as Adversarial, task.dtype), { seed: task.seed, numRuns: task.count });
+  return generateCases(task.source as Family, task.dtype, task.seed, task.count).filter((c) => !c.logits.every((x) => x === -Infinity));
+}
+
+/** Worker side: both tiers on every row of the task, counted. */
+export function verifyChunk(task: VerifyTask): VerifyCounts {
+  const { dtype } = task;
+  let lossFallback = 0;
+  let lossDifferences = 0;
+  let gradRowFallback = 0;
+  let gradComponents = 0;
+  let gradComponentFallback = 0;
+  let gradDifferences = 0;
+  const examples: string[] = [];
+  const rows = verifyRows(task);
+  for (const { logits, target } of rows) {
+    const slow = oracleLossAndGrad(logits, target, dtype);
+    const where = () => `${task.source} ${dtype} [${Array.from(logits).slice(0, 8).join(', ')}${logits.length > 8 ? ', …' : ''}] target ${target}`;
+    const fastLoss = fastLossRounded(logits, target, dtype);
+    if (fastLoss === undefined) lossFallback++;
+    else if (!Object.is(fastLoss, slow.loss.rounded)) {
+      lossDifferences++;
+      if (examples.length < 5) examples.push(`${where()}: loss fast ${fastLoss}, decimal.js ${slow.loss.rounded}`);
+    }
+    const grad = new Float64Array(logits.length);
+    const both = fastLossAndGrad(logits, target, dtype, grad);
+    if (both.loss !== undefined && !Object.is(both.loss, slow.loss.rounded)) {
+      lossDifferences++;
+      if (examples.length < 5) examples.push(`${where()}: loss (with the gradient) fast ${both.loss}, decimal.js ${slow.loss.rounded}`);
+    }
+    gradComponents += logits.length;
+    if (both.undecided > 0) gradRowFallback++;
+    gradComponentFallback += both.undecided;
+    for (let j = 0; j < logits.length; j++) {
+      if (Number.isNaN(grad[j])) continue;
+      if (!Object.is(grad[j], slow.grad.rounded[j])) {
+        gradDifferences++;
+        if (examples.length < 5) examples.push(`${where()}: class ${j} fast ${grad[j]}, decimal.js ${slow.grad.rounded[j]}`);
+      }
+    }
+  }
+  return { cases: rows.length, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, examples };
+}
