@@ -134,3 +134,25 @@ describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 });
+
+describe('gradients under label smoothing in the half formats, pure mode, of an external pipeline', () => {
+  it('are scored (no internal error), each equal to the built-in it re-implements and within the budget of the oracle', () => {
+    const dir = tempDir();
+    const cases = join(dir, 'cases.csv');
+    writeFileSync(cases, 'id,dtype,target,logits\na,float16,0,1 2 3\nb,bfloat16,1,1 2 3\n');
+    const out = join(dir, 'grad.csv');
+    const r = runCli(['score', cases, '--suite', 'src/external/fixtures/reference.suite.ts', '--pipelines', 'stable-log-softmax,python-stable-log-softmax', '--label-smoothing', '0.1', '--grad', '--out', out], { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    for (const [id, dtype] of [['a', 'float16'], ['b', 'bfloat16']]) {
+      for (const compute of [dtype, 'float32']) {
+        const of = (p: string) => rows.find((c) => c[0] === id && c[2] === compute && c[3] === p);
+        const ext = of('python-stable-log-softmax');
+        expect(ext, `${id} ${compute}`).toBeDefined();
+        // outcome, max_ulp, norm_ulp, worst_class, grad, oracle_grad: the process's arithmetic is the built-in's.
+        expect(ext!.slice(5, 11)).toEqual(of('stable-log-softmax')!.slice(5, 11));
+        expect(ext![5]).toBe('ok');
+      }
+    }
+  });
+});
