@@ -101,6 +101,7 @@ describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked
     ['timeoutMs: 0', { name: 'ext', command: ['python3'], timeoutMs: 0 }, 'field pipelines[0].timeoutMs: got 0; expected a time in milliseconds: a whole number from 1 to 86,400,000'],
     ['an unknown dtype', { name: 'ext', command: ['python3'], dtypes: ['float8'] }, 'field pipelines[0].dtypes[0]: got "float8"; expected a dtype: one of float32, float64, float16, bfloat16'],
     ['a name with a space', { name: 'my ext', command: ['python3'] }, 'field pipelines[0].name: got "my ext"; expected a pipeline name of lower-case letters, digits, ".", "_" and "-" (e.g. "torch-cross-entropy")'],
+    ["a built-in's name", { name: 'stable-log-softmax', command: ['python3'] }, 'field pipelines[0].name: got "stable-log-softmax", the name of a built-in pipeline; expected a name of its own (e.g. "python-stable-log-softmax")'],
   ];
   for (const [what, entry, message] of bad) {
     it(what, () => {
