@@ -43,6 +43,7 @@ describe('faults of an external process end the run: exit 2, one line naming the
     ['a short reply', { EXT_SCRIPT: 'short.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): short reply, 6 bytes: the process exited with code 0'],
     ['a wrong magic', { EXT_SCRIPT: 'wrong-magic.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "SSX2" (hex 53535832), expected "SSX1"'],
     ['garbage on stdout', { EXT_SCRIPT: 'garbage.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "loss" (hex 6c6f7373), expected "SSX1"'],
+    ['a reply too long (extra bytes in the same write)', { EXT_SCRIPT: 'long.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): the reply is too long: 16 bytes, expected 12'],
     ['a status ≠ 0', { EXT_SCRIPT: 'status.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: no CUDA device'],
     ['a program that does not exist', { EXT_PROGRAM: 'softmax-stability-no-such-program' }, 'external pipeline ext (softmax-stability-no-such-program), frame 1 (op 1 (losses), 1 × 3 float32): cannot start "softmax-stability-no-such-program": no such program (spawn ENOENT), no reply'],
   ];

@@ -135,7 +135,14 @@ async function frame(req: HostRequest): Promise<HostReply> {
         reject(err as Error);
         return;
       }
-      if (expected !== undefined && p.bytes >= expected) {
+      if (expected !== undefined && p.bytes > expected) {
+        // Bytes beyond the reply, already here: a reply too long (the next frame must not be blamed for them).
+        finish();
+        kill(p);
+        reject(new Error(`the reply is too long: ${p.bytes} bytes, expected ${expected}`));
+        return;
+      }
+      if (expected !== undefined && p.bytes === expected) {
         finish();
         // A copy of just the reply: posting a view would clone the whole stream buffer under it.
         resolve({ reply: new Uint8Array(take(p, expected)), seconds: (performance.now() - began) / 1000 });
