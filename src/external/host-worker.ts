@@ -10,7 +10,8 @@
  * stderr inherited (what it writes goes to the harness's stderr, the log). Each
  * frame fails, with a reason in words, when the process cannot be started, has
  * exited (its exit code or signal, and how many bytes of the reply had come), does
- * not answer within `timeoutMs`, or wrote bytes after its previous reply; its process
+ * not answer within `timeoutMs`, sent more bytes than its reply at once (too long), or
+ * wrote bytes after its previous reply; its process
  * group is then SIGKILLed.
  *
  * Lifetime: each process leads a process group of its own (`detached`), announced to
