@@ -158,3 +158,15 @@ describe('gradients under label smoothing in the half formats, pure mode, of an 
     }
   });
 });
+
+describe('fuzz of an external pipeline under a suite with options', () => {
+  it('leaves it out of opt-soft (a frame cannot carry soft targets) with a note; its other option rows run', () => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_OPTIONS: '1' }, timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('fuzz: ext not run in opt-soft: a frame carries class-index targets only (SPEC 7); their other option rows run');
+    const families = readFileSync(join(out, 'fuzz.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+    expect(families).not.toContain('opt-soft');
+    for (const f of ['opt-weights', 'opt-ignore', 'opt-smoothing', 'opt-masked-rows']) expect(families).toContain(f);
+  });
+});
