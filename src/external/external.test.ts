@@ -43,6 +43,7 @@ describe('faults of an external process end the run: exit 2, one line naming the
     ['a short reply', { EXT_SCRIPT: 'short.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): short reply, 6 bytes: the process exited with code 0'],
     ['a wrong magic', { EXT_SCRIPT: 'wrong-magic.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "SSX2" (hex 53535832), expected "SSX1"'],
     ['garbage on stdout', { EXT_SCRIPT: 'garbage.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "loss" (hex 6c6f7373), expected "SSX1"'],
+    ['a reply too long (extra bytes in the same write)', { EXT_SCRIPT: 'long.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): the reply is too long: 16 bytes, expected 12'],
     ['a status ≠ 0', { EXT_SCRIPT: 'status.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: no CUDA device'],
     ['a program that does not exist', { EXT_PROGRAM: 'softmax-stability-no-such-program' }, 'external pipeline ext (softmax-stability-no-such-program), frame 1 (op 1 (losses), 1 × 3 float32): cannot start "softmax-stability-no-such-program": no such program (spawn ENOENT), no reply'],
   ];
@@ -101,6 +102,7 @@ describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked
     ['timeoutMs: 0', { name: 'ext', command: ['python3'], timeoutMs: 0 }, 'field pipelines[0].timeoutMs: got 0; expected a time in milliseconds: a whole number from 1 to 86,400,000'],
     ['an unknown dtype', { name: 'ext', command: ['python3'], dtypes: ['float8'] }, 'field pipelines[0].dtypes[0]: got "float8"; expected a dtype: one of float32, float64, float16, bfloat16'],
     ['a name with a space', { name: 'my ext', command: ['python3'] }, 'field pipelines[0].name: got "my ext"; expected a pipeline name of lower-case letters, digits, ".", "_" and "-" (e.g. "torch-cross-entropy")'],
+    ["a built-in's name", { name: 'stable-log-softmax', command: ['python3'] }, 'field pipelines[0].name: got "stable-log-softmax", the name of a built-in pipeline; expected a name of its own (e.g. "python-stable-log-softmax")'],
   ];
   for (const [what, entry, message] of bad) {
     it(what, () => {
@@ -132,5 +134,39 @@ describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked
     expect(r.status, r.stderr).toBe(2);
     expect(verdicts(r.stderr)).toEqual([`softmax-stability: ${file}, field pipelines[0].command: got "python3 x.py"; expected a command: an array of strings, [program, ...args] (no shell: split the arguments yourself)`]);
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe('gradients under label smoothing in the half formats, pure mode, of an external pipeline', () => {
+  it('are scored (no internal error), each equal to the built-in it re-implements and within the budget of the oracle', () => {
+    const dir = tempDir();
+    const cases = join(dir, 'cases.csv');
+    writeFileSync(cases, 'id,dtype,target,logits\na,float16,0,1 2 3\nb,bfloat16,1,1 2 3\n');
+    const out = join(dir, 'grad.csv');
+    const r = runCli(['score', cases, '--suite', 'src/external/fixtures/reference.suite.ts', '--pipelines', 'stable-log-softmax,python-stable-log-softmax', '--label-smoothing', '0.1', '--grad', '--out', out], { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    for (const [id, dtype] of [['a', 'float16'], ['b', 'bfloat16']]) {
+      for (const compute of [dtype, 'float32']) {
+        const of = (p: string) => rows.find((c) => c[0] === id && c[2] === compute && c[3] === p);
+        const ext = of('python-stable-log-softmax');
+        expect(ext, `${id} ${compute}`).toBeDefined();
+        // outcome, max_ulp, norm_ulp, worst_class, grad, oracle_grad: the process's arithmetic is the built-in's.
+        expect(ext!.slice(5, 11)).toEqual(of('stable-log-softmax')!.slice(5, 11));
+        expect(ext![5]).toBe('ok');
+      }
+    }
+  });
+});
+
+describe('fuzz of an external pipeline under a suite with options', () => {
+  it('leaves it out of opt-soft (a frame cannot carry soft targets) with a note; its other option rows run', () => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_OPTIONS: '1' }, timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('fuzz: ext not run in opt-soft: a frame carries class-index targets only (SPEC 7); their other option rows run');
+    const families = readFileSync(join(out, 'fuzz.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
+    expect(families).not.toContain('opt-soft');
+    for (const f of ['opt-weights', 'opt-ignore', 'opt-smoothing', 'opt-masked-rows']) expect(families).toContain(f);
   });
 });

@@ -10,8 +10,16 @@
  * stderr inherited (what it writes goes to the harness's stderr, the log). Each
  * frame fails, with a reason in words, when the process cannot be started, has
  * exited (its exit code or signal, and how many bytes of the reply had come), does
- * not answer within `timeoutMs` (the process is then killed), or wrote bytes after
- * its previous reply. The reply's own checks (magic, status, size) are the
+ * not answer within `timeoutMs`, sent more bytes than its reply at once (too long), or
+ * wrote bytes after its previous reply; its process
+ * group is then SIGKILLed.
+ *
+ * Lifetime: each process leads a process group of its own (`detached`), announced to
+ * the supervisor (src/supervise/supervisor.ts), which ends every group on every way
+ * out of the run: at a normal end, once the compute thread has ended (the process's
+ * stdin closed), a grace of PROCESS_GRACE_MS then SIGKILL; on the watchdog, SIGINT,
+ * SIGTERM or a fault, SIGKILL at once. This thread also SIGKILLs its groups when it
+ * exits (outside the CLI, where there is no supervisor). The reply's own checks (magic, status, size) are the
  * caller's (`decodeReply`); here only its length is read from its header
  * (`expectedReplyBytes`), so a wrong magic ends the wait at once.
  */
@@ -21,6 +29,8 @@ import type { Readable, Writable } from 'node:stream';
 import { workerData } from 'node:worker_threads';
 import type { BridgeData } from '../peers/sync-bridge.js';
 import { serveSync } from '../peers/sync-bridge.js';
+import { announceProcessGroup } from '../supervise/heartbeat.js';
+import { killGroups, signalGroup } from '../supervise/process-groups.js';
 import type { FrameShape } from './frame.js';
 import { expectedReplyBytes } from './frame.js';
 
@@ -50,10 +60,18 @@ interface Proc {
 }
 
 let proc: Proc | undefined;
+/** Every process group this thread started: SIGKILLed when the thread exits (the supervisor, told of each, ends them too). */
+const groups = new Set<number>();
+process.on('exit', () => killGroups(groups));
 
 function start(command: readonly string[]): Proc {
   const [program, ...args] = command;
-  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A group of its own (detached: setsid), so that one signal ends the process and whatever it started.
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  if (child.pid !== undefined) {
+    groups.add(child.pid);
+    announceProcessGroup(child.pid);
+  }
   const p: Proc = { child, chunks: [], bytes: 0, ended: undefined, wake: () => undefined };
   child.stdout.on('data', (b: Buffer) => {
     p.chunks.push(b);
@@ -72,6 +90,11 @@ function start(command: readonly string[]): Proc {
   // A process that exits while a frame is being written: the write fails with EPIPE; the exit says why.
   child.stdin.on('error', () => undefined);
   return p;
+}
+
+/** SIGKILLs the process's group (a fault: the run ends). */
+function kill(p: Proc): void {
+  if (p.child.pid !== undefined) signalGroup(p.child.pid, 'SIGKILL');
 }
 
 /** Every byte that has come and not been taken (kept as one chunk). */
@@ -100,7 +123,7 @@ async function frame(req: HostRequest): Promise<HostReply> {
   return new Promise<HostReply>((resolve, reject) => {
     const timer = setTimeout(() => {
       p.ended = `no reply within ${req.timeoutMs} ms (timeoutMs): the process was killed`;
-      p.child.kill('SIGKILL');
+      kill(p);
       done();
     }, req.timeoutMs);
     function done(): void {
@@ -109,10 +132,18 @@ async function frame(req: HostRequest): Promise<HostReply> {
         expected = expectedReplyBytes(req.shape, peek(p));
       } catch (err) {
         finish();
+        kill(p);
         reject(err as Error);
         return;
       }
-      if (expected !== undefined && p.bytes >= expected) {
+      if (expected !== undefined && p.bytes > expected) {
+        // Bytes beyond the reply, already here: a reply too long (the next frame must not be blamed for them).
+        finish();
+        kill(p);
+        reject(new Error(`the reply is too long: ${p.bytes} bytes, expected ${expected}`));
+        return;
+      }
+      if (expected !== undefined && p.bytes === expected) {
         finish();
         // A copy of just the reply: posting a view would clone the whole stream buffer under it.
         resolve({ reply: new Uint8Array(take(p, expected)), seconds: (performance.now() - began) / 1000 });
@@ -120,6 +151,7 @@ async function frame(req: HostRequest): Promise<HostReply> {
       }
       if (p.ended !== undefined) {
         finish();
+        kill(p);
         reject(new Error(p.bytes === 0 ? `${p.ended}, no reply` : `short reply, ${p.bytes}${expected === undefined ? '' : ` of ${expected}`} bytes: ${p.ended}`));
       }
     }

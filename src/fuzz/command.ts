@@ -23,6 +23,7 @@ import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
 import { formatReplay, replay } from './replay.js';
 import { DTYPES } from '../float/dtype.js';
 import { noGradNote, skippedNote } from '../pipelines/variant.js';
+import { softTargetNote } from './options.js';
 import { keyLabel } from '../report/key.js';
 import { FUZZ_MANIFEST_FILE, fuzzManifest, fuzzManifestText } from './manifest.js';
 import { publishSummary } from '../report/summary.js';
@@ -109,6 +110,8 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
     log(`fuzz: suite ${suite.name} (${suite.file}), seed ${suite.seed}, ${suite.pipelines.length} pipelines, ${pool.threads} worker threads${shard ? `, shard ${shard.index}/${shard.count}` : ''}`);
     const note = skippedNote(suite.pipelines, suite.dtypes);
     if (note !== undefined) log(`fuzz: ${note}`);
+    const soft = softTargetNote(suite.pipelines, suite.options);
+    if (soft !== undefined) log(`fuzz: ${soft}`);
     const noGrad = noGradNote(suite.pipelines, suite.fuzz.quantities);
     if (noGrad !== undefined) log(`fuzz: ${noGrad}`);
     result = await runCampaign({ suite, pool, shard });

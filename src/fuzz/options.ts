@@ -40,6 +40,7 @@ import type { Dtype } from '../float/dtype.js';
 import { DTYPES, formatOf } from '../float/dtype.js';
 import { oracleBatch, oracleRowGrad } from '../oracle/batch.js';
 import { pipelineBatch, pipelineRowGrad } from '../pipelines/options.js';
+import type { Pipeline } from '../pipelines/types.js';
 import { runsIn } from '../pipelines/variant.js';
 import type { Suite } from '../suite/load.js';
 import type { Family } from '../suite/define.js';
@@ -152,6 +153,17 @@ function softTarget(C: number, t: number, rnd: () => number, round: (x: number) 
   return q.map(round);
 }
 
+/** Whether a pipeline can be fuzzed with soft targets: not one that computes l_n itself from class-index targets (an external process, SPEC 7 frames). */
+export function takesSoftTargets(p: Pipeline): boolean {
+  return p.optionLosses === undefined;
+}
+
+/** The note `fuzz` prints when the suite has options and some pipelines are left out of the opt-soft family; undefined otherwise. */
+export function softTargetNote(pipelines: readonly Pipeline[], settings: readonly unknown[]): string | undefined {
+  const left = settings.length === 0 ? [] : pipelines.filter((p) => !takesSoftTargets(p));
+  return left.length === 0 ? undefined : `${left.map((p) => p.name).join(', ')} not run in opt-soft: a frame carries class-index targets only (SPEC 7); their other option rows run`;
+}
+
 /**
  * The option rows of a campaign (see the file comment): per pipeline, dtype, compute
  * and quantity (the suite's order, as the bare rows), then setting and family, the
@@ -186,6 +198,7 @@ export function optionStats(suite: Suite): UnitStats[] {
         for (const quantity of suite.fuzz.quantities) {
           for (const [s, setting] of settings.entries()) {
             for (const family of OPTION_FAMILIES) {
+              if (family === 'opt-soft' && !takesSoftTargets(p)) continue;
               const w = work.get(`${s}|${dtype}|${family}`)!;
               const unit = (name: string, runs: number) => ({ dtype, family: name as Family, seed: w.seed, runs });
               const rowStats = emptyStats(p.name, compute, quantity, unit(optionFamilyName(family, listed ? s : undefined), 0), 0);

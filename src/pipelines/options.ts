@@ -288,6 +288,14 @@ function ownGrad(p: Pipeline, v: Variant, row: ArrayLike<number>, target: number
   const grad = p.grad;
   if (grad === undefined) return false;
   if (isHalf(v.compute)) {
+    // The pure mode runs the pipeline's own half kernel where it has one (an external process's, SPEC 7), as for bare rows.
+    const own = grad.half?.[v.compute];
+    if (own !== undefined) {
+      const g = new Float32Array(row.length);
+      own(Float32Array.from(row), 1, row.length, Int32Array.of(target), g);
+      out.set(g);
+      return true;
+    }
     if (grad.generic === undefined) return false;
     grad.generic(row, target, formatOf(v.compute).round, out);
     return true;

@@ -193,7 +193,10 @@ export function checkSuite(input: unknown, file: string, extraPipelines: readonl
       pipelines.push(found);
     } else if (isExternalEntry(p)) {
       // A process (SPEC 7): checked field by field; watched like a user's code.
-      pipelines.push(watchedPipeline(externalPipeline(checkExternalSpec(p, file, i))));
+      const spec = checkExternalSpec(p, file, i);
+      // A built-in's name would put the process's results under the built-in's in every report.
+      if (available.some((q) => q.name === spec.name)) throw bad(`pipelines[${i}].name`, `got ${JSON.stringify(spec.name)}, the name of a built-in pipeline; expected a name of its own (e.g. ${JSON.stringify(`python-${spec.name}`)})`);
+      pipelines.push(watchedPipeline(externalPipeline(spec)));
     } else {
       // A user's code: watched, so that a kernel that never returns is named by the supervisor.
       pipelines.push(watchedPipeline(p));

@@ -38,6 +38,7 @@ export interface Activity {
 export type Message =
   | ({ readonly kind: 'beat'; readonly thread: number } & Activity)
   | { readonly kind: 'staging'; readonly thread: number; readonly path: string; readonly active: boolean }
+  | { readonly kind: 'process-group'; readonly thread: number; readonly pgid: number }
   | { readonly kind: 'settings'; readonly thread: number; readonly stallSeconds: number; readonly suite: string; readonly file: string };
 
 const channelName = process.env[CHANNEL_ENV];
@@ -106,6 +107,11 @@ export function leavePipeline(): void {
 /** A staging folder this thread made (active) or removed; the supervisor removes the active ones of a run it stops. */
 export function announceStaging(path: string, active: boolean): void {
   post({ kind: 'staging', thread: threadId, path, active });
+}
+
+/** An external pipeline's process group this thread started (SPEC 7); the supervisor ends every such group on every way out of the run. */
+export function announceProcessGroup(pgid: number): void {
+  post({ kind: 'process-group', thread: threadId, pgid });
 }
 
 /** The loaded suite's watchdog limit, for the supervisor. */

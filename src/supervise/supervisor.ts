@@ -16,6 +16,12 @@
  *   pipeline set), exit 2 naming the pipeline; anywhere else, an internal error
  *   of the harness, exit 3 with the stack.
  *
+ * - External pipelines' processes (SPEC 7): each leads a process group the
+ *   host thread announces here; none outlives the run. At a normal end (the
+ *   compute thread gone, so their stdin closed) each group has PROCESS_GRACE_MS
+ *   to exit, then is SIGKILLed; on the watchdog, a signal, a failed run or any
+ *   exit of this process, SIGKILL at once (synchronously, in an 'exit' hook).
+ *
  * Exit statuses therefore keep their meaning (SPEC section 1): 0 success,
  * 1 only the gate's regression verdict, 2 bad usage, bad input or a failure of
  * user code, 3 an internal error.
@@ -25,6 +31,7 @@ import { BroadcastChannel, Worker } from 'node:worker_threads';
 import { compiledModule } from '../util/compiled.js';
 import type { Message } from './heartbeat.js';
 import { CHANNEL_ENV } from './heartbeat.js';
+import { endGroups, killGroups } from './process-groups.js';
 
 /**
  * Default watchdog limit, seconds without any heartbeat. The slowest legitimate
@@ -64,6 +71,10 @@ export function supervise(argv: readonly string[], options: SuperviseOptions = {
   const channel = new BroadcastChannel(channelName);
   const threads = new Map<number, ThreadState>();
   const staging = new Set<string>();
+  /** Process groups of external pipelines started in the run: none outlives it (SPEC 7). */
+  const groups = new Set<number>();
+  const killAllGroups = () => killGroups(groups);
+  process.on('exit', killAllGroups);
   let stallSeconds = DEFAULT_STALL_SECONDS;
   let suiteFile: string | undefined;
   let phase = argv.find((a) => !a.startsWith('-')) ?? 'cli';
@@ -106,7 +117,11 @@ export function supervise(argv: readonly string[], options: SuperviseOptions = {
       channel.close();
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
-      resolveStatus(status);
+      // The compute thread and its pools have ended, so every process's stdin is closed: a grace to exit, then SIGKILL.
+      void endGroups(status >= 2 ? [] : groups).then(() => {
+        killAllGroups();
+        resolveStatus(status);
+      });
     };
 
     /** Ends the run now: the worker and its pools stopped, staging removed, one line, `status`. */
@@ -117,6 +132,7 @@ export function supervise(argv: readonly string[], options: SuperviseOptions = {
       process.stderr.write(`softmax-stability: ${line}\n`);
       // terminate() interrupts a busy loop (V8 TerminateExecution); do not wait on it for long.
       await Promise.race([worker.terminate(), new Promise((r) => setTimeout(r, 300))]);
+      killAllGroups();
       for (const dir of staging) rmSync(dir, { recursive: true, force: true });
       // process.exit ends every thread, the pools' nested workers included.
       process.exit(status);
@@ -135,6 +151,8 @@ export function supervise(argv: readonly string[], options: SuperviseOptions = {
         const before = threads.get(m.thread);
         threads.set(m.thread, { ...m, at: lastBeat, pipeline: m.pipeline ?? before?.pipeline, dtype: m.dtype ?? before?.dtype });
         if (m.phase !== undefined && m.thread === worker.threadId) phase = m.phase;
+      } else if (m.kind === 'process-group') {
+        groups.add(m.pgid);
       } else if (m.kind === 'staging') {
         if (m.active) staging.add(m.path);
         else staging.delete(m.path);
