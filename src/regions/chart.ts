@@ -57,6 +57,12 @@ export const CAUSE_COLOURS: Readonly<Record<string, string>> = {
   'not diagnosed': '#de77ae',
 };
 
+/** The causes of the composition under options (regions/options.ts `optionCause`): in a chart's legend only when the map has options panels. */
+export const OPTION_CAUSE_COLOURS: Readonly<Record<string, string>> = {
+  'zero-times-inf': '#40004b',
+  'product-overflow': '#f46d43',
+};
+
 export type ChartKind = 'outcome' | 'cause';
 
 /** `map-DTYPE.svg`, `map-causes-DTYPE.svg`; the gradient's (SPEC 2.2) `map-grad-DTYPE.svg`, `map-grad-causes-DTYPE.svg`. */
@@ -144,6 +150,8 @@ export interface ChartInput {
   readonly kind?: ChartKind;
   /** The rows drawn: the loss's (default) or the gradient's (SPEC 4.2's outcome). */
   readonly quantity?: Quantity;
+  /** The options settings mapped (map.json `options`): their panels `target-max#i`, `target-min#i` follow the bare ones, named in the subtitle. */
+  readonly options?: readonly { readonly index: number; readonly label: string }[];
 }
 
 /** The value a cell is coloured by: its outcome, or its cause ('ok' for ok cells, 'not diagnosed' where a failing pipeline has no diagnose). */
@@ -152,7 +160,7 @@ function cellValue(r: RegionRow, kind: ChartKind): string {
   return r[5] === 'ok' ? 'ok' : r[6] === '' ? 'not diagnosed' : r[6];
 }
 
-export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', quantity = 'loss' }: ChartInput): TopLevelSpec {
+export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', quantity = 'loss', options = [] }: ChartInput): TopLevelSpec {
   const fmt = formatOf(dtype);
   const quantityAt = REGIONS_COLUMNS.indexOf('quantity');
   const mine = rows.filter((r) => r[1] === dtype && (r[quantityAt] ?? 'loss') === quantity);
@@ -202,11 +210,15 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', q
     });
   }
 
+  // The bare panels, then each options setting's (`target-max#i`) in the order of the rows.
+  const panels = [...PANELS, ...new Set(mine.map((r) => r[2]).filter((p) => !(PANELS as readonly string[]).includes(p)))];
+  const settingLines = options.length === 0 ? [] : [`panels …#i: the per-row loss l_n under options setting i (SPEC 6), scored against the option oracle: ${options.map((o) => `#${o.index} ${o.label}`).join('; ')}`];
   const xTicks = axisTicks(offsets, dtype, true, Math.ceil(LABEL_GAP.x / (PANEL.width / offsets.length)));
   const yTicks = axisTicks(gaps, dtype, false, Math.ceil(LABEL_GAP.y / (PANEL.height / gaps.length)));
   const legend = { orient: 'top', direction: 'horizontal', columns: 6, labelLimit: 220, labelFontSize: 12, titleFontSize: 12, symbolType: 'square', symbolSize: 200 } as const;
-  const palette: Readonly<Record<string, string>> = kind === 'outcome' ? OUTCOME_COLOURS : CAUSE_COLOURS;
-  const domain = kind === 'outcome' ? [...OUTCOMES] : Object.keys(CAUSE_COLOURS);
+  const causeColours = options.length === 0 ? CAUSE_COLOURS : { ...CAUSE_COLOURS, ...OPTION_CAUSE_COLOURS };
+  const palette: Readonly<Record<string, string>> = kind === 'outcome' ? OUTCOME_COLOURS : causeColours;
+  const domain = kind === 'outcome' ? [...OUTCOMES] : Object.keys(causeColours);
   const colour = { field: 'outcome', type: 'nominal', scale: { domain, range: domain.map((v) => palette[v]) } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -221,6 +233,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', q
             : `Region map, ${dtype}: cause of each failing cell of the ${what} (first step that went wrong) on rows [a, a − g]`,
       subtitle: [
         'columns: panel target-max scores class 0 (a), target-min class 1 (a − g)',
+        ...settingLines,
         `${offsets.length} offsets × ${gaps.length} gaps, one step per grid value (log-spaced, denser around the exp thresholds); exact edges in boundaries.csv`,
         meta,
       ],
@@ -231,7 +244,7 @@ export function mapChartSpec({ dtype, rows, pipelines, meta, kind = 'outcome', q
     data: { values: cells },
     facet: {
       row: { field: 'pipeline', type: 'nominal', sort: order, header: { title: null, labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold' } },
-      column: { field: 'panel', type: 'nominal', sort: [...PANELS], header: { title: null, labelFontSize: 13, labelFontWeight: 'bold' } },
+      column: { field: 'panel', type: 'nominal', sort: panels, header: { title: null, labelFontSize: 13, labelFontWeight: 'bold' } },
     },
     // Room between the panels for the rotated labels at either end of the offset axis.
     spacing: { column: 48, row: 16 },

@@ -18,6 +18,7 @@ import { writeMapFolder } from './files.js';
 import { boundaryLines, straightLines, thresholdRows } from './digest.js';
 import type { MapGrid, Shard } from './map.js';
 import { EvaluatorCache, gridOf, inShard, mapUnits, parseShard, runUnit } from './map.js';
+import { mapSettings } from './options.js';
 
 export interface MapCommandOptions {
   suite?: string;
@@ -38,6 +39,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
   const started = performance.now();
   beat({ phase: 'map' });
   const units = mapUnits(suite);
+  const { settings } = mapSettings(suite);
   const evaluators = new EvaluatorCache(suite.map.extraClasses, suite.map.masks);
   const grids = new Map<Dtype, MapGrid>(suite.dtypes.map((d) => [d, gridOf(suite, d)]));
   const regions: string[][] = [];
@@ -69,6 +71,7 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
     budgets: { ...suite.budgets },
     units: units.map((u) => ({ pipeline: u.pipeline.name, dtype: u.dtype, compute: u.compute, quantity: u.quantity, panel: u.panel })),
     done,
+    ...(settings.length > 0 ? { options: settings.map((s) => ({ index: s.index, label: s.label })) } : {}),
   };
   return { folder: { manifest, regions, boundaries }, seconds: (performance.now() - started) / 1000, oracleCalls: evaluators.oracleCalls, boundedOutcomes: evaluators.boundedOutcomes };
 }
@@ -100,6 +103,7 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
     if (note !== undefined) process.stderr.write(`map: ${note}\n`);
     const noGrad = noGradNote(suite.pipelines, suite.map.quantities);
     if (noGrad !== undefined) process.stderr.write(`map: ${noGrad}\n`);
+    for (const line of mapSettings(suite).notes) process.stderr.write(`map: ${line}\n`);
     process.stderr.write(
       `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes (and compute modes) x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
     );

@@ -3,8 +3,15 @@
  * once per dtype × panel × point and shared by every pipeline), a pipeline's
  * loss from its kernel, and the outcome as `score` classifies it.
  *
+ * Under an options setting (SPEC 6; `MapSetting`, map.ts) the cell's value is the
+ * per-row loss l_n of the row with the panel's class-index target: the pipeline's
+ * l_n as PyTorch composes it (`pipelineBatch`, src/pipelines/options.ts) against the
+ * option oracle's l_n rounded once (`oracleBatch`, src/oracle/batch.ts). l_n depends
+ * on the row only through its differences m − x_j, as the bare loss, so the cache
+ * key is the same.
+ *
  * Bisection needs only outcomes: `outcome` first tries the values the rounded
- * loss can be (bounds.ts) and calls the oracle only when they disagree.
+ * loss can be (bounds.ts; bare loss only) and calls the oracle only when they disagree.
  */
 import type { Dtype, FloatArray } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
@@ -21,6 +28,10 @@ import { classify } from '../score/outcome.js';
 import { fromOrdinal, ordinal } from '../float/ordinal.js';
 import type { MaskSpec } from '../float/mask.js';
 import { maskValue } from '../float/mask.js';
+import type { BatchOptions } from '../cases/options.js';
+import { weightsIn } from '../cases/options.js';
+import { oracleBatch } from '../oracle/batch.js';
+import { pipelineBatch } from '../pipelines/options.js';
 import { roundedLossRange } from './bounds.js';
 import type { Panel } from './grid.js';
 import { fillRow, PANEL_TARGET } from './grid.js';
@@ -45,14 +56,22 @@ export class PanelEvaluator {
 
   /** The masked classes' values in the dtype (after the extra classes). */
   private readonly masks: readonly number[];
+  /** The class weights of `options` rounded to the dtype (PyTorch's weight tensor), or undefined. */
+  private readonly weight: Float64Array | undefined;
 
+  /**
+   * `options`: a setting whose per-row loss l_n the cells hold (SPEC 6), or undefined for the
+   * bare loss; its `weight` must have one entry per class of the row (2 + extraClasses + masks).
+   */
   constructor(
     readonly dtype: Dtype,
     readonly panel: Panel,
     readonly extraClasses: number,
     masks: readonly MaskSpec[] = [],
+    readonly options?: BatchOptions,
   ) {
     this.masks = masks.map((v) => maskValue(v, dtype));
+    this.weight = options?.weight === undefined ? undefined : weightsIn(options.weight, dtype, 'options.weight');
     const n = 2 + extraClasses + masks.length;
     this.target = PANEL_TARGET[panel];
     this.row = new Float64Array(n);
@@ -92,7 +111,7 @@ export class PanelEvaluator {
     const key = this.key(a, g);
     let v = this.oracles.get(key);
     if (v === undefined) {
-      v = oracleLossRounded(this.row, this.target, this.dtype);
+      v = this.options === undefined ? oracleLossRounded(this.row, this.target, this.dtype) : oracleBatch([{ logits: this.row, target: this.target }], this.options, this.dtype, this.weight, false).rows[0].rounded;
       this.oracleCalls++;
       this.oracles.set(key, v);
     }
@@ -100,6 +119,10 @@ export class PanelEvaluator {
   }
 
   private lossOf(p: Pipeline, compute: Compute, a: number, g: number): number {
+    if (this.options !== undefined) {
+      const logits = fillRow(this.row, a, g, this.dtype, this.masks);
+      return pipelineBatch(p, { dtype: this.dtype, compute }, [{ logits, target: this.target }], this.options, this.weight).rows[0];
+    }
     this.x.set(fillRow(this.row, a, g, this.dtype, this.masks));
     runVariant(p, { dtype: this.dtype, compute }, this.x, 1, this.row.length, this.targets, this.out);
     return this.out[0];
@@ -141,7 +164,7 @@ export class PanelEvaluator {
     const cached = this.oracles.get(this.key(a, g));
     const loss = this.lossOf(p, compute, a, g);
     if (cached !== undefined) return classify(loss, cached, this.dtype, budget).outcome;
-    const range = roundedLossRange(this.row, this.target, this.dtype);
+    const range = this.options !== undefined ? undefined : roundedLossRange(this.row, this.target, this.dtype);
     if (range !== undefined) {
       const lo = ordinal(range[0], this.dtype);
       const hi = ordinal(range[1], this.dtype);

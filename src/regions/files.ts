@@ -13,7 +13,6 @@ import { readKeyedReport, readManifestFile } from '../report/read.js';
 import { metaLine } from '../report/meta.js';
 import { writeFileAtomic } from '../util/write.js';
 import { chartFileName, renderMapChart } from './chart.js';
-import type { Panel } from './grid.js';
 import { BOUNDARY_COLUMNS, REGION_COLUMNS } from './map.js';
 
 export const REGIONS_FILE = 'regions.csv';
@@ -34,7 +33,10 @@ export interface MapManifest {
   readonly budgets: Readonly<Record<string, number>>;
   /** Every unit of the run, in the canonical order. */
   /** (`quantity` absent in a map.json written before gradients were mapped: `loss`.) */
-  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly compute: string; readonly quantity?: string; readonly panel: Panel }[];
+  /** (`panel`: `target-max`, `target-min`, or an options setting's `target-max#i`, `target-min#i`.) */
+  readonly units: readonly { readonly pipeline: string; readonly dtype: Dtype; readonly compute: string; readonly quantity?: string; readonly panel: string }[];
+  /** The options settings mapped (SPEC 6; regions/options.ts), each its index in the suite's `options` and its label; absent when none. */
+  readonly options?: readonly { readonly index: number; readonly label: string }[];
   /** Indices (into units) of the units whose rows this folder holds. */
   readonly done: readonly number[];
 }
@@ -65,7 +67,7 @@ export async function writeMapFolder(dir: string, folder: MapFolder): Promise<st
       if (!folder.regions.some((r) => r[quantityAt] === quantity)) continue;
       for (const kind of ['outcome', 'cause'] as const) {
         for (const dtype of manifest.dtypes) {
-          files.push([chartFileName(dtype, kind, quantity), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta, kind, quantity })]);
+          files.push([chartFileName(dtype, kind, quantity), await renderMapChart({ dtype, rows: folder.regions, pipelines: manifest.pipelines, meta, kind, quantity, options: manifest.options })]);
         }
       }
     }

@@ -13,6 +13,14 @@
  * dtype's ordinals finds the two adjacent values where the outcome changes
  * (bisect.ts says which change where there are several).
  *
+ * Under a suite's `options` (SPEC 6), each setting that changes the per-row loss
+ * (class weights, label smoothing; options.ts says which and why) adds the two
+ * panels again, `target-max#i` and `target-min#i` (i: the setting's index in
+ * `options`), after the bare panels of each pipeline × dtype × compute, for the
+ * loss only: their cells hold the row's l_n under the setting, as PyTorch composes
+ * it, scored against the option oracle rounded once; a failing cell's cause is
+ * `optionCause`'s. A suite without `options` has the units it had before.
+ *
  * Rows: regions by offset, then gap; boundaries along the offset axis (by gap,
  * then offset), then along the gap axis (by offset, then gap). A unit's rows
  * depend on nothing but the unit, so shards (`--shard i/n`: unit u belongs to
@@ -34,6 +42,9 @@ import { PanelEvaluator } from './evaluate.js';
 import type { MaskSpec } from '../float/mask.js';
 import type { Panel } from './grid.js';
 import { gapGrid, offsetGrid, PANELS } from './grid.js';
+import type { MapSetting } from './options.js';
+import { basePanel, mapSettings, optionCause, settingPanel } from './options.js';
+import { weightsIn } from '../cases/options.js';
 
 export { BOUNDARIES_COLUMNS as BOUNDARY_COLUMNS, REGIONS_COLUMNS as REGION_COLUMNS } from '../report/columns.js';
 
@@ -45,7 +56,10 @@ export interface MapUnit {
   readonly compute: Compute;
   /** `loss`, or `grad`: the gradient (SPEC 2.2), judged by SPEC 4.2's outcome. */
   readonly quantity: Quantity;
-  readonly panel: Panel;
+  /** `target-max`, `target-min`, or under an options setting `target-max#i`, `target-min#i`. */
+  readonly panel: string;
+  /** The options setting of the panel (SPEC 6), or undefined for the bare loss. */
+  readonly setting?: MapSetting;
 }
 
 export type { Shard } from '../util/shard.js';
@@ -56,15 +70,18 @@ export { inShard, parseShard } from '../util/shard.js';
  * quantity (src/report/key.ts), panel; a pipeline without a generic kernel skips
  * the half formats, and its gradient is mapped where it has one in that mode.
  */
-export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'> & { readonly compute?: Suite['compute']; readonly map?: Pick<Suite['map'], 'quantities'> }): MapUnit[] {
+export function mapUnits(suite: Pick<Suite, 'pipelines' | 'dtypes'> & { readonly compute?: Suite['compute']; readonly map?: Pick<Suite['map'], 'quantities' | 'extraClasses' | 'masks'>; readonly options?: Suite['options'] }): MapUnit[] {
   const units: MapUnit[] = [];
   const quantities = suite.map?.quantities ?? QUANTITIES;
+  const { settings } = mapSettings(suite);
   for (const pipeline of suite.pipelines) {
     for (const { dtype, compute } of variantsOf(suite.dtypes, suite.compute)) {
       if (!runsIn(pipeline, dtype)) continue;
       for (const quantity of quantities) {
         if (quantity === 'grad' && gradModeOf(pipeline, dtype, compute) === undefined) continue;
         for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, compute, quantity, panel });
+        if (quantity !== 'loss') continue;
+        for (const setting of settings) for (const panel of PANELS) units.push({ index: units.length, pipeline, dtype, compute, quantity, panel: settingPanel(panel, setting), setting });
       }
     }
   }
@@ -101,11 +118,12 @@ export class EvaluatorCache {
     private readonly extraClasses: number,
     private readonly masks: readonly MaskSpec[] = [],
   ) {}
-  get(dtype: Dtype, panel: Panel): PanelEvaluator {
+  /** The evaluator of a map panel (`target-max`, or `target-max#i` under `setting`). */
+  get(dtype: Dtype, panel: string, setting?: MapSetting): PanelEvaluator {
     const key = `${dtype}|${panel}`;
     let ev = this.byKey.get(key);
     if (ev === undefined) {
-      ev = new PanelEvaluator(dtype, panel, this.extraClasses, this.masks);
+      ev = new PanelEvaluator(dtype, basePanel(panel), this.extraClasses, this.masks, setting?.options);
       this.byKey.set(key, ev);
     }
     return ev;
@@ -126,7 +144,9 @@ export class EvaluatorCache {
 export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators: EvaluatorCache, tick: (k: number) => void = () => {}): UnitResult {
   const { pipeline: p, dtype, compute, panel, quantity } = unit;
   const key = trailingKey({ compute, quantity });
-  const ev = evaluators.get(dtype, panel);
+  const ev = evaluators.get(dtype, panel, unit.setting);
+  const setting = unit.setting;
+  const weight = setting?.options.weight === undefined ? undefined : weightsIn(setting.options.weight, dtype, 'options.weight');
   const mode = quantity === 'grad' ? (gradModeOf(p, dtype, compute) as GradMode) : undefined;
   // A cell: its outcome, cause and ulp error (norm_ulp for a gradient); and its outcome alone (bisection).
   const cell = (a: number, g: number): [Outcome, string, string] => {
@@ -136,7 +156,8 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
       return [r.outcome, cause, r.normUlp === undefined ? '' : String(r.normUlp)];
     }
     const r = ev.evaluate(p, budget, a, g, compute);
-    const cause = r.outcome === 'ok' ? '' : diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target);
+    const cause =
+      r.outcome === 'ok' ? '' : setting === undefined ? diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target) : optionCause(p, unit, ev.rowOf(a, g), ev.target, setting.options, weight, r.loss, budget);
     return [r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)];
   };
   const outcomeAt = (a: number, g: number): Outcome => (mode !== undefined ? ev.evaluateGrad(mode, budget, a, g).outcome : ev.outcome(p, budget, a, g, compute));
