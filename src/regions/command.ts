@@ -39,7 +39,8 @@ export function computeMap(suite: Suite, shard?: Shard, log: (line: string) => v
   const started = performance.now();
   beat({ phase: 'map' });
   const units = mapUnits(suite);
-  const { settings } = mapSettings(suite);
+  const { settings, notes } = mapSettings(suite);
+  for (const note of notes) log(`  ${note}`);
   const evaluators = new EvaluatorCache(suite.map.extraClasses, suite.map.masks);
   const grids = new Map<Dtype, MapGrid>(suite.dtypes.map((d) => [d, gridOf(suite, d)]));
   const regions: string[][] = [];
@@ -103,7 +104,6 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
     if (note !== undefined) process.stderr.write(`map: ${note}\n`);
     const noGrad = noGradNote(suite.pipelines, suite.map.quantities);
     if (noGrad !== undefined) process.stderr.write(`map: ${noGrad}\n`);
-    for (const line of mapSettings(suite).notes) process.stderr.write(`map: ${line}\n`);
     process.stderr.write(
       `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes (and compute modes) x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
     );

@@ -40,6 +40,14 @@ export function renderMapSection(dir: string): string {
       `each non-ok cell names the first step that went wrong (\`cause\` in \`${REGIONS_FILE}\`).`,
     '',
   );
+  if (manifest.options !== undefined && manifest.options.length > 0) {
+    out.push(
+      `**Under options** (SPEC 6): the panels \`target-max#i\` and \`target-min#i\` hold the per-row loss l_n of the same rows under the suite's options setting i, as PyTorch composes it (log_softmax, nll_loss with class weights, the label-smoothing sum over every class), scored against the option oracle's l_n rounded once: ${manifest.options.map((o) => `\`#${o.index}\` ${o.label}`).join('; ')}. ` +
+        'Settings that change batch-level options only (reduction, ignore_index, maskedRows) have no panels: a row\'s l_n is the bare loss there. ' +
+        'Causes of the composition: `zero-times-inf` (a zero coefficient times an infinite −log p_c: NaN), `product-overflow` (a weight times −log p_y), `sum-overflow`; otherwise the first class whose −log p_c went wrong names the step.',
+      '',
+    );
+  }
   out.push('### Thresholds of exp', '');
   out.push('`last` and `first` are the adjacent values where the dtype\'s own arithmetic (Math.exp, rounded to the dtype; for −ln(u), 1 + exp(−g)) crosses the threshold. A boundary that equals one of these pairs, or its negation, is marked in the tables below.', '');
   const thresholdTable: string[][] = [];
