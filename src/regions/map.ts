@@ -43,7 +43,8 @@ import type { MaskSpec } from '../float/mask.js';
 import type { Panel } from './grid.js';
 import { gapGrid, offsetGrid, PANELS } from './grid.js';
 import type { MapSetting } from './options.js';
-import { basePanel, mapSettings, optionCause, settingPanel } from './options.js';
+import { basePanel, mapSettings, settingPanel } from './options.js';
+import { optionCause } from '../pipelines/option-cause.js';
 import { weightsIn } from '../cases/options.js';
 
 export { BOUNDARIES_COLUMNS as BOUNDARY_COLUMNS, REGIONS_COLUMNS as REGION_COLUMNS } from '../report/columns.js';
@@ -157,7 +158,7 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
     }
     const r = ev.evaluate(p, budget, a, g, compute);
     const cause =
-      r.outcome === 'ok' ? '' : setting === undefined ? diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target) : optionCause(p, unit, ev.rowOf(a, g), ev.target, setting.options, weight, r.loss, budget);
+      r.outcome === 'ok' ? '' : setting === undefined ? diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target) : optionCause(p, unit, { logits: ev.rowOf(a, g), target: ev.target }, setting.options, weight, r.loss, budget);
     return [r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)];
   };
   const outcomeAt = (a: number, g: number): Outcome => (mode !== undefined ? ev.evaluateGrad(mode, budget, a, g).outcome : ev.outcome(p, budget, a, g, compute));

@@ -17,13 +17,6 @@
  */
 import type { BatchOptions } from '../cases/options.js';
 import { settingLabel } from '../cases/options.js';
-import type { Dtype } from '../float/dtype.js';
-import { oracleLossRounded } from '../oracle/loss.js';
-import type { Pipeline } from '../pipelines/types.js';
-import type { Variant } from '../pipelines/variant.js';
-import { diagnoseVariant, runVariant } from '../pipelines/variant.js';
-import { formatOf } from '../float/dtype.js';
-import { classify } from '../score/outcome.js';
 import type { Suite } from '../suite/load.js';
 import type { Panel } from './grid.js';
 
@@ -70,46 +63,4 @@ export function mapSettings(suite: { readonly options?: Suite['options']; readon
     settings.push({ index, options, label: settingLabel(options) });
   }
   return { settings, notes };
-}
-
-/**
- * The first step that went wrong in a pipeline's l_n of `row` (class-index `target`)
- * under `options`, in the variant's arithmetic (SPEC 5 `cause`): `zero-times-inf` where
- * l_n is NaN and a zero coefficient (weight 0, or every coefficient of a class) met an
- * infinite −log p_c, unless some class's own −log p_c is NaN; else the pipeline's own
- * diagnosis of −log p_c for the first class c whose −log p_c is not ok against its
- * correctly rounded value (the target first, then, with ε > 0, every class in order),
- * where that class counts (a positive coefficient, or a non-finite −log p_c, which a
- * zero coefficient turns into 0·∞); else the composition's step: `zero-times-inf`
- * (l_n is NaN: a zero weight, or (ε/C)·w_c = 0, times an infinite −log p_c),
- * `product-overflow` (a weight times a finite −log p_y overflows), `sum-overflow`
- * (the smoothing sum or the final sum overflows), otherwise `rounding`. '' for a
- * pipeline without `diagnose` whose class fails.
- */
-export function optionCause(p: Pipeline, v: Variant, row: Float64Array, target: number, options: BatchOptions, weight: ArrayLike<number> | undefined, loss: number, budget: number): string {
-  const dtype = v.dtype as Dtype;
-  const fmt = formatOf(dtype);
-  const x = fmt.array(row.length);
-  x.set(row);
-  const out = fmt.array(1);
-  const w = (c: number) => (weight === undefined ? 1 : weight[c]);
-  const classes = options.labelSmoothing > 0 ? [target, ...Array.from({ length: row.length }, (_, c) => c).filter((c) => c !== target)] : [target];
-  let infiniteTimesZero = false;
-  let nllInfinite = false;
-  let first: { cause: string; nan: boolean } | undefined;
-  for (const c of classes) {
-    runVariant(p, v, x, 1, row.length, Int32Array.of(c), out);
-    const own = out[0];
-    const coefficient = (c === target ? (1 - options.labelSmoothing) * w(c) : 0) + (options.labelSmoothing / row.length) * w(c);
-    if (!Number.isFinite(own) && coefficient === 0) infiniteTimesZero = true;
-    if (c === target && fmt.round(w(c) * own) === Infinity && Number.isFinite(own)) nllInfinite = true;
-    if (first !== undefined || (coefficient === 0 && Number.isFinite(own))) continue;
-    if (classify(own, oracleLossRounded(row, c, dtype), dtype, budget).outcome !== 'ok') first = { cause: diagnoseVariant(p, v, row, c), nan: Number.isNaN(own) };
-  }
-  // A NaN l_n made by 0·∞ names it, unless a class's own −log p_c was already NaN.
-  if (Number.isNaN(loss) && infiniteTimesZero && first?.nan !== true) return 'zero-times-inf';
-  if (first !== undefined) return first.cause;
-  if (Number.isNaN(loss)) return infiniteTimesZero ? 'zero-times-inf' : 'inf-minus-inf';
-  if (!Number.isFinite(loss)) return nllInfinite ? 'product-overflow' : 'sum-overflow';
-  return 'rounding';
 }
