@@ -429,19 +429,22 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   shrinkBar.done(`one job per pipeline x dtype x quantity x family with failures; ${recorded} failures recorded`);
 
   // Per pipeline × unit: the worst failure found, then the shrunk ones (one equal to the worst, a vocab row kept as generated, is not repeated).
-  const failureRows: string[][] = [];
+  const failuresOf = new Map<UnitStats, string[][]>();
   const shrunkOf = new Map(jobs.map((s, j) => [s, shrunk[j]]));
   for (const s of stats) {
     const k = units.indexOf(s.unit);
+    const mine: string[][] = [];
     const worst = worstFailure(byPipeline.get(s.pipeline) as Pipeline, s.unit, unitCases[k], s, gradOracle[k], suite.budgets[s.pipeline]);
-    if (worst !== undefined) failureRows.push(failureCsvRow(s.pipeline, s.unit, worst, 'worst', s.compute));
-    for (const f of shrunkOf.get(s) ?? []) if (f.path !== worst?.path) failureRows.push(failureCsvRow(s.pipeline, s.unit, f, 'shrunk', s.compute));
+    if (worst !== undefined) mine.push(failureCsvRow(s.pipeline, s.unit, worst, 'worst', s.compute));
+    for (const f of shrunkOf.get(s) ?? []) if (f.path !== worst?.path) mine.push(failureCsvRow(s.pipeline, s.unit, f, 'shrunk', s.compute));
+    failuresOf.set(s, mine);
   }
-  // Under a suite's batch options (src/fuzz/options.ts; shard 1 holds them): after the bare rows of each key.
-  const optionRows = fuzzesOptions(suite) && inShard(0, options.shard) ? optionStats(suite) : [];
+  // Under a suite's batch options (src/fuzz/options.ts; shard 1 holds them): after the bare rows of each key, their failures likewise.
+  const optionRows = fuzzesOptions(suite) && inShard(0, options.shard) ? optionStats(suite, failuresOf) : [];
   const names = suite.pipelines.map((p) => p.name);
   const keyOf = (s: UnitStats) => ({ pipeline: s.pipeline, dtype: s.unit.dtype, compute: s.compute, quantity: s.quantity });
   const rows = [...stats, ...optionRows].sort((a, b) => compareKeys(names, keyOf(a), keyOf(b)) || familyRank(a.unit.family) - familyRank(b.unit.family));
+  const failureRows = (optionRows.length === 0 ? stats : rows).flatMap((s) => failuresOf.get(s) ?? []);
   return {
     fuzzRows: rows.map(fuzzCsvRow),
     failureRows,

@@ -20,7 +20,7 @@ import type { CampaignResult, Shard } from './campaign.js';
 import { parseShard } from '../util/shard.js';
 import { FAILURE_COLUMNS, FUZZ_COLUMNS, runCampaign } from './campaign.js';
 import { FAILURES_FILE, FUZZ_FILE } from './merge.js';
-import { formatReplay, replay } from './replay.js';
+import { replayText } from './replay.js';
 import { DTYPES } from '../float/dtype.js';
 import { noGradNote, skippedNote } from '../pipelines/variant.js';
 import { softTargetNote } from './options.js';
@@ -68,7 +68,7 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
       if (v !== undefined) throw new InputError(`${k} does not apply to --replay (the token fixes the case); drop it`, undefined, undefined, k);
     }
     const suite = await loadSuite(opts.suite ?? 'default');
-    process.stdout.write(formatReplay(replay(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, compute: opts.compute, family: opts.family, quantity: opts.quantity })));
+    process.stdout.write(replayText(suite, { token: opts.replay, pipeline: opts.pipeline, dtype: opts.dtype, compute: opts.compute, family: opts.family, quantity: opts.quantity }));
     return;
   }
   for (const [k, v] of [['--pipeline', opts.pipeline], ['--dtype', opts.dtype], ['--compute', opts.compute], ['--family', opts.family], ['--quantity', opts.quantity]] as const) {

@@ -31,8 +31,8 @@
  * setting's index: `opt-weights#1`, `opt-weights#1@mean`. `seed` is the family's
  * seed. A value whose oracle is NaN (a fully masked row under `nan`, a mean over
  * ignored rows only) is not judged, as the bare fuzz leaves a fully masked row's
- * gradient out. Option rows record no failures.csv rows and no shrinking (no
- * `--replay` of a batch yet).
+ * gradient out. A failing row of a batch gets failures.csv rows, is shrunk and
+ * replays (option-failures.ts); the batch values are counted in fuzz.csv only.
  */
 import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { DEFAULT_OPTIONS, resolveWeights } from '../cases/options.js';
@@ -50,6 +50,9 @@ import { mulberry32 } from '../util/random.js';
 import type { UnitStats } from './campaign.js';
 import { addGrad, addLoss, emptyStats } from './campaign.js';
 import { expOverflowAt } from './families.js';
+import type { OptionFailure } from './option-failures.js';
+import { optionFailureRows } from './option-failures.js';
+import { ulpDistance } from '../float/ordinal.js';
 
 export const OPTION_FAMILIES = ['opt-weights', 'opt-ignore', 'opt-smoothing', 'opt-soft', 'opt-masked-rows'] as const;
 export type OptionFamily = (typeof OPTION_FAMILIES)[number];
@@ -167,9 +170,11 @@ export function softTargetNote(pipelines: readonly Pipeline[], settings: readonl
 /**
  * The option rows of a campaign (see the file comment): per pipeline, dtype, compute
  * and quantity (the suite's order, as the bare rows), then setting and family, the
- * per-row statistics and, for a `mean` or `sum` setting, the batch values'.
+ * per-row statistics and, for a `mean` or `sum` setting, the batch values'. With
+ * `failureRows`, each per-row statistic with failures gets its failures.csv rows
+ * there (worst and shrunk: option-failures.ts).
  */
-export function optionStats(suite: Suite): UnitStats[] {
+export function optionStats(suite: Suite, failureRows?: Map<UnitStats, string[][]>): UnitStats[] {
   const settings = suite.options;
   const listed = settings.length > 1;
   const dtypes = DTYPES.filter((d) => suite.dtypes.includes(d));
@@ -205,6 +210,7 @@ export function optionStats(suite: Suite): UnitStats[] {
               const reduction = setting.reduction === 'none' ? undefined : setting.reduction;
               const batchStats = reduction === undefined || quantity === 'grad' ? undefined : emptyStats(p.name, compute, 'loss', unit(optionFamilyName(family, listed ? s : undefined, reduction), w.batches.length), 0);
               let judged = 0;
+              const failures: OptionFailure[] = [];
               // A pipeline that throws is the user's code: exit 2 naming it (as the bare fuzz's PipelineThrew).
               const guarded = <T>(i: number, run: () => T): T => {
                 try {
@@ -221,7 +227,8 @@ export function optionStats(suite: Suite): UnitStats[] {
                     const want = w.oracle[i].rows[n].rounded;
                     if (Number.isNaN(want)) return;
                     judged++;
-                    addLoss(rowStats, got.rows[n], want, budget);
+                    const verdict = addLoss(rowStats, got.rows[n], want, budget);
+                    if (verdict.outcome !== 'ok') failures.push({ batch: i, row: n, outcome: verdict.outcome, error: ulpDistance(got.rows[n], want, dtype) });
                   });
                   if (batchStats !== undefined && reduction !== undefined) {
                     const want = w.oracle[i][reduction].rounded;
@@ -235,12 +242,18 @@ export function optionStats(suite: Suite): UnitStats[] {
                     const want = w.grads![i][n];
                     if (want.length > 0 && Number.isNaN(want[0])) return;
                     const g = guarded(i, () => pipelineRowGrad(p, v, r, b.options, w.weights[i]));
-                    if (g !== undefined) addGrad(rowStats, g, want, budget);
+                    if (g === undefined) return;
+                    const verdict = addGrad(rowStats, g, want, budget);
+                    if (verdict.outcome !== 'ok') failures.push({ batch: i, row: n, outcome: verdict.outcome, error: verdict.normUlp });
                   });
                 }
               });
               if (quantity === 'loss') rowStats.cases = judged;
               if (rowStats.cases > 0) out.push(rowStats);
+              if (failureRows !== undefined && failures.length > 0) {
+                const limits = { record: Math.max(...Object.values(suite.fuzz.failures)), attempts: suite.fuzz.shrink.attempts, steps: suite.fuzz.shrink.steps };
+                failureRows.set(rowStats, optionFailureRows({ pipeline: p, variant: v, quantity, budget }, rowStats.unit.family, w.seed, w.batches, w.weights, failures, limits));
+              }
               if (batchStats !== undefined && batchStats.cases > 0) out.push(batchStats);
             }
           }

@@ -32,6 +32,8 @@ import { harnessCommand } from '../util/invocation.js';
 import { caseAt } from './cases.js';
 import type { FuzzCase } from './families.js';
 import { parseReplayToken, unitOfSeed } from './seed.js';
+import { formatOptionReplay, optionUnitOfSeed, replayOption } from './option-failures.js';
+import type { Quantity } from '../report/key.js';
 
 export interface ReplayRequest {
   readonly token: string;
@@ -109,7 +111,8 @@ export function replayCommand(r: ReplayCommand): string {
 /** Runs past this index are refused: fast-check would step through every run before it. */
 const MAX_RUN = 10_000_000;
 
-export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
+/** The checked arguments of a replay: token, dtype, compute, quantity and pipeline (InputError naming the flag at fault). */
+function replayArgs(suite: Suite, req: ReplayRequest): { seed: number; path: string; dtype: Dtype; compute: Compute; quantity: Quantity; pipeline: Pipeline } {
   const { seed, path } = parseReplayToken(req.token);
   if (Number(path.split(':')[0]) >= MAX_RUN) {
     throw new InputError(`run ${path.split(':')[0]} is past ${MAX_RUN}; give the path printed in failures.csv`, undefined, undefined, '--replay');
@@ -137,6 +140,23 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
     );
   }
   if (!runsIn(pipeline, dtype)) throw new InputError(`${pipeline.name} does not run in ${dtype}: it has no generic kernel`, undefined, undefined, '--dtype');
+  return { seed, path, dtype, compute: compute as Compute, quantity: quantity as Quantity, pipeline };
+}
+
+/**
+ * The text `fuzz --replay` prints: an option row's (a seed of one of the suite's option
+ * families, option-failures.ts) or a bare case's (formatReplay).
+ */
+export function replayText(suite: Suite, req: ReplayRequest): string {
+  const { seed } = parseReplayToken(req.token);
+  const unit = req.family === undefined ? optionUnitOfSeed(suite, seed) : undefined;
+  if (unit === undefined) return formatReplay(replay(suite, req));
+  const a = replayArgs(suite, req);
+  return formatOptionReplay(replayOption(suite, unit, a.seed, a.path, a.pipeline, { dtype: a.dtype, compute: a.compute }, a.quantity));
+}
+
+export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
+  const { seed, path, dtype, compute, quantity, pipeline } = replayArgs(suite, req);
   let family: Family;
   if (req.family !== undefined) {
     if (!(FAMILIES as readonly string[]).includes(req.family)) throw new InputError(`unknown family ${JSON.stringify(req.family)}; use one of ${FAMILIES.join(', ')}`, undefined, undefined, '--family');

@@ -38,7 +38,7 @@ export function optionCause(p: Pipeline, v: Variant, row: OptionRow, options: Ba
   const w = (c: number) => (weight === undefined ? 1 : weight[c]);
   const q = (c: number) => (row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0);
   // The target (a soft target's largest entry) first, then the other classes in order.
-  let first0 = row.target;
+  let first0 = row.soft === undefined ? row.target : 0;
   if (row.soft !== undefined) for (let c = 0; c < C; c++) if (row.soft[c] > row.soft[first0]) first0 = c;
   const classes = [first0, ...Array.from({ length: C }, (_, c) => c).filter((c) => c !== first0)];
   let infiniteTimesZero = false;
