@@ -61,7 +61,7 @@ function failuresTable(rows: readonly ReportRow[], suite: string): string[] {
     const cmd = replayCommand({ seed: v.seed, path: v.path, pipeline: v.pipeline, dtype: v.dtype, compute: v.compute, quantity: v.quantity, suite });
     const ulps = v.ulp_error === '' ? '— (not finite)' : v.ulp_error;
     const what = v.quantity === 'grad' ? ` grad (class ${v.class})` : '';
-    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })}${what} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${v.target} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
+    out.push(`| ${v.pipeline} | ${variantLabel({ dtype: v.dtype, compute: v.compute })}${what} | ${v.family} | ${v.outcome} | ${v.cause} | ${ulps} | ${v.loss} | ${v.oracle_loss} | ${clip(v.target)} | ${v.logits.split(' ').length} | \`${clip(v.logits)}\` | \`${cmd}\` |`);
   }
   return out;
 }
