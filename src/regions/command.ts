@@ -105,7 +105,7 @@ export async function runMapCommand(opts: MapCommandOptions): Promise<void> {
     const noGrad = noGradNote(suite.pipelines, suite.map.quantities);
     if (noGrad !== undefined) process.stderr.write(`map: ${noGrad}\n`);
     process.stderr.write(
-      `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes (and compute modes) x 2 panels${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
+      `map: suite ${suite.name} (${suite.file}), ${suite.pipelines.length} pipelines x ${suite.dtypes.length} dtypes (and compute modes) x 2 panels${mapSettings(suite).settings.map((x) => ` + 2 panels #${x.index} (${x.label})`).join('')}${shard ? `, shard ${shard.index}/${shard.count}` : ''}, grid ${suite.map.offsets} offsets x ${suite.map.gaps} gaps\n`,
     );
     const computed = computeMap(suite, shard, (line) => process.stderr.write(`${line}\n`));
     await writeMapFolder(stage, computed.folder);
