@@ -57,7 +57,7 @@ export class PanelEvaluator {
   /** The masked classes' values in the dtype (after the extra classes). */
   private readonly masks: readonly number[];
   /** The class weights of `options` rounded to the dtype (PyTorch's weight tensor), or undefined. */
-  private readonly weight: Float64Array | undefined;
+  readonly weight: Float64Array | undefined;
 
   /**
    * `options`: a setting whose per-row loss l_n the cells hold (SPEC 6), or undefined for the

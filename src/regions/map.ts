@@ -45,7 +45,6 @@ import { gapGrid, offsetGrid, PANELS } from './grid.js';
 import type { MapSetting } from './options.js';
 import { basePanel, mapSettings, settingPanel } from './options.js';
 import { optionCause } from '../pipelines/option-cause.js';
-import { weightsIn } from '../cases/options.js';
 
 export { BOUNDARIES_COLUMNS as BOUNDARY_COLUMNS, REGIONS_COLUMNS as REGION_COLUMNS } from '../report/columns.js';
 
@@ -147,7 +146,6 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
   const key = trailingKey({ compute, quantity });
   const ev = evaluators.get(dtype, panel, unit.setting);
   const setting = unit.setting;
-  const weight = setting?.options.weight === undefined ? undefined : weightsIn(setting.options.weight, dtype, 'options.weight');
   const mode = quantity === 'grad' ? (gradModeOf(p, dtype, compute) as GradMode) : undefined;
   // A cell: its outcome, cause and ulp error (norm_ulp for a gradient); and its outcome alone (bisection).
   const cell = (a: number, g: number): [Outcome, string, string] => {
@@ -158,7 +156,7 @@ export function runUnit(unit: MapUnit, grid: MapGrid, budget: number, evaluators
     }
     const r = ev.evaluate(p, budget, a, g, compute);
     const cause =
-      r.outcome === 'ok' ? '' : setting === undefined ? diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target) : optionCause(p, unit, { logits: ev.rowOf(a, g), target: ev.target }, setting.options, weight, r.loss, budget);
+      r.outcome === 'ok' ? '' : setting === undefined ? diagnoseVariant(p, unit, ev.rowOf(a, g), ev.target) : optionCause(p, unit, { logits: ev.rowOf(a, g), target: ev.target }, setting.options, ev.weight, r.loss, budget);
     return [r.outcome, cause, r.ulps === undefined ? '' : String(r.ulps)];
   };
   const outcomeAt = (a: number, g: number): Outcome => (mode !== undefined ? ev.evaluateGrad(mode, budget, a, g).outcome : ev.outcome(p, budget, a, g, compute));
