@@ -28,6 +28,7 @@ import type { ReportRow } from './read.js';
 import { FAILURES_COLUMNS } from './columns.js';
 import type { RunMeta } from './meta.js';
 import { metaLine } from './meta.js';
+import { isOptionFamily } from '../fuzz/options.js';
 import { readKeyedReport } from './read.js';
 import { variantLabel } from './key.js';
 import { accuracyByPipeline, NON_FINITE_NOTE, renderAccuracySpeed, renderAccuracyTable, renderLossGradTable } from './summary-accuracy.js';
@@ -90,7 +91,10 @@ function failuresSection(dir: string, meta: RunMeta, manifest: FuzzManifest | un
   }
   out.push(
     `\`failures.csv\` holds ${rows.length} failures: for each pipeline × dtype × family that failed, the worst case found (\`kind\` = \`worst\`, as generated) and up to \`fuzz.failures\` counterexamples shrunk to small cases with the same outcome (\`kind\` = \`shrunk\`). ` +
-      'Each command below replays its case from the folder the run was started in (it prints the logits, the loss, the oracle value, the outcome and a cases-file row for `score`).',
+      'Each command below replays its case from the folder the run was started in (it prints the logits, the loss, the oracle value, the outcome and a cases-file row for `score`).' +
+      (rows.some((r) => isOptionFamily(r.values.family))
+        ? ' Option rows (`opt-…#i`: the options setting i) are rows `l_n` of a batch: `path` is BATCH:ROW then the shrink steps, which keep the batch\'s options fixed; their replay also prints the options the family drew and the `score` flags that give them.'
+        : ''),
     '',
   );
   if (worst.length > 0) out.push(`### The worst case of each pipeline × dtype (${worst.length}, worst first)`, '', ...failuresTable(worst, suite), '');
