@@ -8,7 +8,7 @@
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, isDtype } from '../float/dtype.js';
 import type { Compute } from '../pipelines/variant.js';
-import { computeModes, diagnoseVariant, isComputeOf, runsIn } from '../pipelines/variant.js';
+import { computeModes, diagnoseVariant, isComputeOf, notRunReason, runsIn } from '../pipelines/variant.js';
 import { formatValue } from '../float/shortest.js';
 import { ulpDistanceText } from '../float/ordinal.js';
 import type { OracleResult } from '../oracle/loss.js';
@@ -136,7 +136,7 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
       '--pipeline',
     );
   }
-  if (!runsIn(pipeline, dtype)) throw new InputError(`${pipeline.name} does not run in ${dtype}: it has no generic kernel`, undefined, undefined, '--dtype');
+  if (!runsIn(pipeline, dtype)) throw new InputError(`${pipeline.name} does not run in ${dtype}: ${notRunReason(pipeline, dtype)}`, undefined, undefined, '--dtype');
   let family: Family;
   if (req.family !== undefined) {
     if (!(FAMILIES as readonly string[]).includes(req.family)) throw new InputError(`unknown family ${JSON.stringify(req.family)}; use one of ${FAMILIES.join(', ')}`, undefined, undefined, '--family');
