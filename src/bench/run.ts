@@ -180,7 +180,10 @@ const CLOCKS: Record<Clock, () => number> = {
  * external pipeline; README, "External pipelines"). Not this process's CPU time either:
  * its side of the hand-over (encoding, postMessage, waking the helper) is the harness's
  * cost, measured and reported apart (the frames' round trip in the log,
- * scripts/boundary-cost.ts), and it varied by more than the tolerance between runs.
+ * scripts/boundary-cost.ts), and it varied by more than the tolerance between runs
+ * (7 of 12). The processes' CPU time still varies between runs where a frame's compute
+ * is small: a process that sleeps between frames wakes with cold caches, which cost it
+ * more the busier the machine (README, "External pipelines": the C example at 16x100).
  * Where the system does not tell a descendant's CPU time (no Linux /proc): the wall clock
  * for both, as before.
  */

@@ -208,8 +208,7 @@ async function frame(req: HostRequest): Promise<HostReply> {
  * Closes the process's stdin (its signal to exit), waits up to PROCESS_GRACE_MS for it to
  * exit, and forgets it (a later frame starts it anew). Throws when it wrote bytes after its
  * last reply, before or after its input ended (a reply longer than its frame says): the
- * run's fault. A process that does not exit in time is no fault here (the supervisor ends
- * its group at the end of the run).
+ * run's fault. A process that does not exit in time is no fault: its group is SIGKILLed.
  */
 async function close(): Promise<void> {
   const p = proc;
@@ -227,6 +226,8 @@ async function close(): Promise<void> {
     p.wake = done;
     done();
   });
+  // One that has not exited by then is ended now (the supervisor would at the end of the run).
+  if (p.ended === undefined) kill(p);
   if (p.bytes > 0) {
     kill(p);
     throw new Error(`the process wrote ${p.bytes} bytes after its last reply (starting ${JSON.stringify(peek(p).subarray(0, 16).toString('latin1'))}), seen when its stdin closed: a reply longer than its frame says`);
