@@ -101,6 +101,8 @@ export interface BenchRun {
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
   readonly inputs: string;
+  /** The external pipelines (SPEC 7) and the clock their rows were timed on (`externalClocks`); absent when the suite has none. */
+  readonly external?: { readonly pipelines: readonly string[]; readonly clock: Clock };
 }
 
 export class BenchNaNError extends Error {
@@ -590,6 +592,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     await Promise.all([...ortSessions.values()].map((s) => s.release()));
   }
 
+  const externals = suite.pipelines.filter((p) => frameStats(p) !== undefined).map((p) => p.name);
   return {
     rows,
     meta: runMeta(suite.name, suite.seed),
@@ -599,6 +602,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     loadBefore,
     loadAfter: loadavg(),
     inputs: `logits uniform in [−${LOGIT_RANGE}, ${LOGIT_RANGE}) rounded to float32, uniform targets, seed ${suite.seed}`,
+    ...(externals.length > 0 ? { external: { pipelines: externals, clock: externalClocks()[0] } } : {}),
   };
 }
 

@@ -122,6 +122,10 @@ describe('bench', () => {
     const rows = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('ext,'));
     expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
     expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
+    // On Linux, its rows time its processes' CPU time (process-cpu.ts), and bench.json and the summary say so.
+    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clock: string } };
+    expect(info.external).toEqual({ pipelines: ['ext'], clock: process.platform === 'linux' ? 'descendants' : 'wall' });
+    if (process.platform === 'linux') expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('External pipelines (`ext`; SPEC 7): their rows, inline and pool, time the CPU time of their processes');
   });
 });
 
