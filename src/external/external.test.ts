@@ -236,6 +236,14 @@ describe('gradients under label smoothing in the half formats, pure mode, of an 
 });
 
 describe('fuzz of an external pipeline under a suite with options', () => {
+  it('says nothing of opt-soft where the suite fuzzes no options (found following the README from a fresh clone)', () => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('opt-soft');
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).not.toContain('opt-soft');
+  });
+
   it('leaves it out of opt-soft (a frame cannot carry soft targets) with a note; its other option rows run', () => {
     const out = join(tempDir(), 'out');
     const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_OPTIONS: '1' }, timeoutMs: 120_000 });

@@ -158,9 +158,9 @@ export function takesSoftTargets(p: Pipeline): boolean {
   return p.optionLosses === undefined;
 }
 
-/** The note `fuzz` prints when the suite has options and some pipelines are left out of the opt-soft family; undefined otherwise. */
-export function softTargetNote(pipelines: readonly Pipeline[], settings: readonly unknown[]): string | undefined {
-  return softTargetLeftOut(settings.length === 0 ? [] : pipelines.filter((p) => !takesSoftTargets(p)).map((p) => p.name));
+/** The note `fuzz` prints when the suite fuzzes options (`fuzzesOptions`: not the one bare setting of a suite without `options`) and some pipelines are left out of the opt-soft family; undefined otherwise. */
+export function softTargetNote(suite: Pick<Suite, 'pipelines' | 'options'>): string | undefined {
+  return softTargetLeftOut(fuzzesOptions(suite) ? suite.pipelines.filter((p) => !takesSoftTargets(p)).map((p) => p.name) : []);
 }
 
 /** The words of that note for the named pipelines (summary.md's Options section says the same); undefined for none. */
