@@ -427,9 +427,36 @@ function inlineShapes(suite: Suite): (readonly [number, number])[] {
   return all.filter((shape) => suite.pipelines.some((p) => inlineVariants(p, suite, shape).length > 0));
 }
 
+/**
+ * The fewest logits (rows × classes) of a shape at which an external pipeline (SPEC 7) is
+ * benchmarked. Below it a frame's cost is mostly the process waking up, reading and writing,
+ * which varies from one stretch of a run to the next by several times the compute: the C
+ * example's process spent 11 µs and, in other stretches, 37 µs of CPU time on a 16x100 frame,
+ * and an unchanged gate read a 1x10 row 3.8 times slower than its baseline. At 128x1000
+ * (about 0.5 ms of CPU a frame) six stretches spread by ±9%, inside the gate's 15% tolerance
+ * (README, "External pipelines"). The frames' round trip at small shapes is measured by
+ * scripts/boundary-cost.ts instead.
+ */
+export const EXTERNAL_MIN_LOGITS = 100_000;
+
+/** Whether a pipeline is benchmarked at a shape: an external pipeline from EXTERNAL_MIN_LOGITS logits on, any other always. */
+export function benchedAt(p: Pipeline, shape: readonly number[]): boolean {
+  return frameStats(p) === undefined || shape[0] * shape[1] >= EXTERNAL_MIN_LOGITS;
+}
+
+/** The note `bench` prints for the external pipelines it leaves out of some shapes; undefined when none is. */
+export function smallShapesNote(suite: Suite): string | undefined {
+  const shapes = [...suite.bench.shapes, ...suite.bench.halfShapes, ...(suite.bench.workers.length > 0 ? [suite.bench.poolShape] : [])];
+  const small = [...new Set(shapes.filter((s) => s[0] * s[1] < EXTERNAL_MIN_LOGITS).map((s) => `${s[0]}x${s[1]}`))];
+  const left = suite.pipelines.filter((p) => frameStats(p) !== undefined).map((p) => p.name);
+  if (small.length === 0 || left.length === 0) return undefined;
+  return `${left.join(', ')} not benchmarked at ${small.join(', ')}: an external pipeline is benchmarked at ${EXTERNAL_MIN_LOGITS.toLocaleString('en-US')} logits a frame or more, where its compute outweighs the process's waking, which varies by several times between stretches of a run (the frames' round trip at small shapes: npx tsx scripts/boundary-cost.ts)`;
+}
+
 /** The inline tasks of a pipeline at a shape: its native dtypes at `shapes`, the half formats' compute modes at `halfShapes`. */
 export function inlineVariants(p: Pipeline, suite: Suite, shape: readonly number[]): Variant[] {
   const out: Variant[] = [];
+  if (!benchedAt(p, shape)) return out;
   if (suite.bench.shapes.some((s) => sameShape(s, shape))) out.push(...benchDtypes(p, suite.dtypes).map((d) => ({ dtype: d, compute: d })));
   if (suite.bench.halfShapes.some((s) => sameShape(s, shape))) out.push(...variantsOf(suite.dtypes.filter(isHalf), suite.compute).filter((v) => runsIn(p, v.dtype)));
   return out;
@@ -443,7 +470,7 @@ export interface RunBenchOptions {
 /** Inline shapes, then the pool shape (inline and on each pool); peers are not run in the pool. */
 function taskCount(suite: Suite): number {
   const inlineTasks = inlineShapes(suite).reduce((n, shape) => n + suite.pipelines.reduce((m, p) => m + inlineVariants(p, suite, shape).length, 0), 0);
-  const pooled = suite.pipelines.filter((p) => !isPeer(p)).length * suite.dtypes.filter((d) => !isHalf(d)).length;
+  const pooled = suite.pipelines.filter((p) => !isPeer(p) && benchedAt(p, suite.bench.poolShape)).length * suite.dtypes.filter((d) => !isHalf(d)).length;
   const inlineAtPoolShape = poolShapeIsInline(suite) ? 0 : 1;
   return inlineTasks + (pooled > 0 && suite.bench.workers.length > 0 ? pooled * (inlineAtPoolShape + suite.bench.workers.length) : 0);
 }
@@ -541,7 +568,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     }
 
     // The pool path times float32 and float64 only: the half formats are emulated inline (see the file comment).
-    const pooled = suite.pipelines.filter((p) => !isPeer(p));
+    const pooled = suite.pipelines.filter((p) => !isPeer(p) && benchedAt(p, poolShape));
     if (pooled.length > 0 && workers.length > 0 && suite.dtypes.some((d) => !isHalf(d))) {
       const [r, c] = poolShape;
       const b = makeBatch(r, c, suite.seed, true);

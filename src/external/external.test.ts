@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
 import { runsIn } from '../pipelines/variant.js';
 import { checkSuite } from '../suite/load.js';
+import { benchedAt, inlineVariants, smallShapesNote } from '../bench/run.js';
 import { runCli, tempDir } from '../testing/cli.js';
 import { InputError } from '../util/errors.js';
 
@@ -115,6 +116,19 @@ describe('faults of an external process end the run: exit 2, one line naming the
 });
 
 describe('bench', () => {
+  it('leaves an external pipeline out of shapes below 100,000 logits, with a note; a built-in runs there', () => {
+    const suite = checkSuite({ pipelines: ['stable-log-softmax', { name: 'ext', command: ['python3'] }], bench: { shapes: [[16, 100], [128, 1000]], poolShape: [4, 10] } }, 'x.suite.ts');
+    const [builtin, ext] = suite.pipelines;
+    expect(inlineVariants(ext, suite, [16, 100])).toEqual([]);
+    expect(inlineVariants(ext, suite, [128, 1000]).map((v) => v.dtype)).toEqual(['float32', 'float64']);
+    expect(inlineVariants(builtin, suite, [16, 100]).map((v) => v.dtype)).toEqual(['float32', 'float64']);
+    expect([benchedAt(ext, [4, 10]), benchedAt(builtin, [4, 10])]).toEqual([false, true]);
+    expect(smallShapesNote(suite)).toBe(
+      'ext not benchmarked at 16x100, 4x10: an external pipeline is benchmarked at 100,000 logits a frame or more, where its compute outweighs the process\'s waking, which varies by several times between stretches of a run (the frames\' round trip at small shapes: npx tsx scripts/boundary-cost.ts)',
+    );
+    expect(smallShapesNote(checkSuite({ pipelines: ['stable-log-softmax'], bench: { shapes: [[16, 100]] } }, 'x.suite.ts'))).toBeUndefined();
+  });
+
   it('times an external pipeline inline and in the pool (its processes\' CPU time), and logs its frames apart from the harness side', () => {
     const out = join(tempDir(), 'out');
     const r = runCli(['bench', '--suite', SUITE, '--out', out], { env: { EXT_ARG: '1' }, timeoutMs: 300_000 });
