@@ -433,8 +433,8 @@ function inlineShapes(suite: Suite): (readonly [number, number])[] {
  * which varies from one stretch of a run to the next by several times the compute: the C
  * example's process spent 11 µs and, in other stretches, 37 µs of CPU time on a 16x100 frame,
  * and an unchanged gate read a 1x10 row 3.8 times slower than its baseline. At 128x1000
- * (about 0.5 ms of CPU a frame) six stretches spread by ±9%, inside the gate's 15% tolerance
- * (README, "External pipelines"). The frames' round trip at small shapes is measured by
+ * (about 0.5 ms of CPU a frame) the lowest of six stretches was 16% below the highest, at
+ * the edge of the gate's 15% tolerance (README, "External pipelines", with the gate's count). The frames' round trip at small shapes is measured by
  * scripts/boundary-cost.ts instead.
  */
 export const EXTERNAL_MIN_LOGITS = 100_000;

@@ -14,6 +14,7 @@ import { DTYPES } from '../float/dtype.js';
 import { runsIn } from '../pipelines/variant.js';
 import { checkSuite } from '../suite/load.js';
 import { benchedAt, inlineVariants, smallShapesNote } from '../bench/run.js';
+import { renderBenchSection } from '../bench/section.js';
 import { runCli, tempDir } from '../testing/cli.js';
 import { InputError } from '../util/errors.js';
 
@@ -136,10 +137,10 @@ describe('bench', () => {
     const rows = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('ext,'));
     expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
     expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
-    // On Linux, its rows time its processes' CPU time (process-cpu.ts), and bench.json and the summary say so.
+    // On Linux, its rows time its processes' CPU time (process-cpu.ts), and bench.json and the summary's Throughput section say so.
     const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clock: string } };
     expect(info.external).toEqual({ pipelines: ['ext'], clock: process.platform === 'linux' ? 'descendants' : 'wall' });
-    if (process.platform === 'linux') expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('External pipelines (`ext`; SPEC 7): their rows, inline and pool, time the CPU time of their processes');
+    if (process.platform === 'linux') expect(renderBenchSection(out)).toContain('External pipelines (`ext`; SPEC 7): their rows, inline and pool, time the CPU time of their processes');
   });
 });
 
