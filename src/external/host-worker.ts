@@ -216,12 +216,14 @@ async function close(): Promise<void> {
   if (p === undefined) return;
   p.child.stdin.end();
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(done, PROCESS_GRACE_MS);
-    function done(): void {
-      if (p!.ended === undefined && p!.bytes === 0) return;
+    const timer = setTimeout(end, PROCESS_GRACE_MS);
+    function end(): void {
       clearTimeout(timer);
       p!.wake = () => undefined;
       resolve();
+    }
+    function done(): void {
+      if (p!.ended !== undefined || p!.bytes > 0) end();
     }
     p.wake = done;
     done();
