@@ -12,7 +12,7 @@ import { writeBenchReport } from './report.js';
 import { benchHighlights } from './section.js';
 import type { BenchRun } from './run.js';
 import { skippedNote } from '../pipelines/variant.js';
-import { BenchNaNError, runBench } from './run.js';
+import { BenchNaNError, runBench, smallShapesNote } from './run.js';
 
 export interface BenchCommandOptions {
   suite?: string;
@@ -33,6 +33,8 @@ export async function benchSuite(suite: Suite, dir: string, log: (line: string) 
   try {
     const note = skippedNote(suite.pipelines, suite.dtypes);
     if (note !== undefined) log(`bench: ${note}`);
+    const small = smallShapesNote(suite);
+    if (small !== undefined) log(`bench: ${small}`);
     run = await runBench(suite, { log });
   } catch (err) {
     if (err instanceof BenchNaNError) {

@@ -52,7 +52,7 @@ export function benchChartSpec(rows: readonly BenchRow[], caption: string): TopL
 /** Writes bench.csv, bench.json and bench.svg into `dir`, each whole. */
 export async function writeBenchReport(dir: string, run: BenchRun): Promise<void> {
   const csv = toCsv(BENCH_COLUMNS, run.rows.map(benchCsvRow));
-  const json: BenchJson = { meta: run.meta, startedAt: run.startedAt, seconds: run.seconds, budgetSeconds: run.budgetSeconds, loadBefore: run.loadBefore, loadAfter: run.loadAfter, inputs: run.inputs };
+  const json: BenchJson = { meta: run.meta, startedAt: run.startedAt, seconds: run.seconds, budgetSeconds: run.budgetSeconds, loadBefore: run.loadBefore, loadAfter: run.loadAfter, inputs: run.inputs, ...(run.external !== undefined ? { external: run.external } : {}) };
   const svg = await renderSvg(benchChartSpec(run.rows, metaLine(run.meta)));
   writeFileAtomic(join(dir, BENCH_JSON), `${JSON.stringify(json, null, 2)}\n`);
   writeFileAtomic(join(dir, BENCH_SVG), svg);

@@ -123,6 +123,15 @@ export function renderBenchSection(dir: string): string {
     `Every row's \`relative_to_reference\` is the median, over interleaved rounds (a block of \`${REFERENCE_NAME}\`, Σ Math.exp(x) in double over every logit of the batch in the row's dtype, then a block of the task), of the task's elements per second over the reference's in the same round; the interval is its 95% order-statistic confidence interval (none below 6 rounds). ${info.budgetSeconds === undefined ? '' : `Budget ${info.budgetSeconds} s of rounds. `}Inline rows run on the main thread and are timed on the process's CPU time; \`pool\` rows split the batch across worker threads over shared memory and time split, compute and join on wall-clock time, paired with the same reference loop run on the same pool over the whole batch (the \`${REFERENCE_NAME}\` pool row), so both blocks of a round need every core at the same moment; the pool's speed-up below (its elements/s over inline) is only meaningful on an otherwise idle machine.`,
     '',
   );
+  if (info.external !== undefined) {
+    const names = info.external.pipelines.map((n) => `\`${n}\``).join(', ');
+    out.push(
+      info.external.clock === 'descendants'
+        ? `External pipelines (${names}; SPEC 7): their rows, inline and pool, time the CPU time of their processes (every thread, from /proc) against the reference loop's CPU time, so \`mean_ms\` is the processes' CPU time per batch: what the implementation computes and its own reading and writing of the frames, not the harness's side of the hand-over nor time spent waiting for a core; the frames' wall-clock round trip is in the log (\`bench: NAME: … per frame … ms round trip\`).`
+        : `External pipelines (${names}; SPEC 7): their rows are timed on the wall clock (this system does not tell a process's CPU time), hand-overs and waits for a core included.`,
+      '',
+    );
+  }
   out.push(`![Throughput relative to the reference loop](${BENCH_SVG})`, '');
   const highlights = benchHighlights(rows);
   if (highlights.length > 0) out.push(...highlights.map((l) => `- ${l}`), '');

@@ -3,7 +3,9 @@
  * field by field, and every fault of a process (a crash on the third frame, a hang, a short
  * reply, a wrong magic, garbage, a status ≠ 0, a program that does not exist) ending the run
  * with exit 2 and one line naming the pipeline and the frame, with nothing written; inline
- * and in the fuzzer's pool workers. A NaN is a result, not a fault.
+ * and in the fuzzer's pool workers; bytes after the last reply, found when the input closes.
+ * A NaN is a result, not a fault. The process's stderr in the log, line by line, prefixed
+ * with the pipeline's name; a format outside the entry's `dtypes` named as such.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
 import { runsIn } from '../pipelines/variant.js';
 import { checkSuite } from '../suite/load.js';
+import { benchedAt, inlineVariants, smallShapesNote } from '../bench/run.js';
+import { renderBenchSection } from '../bench/section.js';
 import { runCli, tempDir } from '../testing/cli.js';
 import { InputError } from '../util/errors.js';
 
@@ -57,6 +61,35 @@ describe('faults of an external process end the run: exit 2, one line naming the
     });
   }
 
+  it('a reply too long found only when the input closes (extra bytes after the last reply, then exit 0): a fault on the last frame, nothing written', () => {
+    // score (the compute thread's process) and fuzz (a published folder) alike.
+    const r = scoreWith({ EXT_SCRIPT: 'long-after.py' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(verdicts(r.stderr)).toEqual([
+      'softmax-stability: external pipeline ext (python3), frame 4 (op 1 (losses), 1 × 3 float32): the process wrote 4 bytes after its last reply (starting "\\u0000\\u0000\\u0000\\u0000"), seen when its stdin closed: a reply longer than its frame says',
+    ]);
+    expect(r.wrote).toBe(false);
+    const out = join(tempDir(), 'out');
+    const f = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'long-after.py' }, timeoutMs: 120_000 });
+    expect(f.status, f.stderr).toBe(2);
+    expect(verdicts(f.stderr)).toHaveLength(1);
+    expect(verdicts(f.stderr)[0]).toMatch(/^softmax-stability: external pipeline ext \(python3\), frame \d+ \(op 1 \(losses\), 1 × \d+ float32\): the process wrote 4 bytes after its last reply/);
+    expect(existsSync(out)).toBe(false);
+    // The control: the same process without the extra bytes publishes.
+    expect(scoreWith({ EXT_SCRIPT: 'constant.py' }).wrote).toBe(true);
+  });
+
+  it("each line the process writes on stderr goes to the log prefixed with the pipeline's name", () => {
+    const r = scoreWith({ EXT_SCRIPT: 'stderr.py' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n');
+    expect(lines).toContain('[ext] first frame: 1 x 3');
+    expect(lines).toContain('[ext] second line');
+    // The last line, written without a newline as the process exits.
+    expect(lines).toContain('[ext] stdin closed, bye');
+    expect(lines.filter((l) => /first frame|second line|bye/.test(l) && !l.startsWith('[ext] '))).toEqual([]);
+  });
+
   it('a NaN in a reply is a result (outcome nan), not a fault', () => {
     const dir = tempDir();
     const r = runCli(['score', casesFile(dir), '--suite', SUITE, '--pipelines', 'ext'], { env: { EXT_ARG: 'nan' }, timeoutMs: 60_000 });
@@ -84,13 +117,30 @@ describe('faults of an external process end the run: exit 2, one line naming the
 });
 
 describe('bench', () => {
-  it('times an external pipeline inline (wall clock) and in the pool, and logs its frames apart from the harness side', () => {
+  it('leaves an external pipeline out of shapes below 100,000 logits, with a note; a built-in runs there', () => {
+    const suite = checkSuite({ pipelines: ['stable-log-softmax', { name: 'ext', command: ['python3'] }], bench: { shapes: [[16, 100], [128, 1000]], poolShape: [4, 10] } }, 'x.suite.ts');
+    const [builtin, ext] = suite.pipelines;
+    expect(inlineVariants(ext, suite, [16, 100])).toEqual([]);
+    expect(inlineVariants(ext, suite, [128, 1000]).map((v) => v.dtype)).toEqual(['float32', 'float64']);
+    expect(inlineVariants(builtin, suite, [16, 100]).map((v) => v.dtype)).toEqual(['float32', 'float64']);
+    expect([benchedAt(ext, [4, 10]), benchedAt(builtin, [4, 10])]).toEqual([false, true]);
+    expect(smallShapesNote(suite)).toBe(
+      'ext not benchmarked at 16x100, 4x10: an external pipeline is benchmarked at 100,000 logits a frame or more, where its compute outweighs the process\'s waking, which varies by several times between stretches of a run (the frames\' round trip at small shapes: npx tsx scripts/boundary-cost.ts)',
+    );
+    expect(smallShapesNote(checkSuite({ pipelines: ['stable-log-softmax'], bench: { shapes: [[16, 100]] } }, 'x.suite.ts'))).toBeUndefined();
+  });
+
+  it('times an external pipeline inline and in the pool (its processes\' CPU time), and logs its frames apart from the harness side', () => {
     const out = join(tempDir(), 'out');
     const r = runCli(['bench', '--suite', SUITE, '--out', out], { env: { EXT_ARG: '1' }, timeoutMs: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     const rows = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n').filter((l) => l.startsWith('ext,'));
     expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
     expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
+    // On Linux, its rows time its processes' CPU time (process-cpu.ts), and bench.json and the summary's Throughput section say so.
+    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clock: string } };
+    expect(info.external).toEqual({ pipelines: ['ext'], clock: process.platform === 'linux' ? 'descendants' : 'wall' });
+    if (process.platform === 'linux') expect(renderBenchSection(out)).toContain('External pipelines (`ext`; SPEC 7): their rows, inline and pool, time the CPU time of their processes');
   });
 });
 
@@ -103,6 +153,22 @@ describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked
     ['an unknown dtype', { name: 'ext', command: ['python3'], dtypes: ['float8'] }, 'field pipelines[0].dtypes[0]: got "float8"; expected a dtype: one of float32, float64, float16, bfloat16'],
     ['a name with a space', { name: 'my ext', command: ['python3'] }, 'field pipelines[0].name: got "my ext"; expected a pipeline name of lower-case letters, digits, ".", "_" and "-" (e.g. "torch-cross-entropy")'],
     ["a built-in's name", { name: 'stable-log-softmax', command: ['python3'] }, 'field pipelines[0].name: got "stable-log-softmax", the name of a built-in pipeline; expected a name of its own (e.g. "python-stable-log-softmax")'],
+    [
+      'no command',
+      { name: 'ext', dtypes: ['float32'] },
+      'field pipelines[0]: got {"name":"ext","dtypes":["float32"]}; expected an external process: command: [program, ...args], the program and its arguments as an array of strings (SPEC 7; this entry has no command), besides its name; or a Pipeline object with float32 and float64 kernel functions',
+    ],
+    [
+      'cmd for command',
+      { name: 'ext', cmd: ['python3'] },
+      'field pipelines[0]: got {"name":"ext","cmd":["python3"]}; expected an external process: command: [program, ...args], the program and its arguments as an array of strings (SPEC 7; this entry has no command), besides its name; or a Pipeline object with float32 and float64 kernel functions',
+    ],
+    ['command: 5', { name: 'ext', command: 5 }, 'field pipelines[0].command: got 5; expected a command: an array of strings, [program, ...args] (no shell: split the arguments yourself)'],
+    [
+      'a Pipeline object whose kernels are not functions',
+      { name: 'mine', float32: 1 },
+      'field pipelines[0]: got {"name":"mine","float32":1}; expected a Pipeline object: name (a string), float32(x, rows, classes, targets, out) and float64(...) functions (here float32: number, float64: missing); or an external process with command: [program, ...args]',
+    ],
   ];
   for (const [what, entry, message] of bad) {
     it(what, () => {
@@ -137,6 +203,31 @@ describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked
   });
 });
 
+describe("a format outside an entry's dtypes says so, not 'no generic kernel'", () => {
+  const declared = 'pipeline ext declares dtypes [float32]; add float64 to its dtypes (if its implementation computes in it) or choose float32';
+
+  it('fuzz --replay with --dtype outside them: exit 2 naming --dtype and the reason', () => {
+    const r = runCli(['fuzz', '--replay', '17:0', '--pipeline', 'ext', '--dtype', 'float64', '--suite', SUITE], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(verdicts(r.stderr)).toEqual([`softmax-stability: field --dtype: ext does not run in float64: ${declared}`]);
+  });
+
+  it('score: a note for the cases left out; --pipelines naming it alone with no case in its dtypes: exit 2, nothing written', () => {
+    const dir = tempDir();
+    const cases = join(dir, 'cases.csv');
+    writeFileSync(cases, 'id,dtype,target,logits\na,float32,0,1 2 3\nb,float64,1,1 2 3\n');
+    const some = runCli(['score', cases, '--suite', SUITE, '--pipelines', 'ext,stable-log-softmax'], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
+    expect(some.status, some.stderr).toBe(0);
+    expect(some.stderr).toContain(`score: ext not run in float64: ${declared}`);
+    writeFileSync(cases, 'id,dtype,target,logits\nb,float64,1,1 2 3\n');
+    const out = join(dir, 'scored.csv');
+    const none = runCli(['score', cases, '--suite', SUITE, '--pipelines', 'ext', '--out', out], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
+    expect(none.status, none.stderr).toBe(2);
+    expect(verdicts(none.stderr)).toEqual([`softmax-stability: field --pipelines: ext runs in none of the dtypes of ${cases} (float64): ${declared}`]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('gradients under label smoothing in the half formats, pure mode, of an external pipeline', () => {
   it('are scored (no internal error), each equal to the built-in it re-implements and within the budget of the oracle', () => {
     const dir = tempDir();
@@ -160,6 +251,14 @@ describe('gradients under label smoothing in the half formats, pure mode, of an 
 });
 
 describe('fuzz of an external pipeline under a suite with options', () => {
+  it('says nothing of opt-soft where the suite fuzzes no options (found following the README from a fresh clone)', () => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('opt-soft');
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).not.toContain('opt-soft');
+  });
+
   it('leaves it out of opt-soft (a frame cannot carry soft targets) with a note; its other option rows run', () => {
     const out = join(tempDir(), 'out');
     const r = runCli(['fuzz', '--suite', SUITE, '--out', out], { env: { EXT_OPTIONS: '1' }, timeoutMs: 120_000 });
@@ -168,5 +267,9 @@ describe('fuzz of an external pipeline under a suite with options', () => {
     const families = readFileSync(join(out, 'fuzz.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[2]);
     expect(families).not.toContain('opt-soft');
     for (const f of ['opt-weights', 'opt-ignore', 'opt-smoothing', 'opt-masked-rows']) expect(families).toContain(f);
+    // summary.md says so in its Options section, in the same words.
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    const options = summary.slice(summary.indexOf('## Options'));
+    expect(options.split('\n## ')[0]).toContain('Left out: ext not run in opt-soft: a frame carries class-index targets only (SPEC 7); their other option rows run.');
   });
 });

@@ -6,13 +6,16 @@
  * run its event loop, writes the frame to the process's stdin and collects the
  * reply from its stdout.
  *
- * The process is started on the first frame, with stdin and stdout as pipes and
- * stderr inherited (what it writes goes to the harness's stderr, the log). Each
+ * The process is started on the first frame, with stdin, stdout and stderr as pipes
+ * (each line it writes on stderr goes to the harness's stderr, the log, prefixed with
+ * `[pipeline-name] `). Each
  * frame fails, with a reason in words, when the process cannot be started, has
  * exited (its exit code or signal, and how many bytes of the reply had come), does
  * not answer within `timeoutMs`, sent more bytes than its reply at once (too long), or
  * wrote bytes after its previous reply; its process
- * group is then SIGKILLed.
+ * group is then SIGKILLed. A `close` request (before the command publishes its files)
+ * ends the process's stdin and fails when it writes bytes after its last reply before
+ * it exits.
  *
  * Lifetime: each process leads a process group of its own (`detached`), announced to
  * the supervisor (src/supervise/supervisor.ts), which ends every group on every way
@@ -25,22 +28,30 @@
  */
 import type { ChildProcessByStdio } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { workerData } from 'node:worker_threads';
 import type { BridgeData } from '../peers/sync-bridge.js';
 import { serveSync } from '../peers/sync-bridge.js';
 import { announceProcessGroup } from '../supervise/heartbeat.js';
-import { killGroups, signalGroup } from '../supervise/process-groups.js';
+import { killGroups, PROCESS_GRACE_MS, signalGroup } from '../supervise/process-groups.js';
 import type { FrameShape } from './frame.js';
 import { expectedReplyBytes } from './frame.js';
 
 /** One frame for the process. */
 export interface HostRequest {
+  /** The pipeline's name: each line the process writes on stderr goes to the log as `[name] line`. */
+  readonly name: string;
   /** `[program, ...args]` (SPEC 7's `command`), the same on every request of one pipeline. */
   readonly command: readonly string[];
   readonly shape: FrameShape;
   readonly frame: Uint8Array;
   readonly timeoutMs: number;
+}
+
+/** Ends the process's input before the command publishes (`close`). */
+export interface HostClose {
+  readonly close: true;
 }
 
 /** The reply's bytes and the wall time from the first byte written to the last byte read. */
@@ -50,7 +61,7 @@ export interface HostReply {
 }
 
 interface Proc {
-  readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   chunks: Buffer[];
   bytes: number;
   /** Why the process can no longer answer (set once: exited, failed to start, killed). */
@@ -64,10 +75,39 @@ let proc: Proc | undefined;
 const groups = new Set<number>();
 process.on('exit', () => killGroups(groups));
 
-function start(command: readonly string[]): Proc {
+/**
+ * One write to the harness's stderr (fd 2), synchronous: a worker thread's process.stderr
+ * reaches fd 2 through the main thread, later, and lines still on their way when the
+ * CLI exits were lost.
+ */
+function toLog(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // stderr closed (the reader went away): the log is gone, the run goes on.
+  }
+}
+
+/** Writes what a process writes on stderr to the log, line by line, each line prefixed `[name] ` (a last line without a newline when the stream ends). */
+function prefixLines(stream: Readable, name: string): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!;
+    if (lines.length > 0) toLog(lines.map((l) => `[${name}] ${l}\n`).join(''));
+  });
+  stream.on('end', () => {
+    if (partial !== '') toLog(`[${name}] ${partial}\n`);
+    partial = '';
+  });
+}
+
+function start(name: string, command: readonly string[]): Proc {
   const [program, ...args] = command;
   // A group of its own (detached: setsid), so that one signal ends the process and whatever it started.
-  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  prefixLines(child.stderr, name);
   if (child.pid !== undefined) {
     groups.add(child.pid);
     announceProcessGroup(child.pid);
@@ -113,7 +153,7 @@ function take(p: Proc, n: number): Buffer {
 async function frame(req: HostRequest): Promise<HostReply> {
   if (proc === undefined || (proc.ended !== undefined && proc.bytes === 0)) {
     if (proc?.ended !== undefined) throw new Error(proc.ended);
-    proc = start(req.command);
+    proc = start(req.name, req.command);
   }
   const p = proc;
   if (p.bytes > 0) throw new Error(`the process wrote ${p.bytes} bytes after its previous reply (starting ${JSON.stringify(peek(p).subarray(0, 16).toString('latin1'))})`);
@@ -164,16 +204,42 @@ async function frame(req: HostRequest): Promise<HostReply> {
   });
 }
 
-/** Closes the process's stdin (its signal to exit) and forgets it. */
-function close(): void {
-  proc?.child.stdin.end();
+/**
+ * Closes the process's stdin (its signal to exit), waits up to PROCESS_GRACE_MS for it to
+ * exit, and forgets it (a later frame starts it anew). Throws when it wrote bytes after its
+ * last reply, before or after its input ended (a reply longer than its frame says): the
+ * run's fault. A process that does not exit in time is no fault: its group is SIGKILLed.
+ */
+async function close(): Promise<void> {
+  const p = proc;
   proc = undefined;
+  if (p === undefined) return;
+  p.child.stdin.end();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(end, PROCESS_GRACE_MS);
+    function end(): void {
+      clearTimeout(timer);
+      p!.wake = () => undefined;
+      resolve();
+    }
+    function done(): void {
+      if (p!.ended !== undefined || p!.bytes > 0) end();
+    }
+    p.wake = done;
+    done();
+  });
+  // One that has not exited by then is ended now (the supervisor would at the end of the run).
+  if (p.ended === undefined) kill(p);
+  if (p.bytes > 0) {
+    kill(p);
+    throw new Error(`the process wrote ${p.bytes} bytes after its last reply (starting ${JSON.stringify(peek(p).subarray(0, 16).toString('latin1'))}), seen when its stdin closed: a reply longer than its frame says`);
+  }
 }
 
 if (workerData !== null && typeof workerData === 'object' && 'flag' in workerData) {
-  serveSync<HostRequest | { readonly close: true }, HostReply | undefined>(workerData as BridgeData, (req) => {
+  serveSync<HostRequest | HostClose, HostReply | undefined>(workerData as BridgeData, async (req) => {
     if ('close' in req) {
-      close();
+      await close();
       return undefined;
     }
     return frame(req);

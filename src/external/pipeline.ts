@@ -22,7 +22,9 @@
  * Faults: a process that cannot be started, exits, does not answer within
  * `timeoutMs`, answers short, long, with a wrong magic or with status ≠ 0 throws an
  * {@link ExternalFault} (an InputError: exit status 2) naming the pipeline and the
- * frame. A NaN in a reply is a result, not a fault.
+ * frame. Before a command publishes its files, the process's stdin is closed and the
+ * process awaited: bytes it writes after its last reply are a fault on that frame, and
+ * nothing is written (util/before-publish.ts). A NaN in a reply is a result, not a fault.
  */
 import type { BatchOptions } from '../cases/options.js';
 import type { Dtype, HalfDtype } from '../float/dtype.js';
@@ -32,7 +34,8 @@ import { compiledModule } from '../util/compiled.js';
 import { InputError } from '../util/errors.js';
 import type { FrameShape, Op, Reply } from './frame.js';
 import { decodeReply, describe, encodeRequest, OP_GRAD, OP_LOSS, optionsJson } from './frame.js';
-import type { HostReply, HostRequest } from './host-worker.js';
+import type { HostClose, HostReply, HostRequest } from './host-worker.js';
+import { onBeforePublish } from '../util/before-publish.js';
 import type { ExternalSpec } from './spec.js';
 
 /** A fault of an external process (SPEC 7): exit status 2, one line naming the pipeline and the frame. */
@@ -74,8 +77,20 @@ const BRIDGE_MARGIN_MS = 10_000;
 
 /** The Pipeline of an external entry (kernels described above; `formula` names the command). */
 export function externalPipeline(spec: ExternalSpec): Pipeline {
-  let call: ((q: HostRequest) => HostReply) | undefined;
+  let call: ((q: HostRequest | HostClose) => HostReply | undefined) | undefined;
   const stats: FrameStats = { frames: 0, bytesOut: 0, bytesIn: 0, seconds: 0, callSeconds: 0 };
+  /** The last frame sent: a fault found when the process's input closes is named by it. */
+  let last: { n: number; shape: FrameShape } | undefined;
+
+  /** Before the command publishes (util/before-publish.ts): the process's stdin closed, the process gone, no byte after its last reply. */
+  function closeProcess(): void {
+    if (call === undefined || last === undefined) return;
+    try {
+      call({ close: true });
+    } catch (err) {
+      throw new ExternalFault(faultMessage(spec, last.n, last.shape, err instanceof Error ? err.message : String(err)));
+    }
+  }
 
   function send(op: Op, dtype: Dtype, logits: ArrayLike<number>, rows: number, classes: number, targets: ArrayLike<number>, options: Record<string, unknown>): Reply {
     const began = performance.now();
@@ -89,10 +104,14 @@ export function externalPipeline(spec: ExternalSpec): Pipeline {
     } catch (err) {
       throw fault(err);
     }
-    call ??= syncCaller<HostRequest, HostReply>(compiledModule('external/host-worker.js'), spec.timeoutMs + BRIDGE_MARGIN_MS);
+    if (call === undefined) {
+      call = syncCaller<HostRequest | HostClose, HostReply | undefined>(compiledModule('external/host-worker.js'), spec.timeoutMs + BRIDGE_MARGIN_MS);
+      onBeforePublish(closeProcess);
+    }
+    last = { n, shape };
     let got: HostReply;
     try {
-      got = call({ command: spec.command, shape, frame, timeoutMs: spec.timeoutMs });
+      got = call({ name: spec.name, command: spec.command, shape, frame, timeoutMs: spec.timeoutMs })!;
     } catch (err) {
       throw fault(err);
     }

@@ -110,7 +110,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
     log(`fuzz: suite ${suite.name} (${suite.file}), seed ${suite.seed}, ${suite.pipelines.length} pipelines, ${pool.threads} worker threads${shard ? `, shard ${shard.index}/${shard.count}` : ''}`);
     const note = skippedNote(suite.pipelines, suite.dtypes);
     if (note !== undefined) log(`fuzz: ${note}`);
-    const soft = softTargetNote(suite.pipelines, suite.options);
+    const soft = softTargetNote(suite);
     if (soft !== undefined) log(`fuzz: ${soft}`);
     const noGrad = noGradNote(suite.pipelines, suite.fuzz.quantities);
     if (noGrad !== undefined) log(`fuzz: ${noGrad}`);

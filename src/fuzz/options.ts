@@ -161,10 +161,14 @@ export function takesSoftTargets(p: Pipeline): boolean {
   return p.optionLosses === undefined;
 }
 
-/** The note `fuzz` prints when the suite has options and some pipelines are left out of the opt-soft family; undefined otherwise. */
-export function softTargetNote(pipelines: readonly Pipeline[], settings: readonly unknown[]): string | undefined {
-  const left = settings.length === 0 ? [] : pipelines.filter((p) => !takesSoftTargets(p));
-  return left.length === 0 ? undefined : `${left.map((p) => p.name).join(', ')} not run in opt-soft: a frame carries class-index targets only (SPEC 7); their other option rows run`;
+/** The note `fuzz` prints when the suite fuzzes options (`fuzzesOptions`: not the one bare setting of a suite without `options`) and some pipelines are left out of the opt-soft family; undefined otherwise. */
+export function softTargetNote(suite: Pick<Suite, 'pipelines' | 'options'>): string | undefined {
+  return softTargetLeftOut(fuzzesOptions(suite) ? suite.pipelines.filter((p) => !takesSoftTargets(p)).map((p) => p.name) : []);
+}
+
+/** The words of that note for the named pipelines (summary.md's Options section says the same); undefined for none. */
+export function softTargetLeftOut(names: readonly string[]): string | undefined {
+  return names.length === 0 ? undefined : `${names.join(', ')} not run in opt-soft: a frame carries class-index targets only (SPEC 7); their other option rows run`;
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, isDtype } from '../float/dtype.js';
 import type { Compute } from '../pipelines/variant.js';
-import { computeModes, diagnoseVariant, isComputeOf, runsIn } from '../pipelines/variant.js';
+import { computeModes, diagnoseVariant, isComputeOf, notRunReason, runsIn } from '../pipelines/variant.js';
 import { formatValue } from '../float/shortest.js';
 import { ulpDistanceText } from '../float/ordinal.js';
 import type { OracleResult } from '../oracle/loss.js';
@@ -139,7 +139,7 @@ function replayArgs(suite: Suite, req: ReplayRequest): { seed: number; path: str
       '--pipeline',
     );
   }
-  if (!runsIn(pipeline, dtype)) throw new InputError(`${pipeline.name} does not run in ${dtype}: it has no generic kernel`, undefined, undefined, '--dtype');
+  if (!runsIn(pipeline, dtype)) throw new InputError(`${pipeline.name} does not run in ${dtype}: ${notRunReason(pipeline, dtype)}`, undefined, undefined, '--dtype');
   return { seed, path, dtype, compute: compute as Compute, quantity: quantity as Quantity, pipeline };
 }
 

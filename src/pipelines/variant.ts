@@ -91,12 +91,34 @@ export function leftOutOfHalves<T>(pipelines: readonly T[], dtypes: readonly str
   return pipelines.map((p) => ({ pipeline: p, dtypes: halves.filter((d) => !runs(p, d)) })).filter((l) => l.dtypes.length > 0);
 }
 
-/** The one-line note a command prints for the pipelines it leaves out of the half formats; undefined when none is left out. */
+/** Why `p` does not run in `missing`, formats outside the `dtypes` its entry declares (an external process's, SPEC 7). */
+function declaredReason(p: Pipeline, missing: readonly Dtype[]): string {
+  const own = p.dtypes ?? [];
+  return `pipeline ${p.name} declares dtypes [${own.join(', ')}]; add ${missing.join(' and ')} to its dtypes (if its implementation computes in ${missing.length === 1 ? 'it' : 'them'}) or choose ${own.length === 1 ? own[0] : `one of ${own.join(', ')}`}`;
+}
+
+/**
+ * Why a pipeline does not run in a dtype, or in those of a list it does not run in (`runsIn` false), in words a message can end with:
+ * the formats its own `dtypes` declare (an external process's, SPEC 7), else LEFT_OUT_REASON.
+ * Undefined when it runs there.
+ */
+export function notRunReason(p: Pipeline, dtype: Dtype | readonly Dtype[]): string | undefined {
+  const missing = (typeof dtype === 'string' ? [dtype] : dtype).filter((d) => !runsIn(p, d));
+  if (missing.length === 0) return undefined;
+  return p.dtypes !== undefined && missing.every((d) => !p.dtypes!.includes(d)) ? declaredReason(p, missing) : LEFT_OUT_REASON;
+}
+
+/** The one-line note a command prints for the pipelines it leaves out of the half formats, each with its reason (`notRunReason`); undefined when none is left out. */
 export function skippedNote(pipelines: readonly Pipeline[], dtypes: readonly Dtype[]): string | undefined {
-  const left = leftOutOfHalves(pipelines, dtypes, runsIn);
-  if (left.length === 0) return undefined;
-  const halves = [...new Set(left.flatMap((l) => l.dtypes))];
-  return `${left.map((l) => l.pipeline.name).join(', ')} not run in ${halves.join(' and ')}: ${LEFT_OUT_REASON}`;
+  const given = DTYPES.filter((d) => dtypes.includes(d));
+  const left = pipelines.map((p) => ({ pipeline: p, dtypes: given.filter((d) => !runsIn(p, d)) })).filter((l) => l.dtypes.length > 0);
+  // Left out by the formats its entry declares (any format), or of the half formats for want of a generic kernel.
+  const declared = left.filter((l) => l.pipeline.dtypes !== undefined && l.dtypes.some((d) => !l.pipeline.dtypes!.includes(d)));
+  const generic = left.filter((l) => !declared.includes(l));
+  const parts: string[] = [];
+  if (generic.length > 0) parts.push(`${generic.map((l) => l.pipeline.name).join(', ')} not run in ${[...new Set(generic.flatMap((l) => l.dtypes))].join(' and ')}: ${LEFT_OUT_REASON}`);
+  for (const l of declared) parts.push(`${l.pipeline.name} not run in ${l.dtypes.join(' and ')}: ${declaredReason(l.pipeline, l.dtypes)}`);
+  return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** Why a pipeline has no gradient rows (issue 14: "simply not in the gradient reports", said where it happens). */

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { isOptionFamily, OPTION_FAMILIES } from '../fuzz/options.js';
+import { isOptionFamily, OPTION_FAMILIES, softTargetLeftOut } from '../fuzz/options.js';
 import { OUTCOMES } from '../score/outcome.js';
 import { writeFileAtomic } from '../util/write.js';
 import { renderSvg } from './chart.js';
@@ -143,6 +143,8 @@ export async function renderOptionsSection(dir: string, meta: RunMeta, into: str
     };
     table.push(`| ${label} | ${columns.map(cell).join(' | ')} |`);
   }
+  // Pipelines with option rows but none of opt-soft: external processes (fuzz's note on stderr, in the same words).
+  const noSoft = softTargetLeftOut([...new Set(cells.map((c) => c.pipeline))].filter((p) => !cells.some((c) => c.pipeline === p && kindOf(c.family) === 'opt-soft')));
   return [
     `*${metaLine(meta)}.* PyTorch's cross-entropy options (class weights, ignore_index, label smoothing, soft targets, fully masked rows; SPEC 6) drawn by the option families of the fuzz campaign (\`opt-*\` rows of \`fuzz.csv\`) under each setting of the suite's \`options\` (\`#i\`: its i-th). ` +
       'A row `opt-X` scores each row loss l_n (or, marked grad, its gradient), `opt-X@mean` / `@sum` the batch value of each batch; a value whose exact result is NaN (a fully masked row under `nan`, a mean over ignored rows only) is not judged. Every pipeline composes the options as PyTorch does (log_softmax, nll_loss with weights, the smoothing term, the reduction accumulated in the compute format).',
@@ -153,5 +155,6 @@ export async function renderOptionsSection(dir: string, meta: RunMeta, into: str
     `Share of each pipeline's cases that are not \`ok\` under each option family, the row losses (or gradients) and *(batch)* the reduction's values (every setting and dtype together, \`(compute float32)\` the widened half formats; \`ok\` where none fails, – where not scored; the most frequent failure in brackets):`,
     '',
     ...table,
+    ...(noSoft === undefined ? [] : ['', `Left out: ${noSoft}.`]),
   ].join('\n');
 }

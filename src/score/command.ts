@@ -6,13 +6,15 @@ import { readCases } from '../cases/read.js';
 import { availablePeers } from '../peers/registry.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
+import type { Dtype } from '../float/dtype.js';
 import { toCsv } from '../report/csv.js';
 import { variantLabel } from '../report/key.js';
-import { skippedNote } from '../pipelines/variant.js';
+import { notRunReason, runsIn, skippedNote } from '../pipelines/variant.js';
 import { InputError } from '../util/errors.js';
 import { loadSuite } from '../suite/load.js';
 import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
+import { runBeforePublish } from '../util/before-publish.js';
 import { readExternal } from './external.js';
 import { runScoreGrad } from './grad-command.js';
 import { DEFAULT_BUDGET } from './outcome.js';
@@ -38,6 +40,19 @@ export async function scorePipelines(opts: Pick<ScoreCommandOptions, 'pipelines'
   const known = [...BUILTIN_PIPELINES, ...peers].map((p) => p.name);
   const own = opts.suite === undefined ? [] : (await loadSuite(opts.suite)).pipelines.filter((p) => !known.includes(p.name));
   return selectPipelines(opts.pipelines, [...BUILTIN_PIPELINES, ...peers, ...own], [...BUILTIN_PIPELINES, ...own]);
+}
+
+/**
+ * Refuses a pipeline named by `--pipelines` that runs in none of the cases' dtypes (an
+ * external process whose entry declares other `dtypes`, SPEC 7; a pipeline without a
+ * generic kernel on half cases): it would score nothing and exit 0. Pipelines taken by
+ * default are left out of the dtypes they do not run in, with the note of `skippedNote`.
+ */
+export function checkSelectedRun(list: string | undefined, selected: readonly Pipeline[], dtypes: readonly Dtype[], casesFile: string): void {
+  if (list === undefined || dtypes.length === 0) return;
+  for (const p of selected) {
+    if (dtypes.every((d) => !runsIn(p, d))) throw new InputError(`${p.name} runs in none of the dtypes of ${casesFile} (${dtypes.join(', ')}): ${notRunReason(p, dtypes)}`, undefined, undefined, '--pipelines');
+  }
 }
 
 /** The named pipelines of `list`, looked up among `available`; without a list, the `defaults`. */
@@ -77,10 +92,13 @@ export async function runScore(casesFile: string, opts: ScoreCommandOptions): Pr
   const cases = readCases(casesFile, batch.ignoreIndex);
   const external = opts.external !== undefined ? readExternal(opts.external, cases) : [];
   const started = performance.now();
+  const dtypes = [...new Set(cases.map((c) => c.dtype))];
+  checkSelectedRun(opts.pipelines, selected, dtypes, casesFile);
   const rows = scoreCases(cases, { pipelines: selected, budget, external, batch, file: casesFile });
-  const note = skippedNote(selected, [...new Set(cases.map((c) => c.dtype))]);
+  const note = skippedNote(selected, dtypes);
   if (note !== undefined) process.stderr.write(`score: ${note}\n`);
   const csv = toCsv(SCORE_COLUMNS, rows.map(scoredCsvRow));
+  runBeforePublish();
   if (opts.out !== undefined) writeFileAtomic(opts.out, csv);
   else process.stdout.write(csv);
   const seconds = (performance.now() - started) / 1000;

@@ -5,8 +5,10 @@ import { toCsv } from '../report/csv.js';
 import { InputError } from '../util/errors.js';
 import { prepareOutputFile } from '../util/publish.js';
 import { writeFileAtomic } from '../util/write.js';
+import { runBeforePublish } from '../util/before-publish.js';
 import type { ScoreCommandOptions } from './command.js';
-import { parseBudget, scorePipelines } from './command.js';
+import { checkSelectedRun, parseBudget, scorePipelines } from './command.js';
+import { skippedNote } from '../pipelines/variant.js';
 import { readExternalGrad } from './external-grad.js';
 import { GRAD_COLUMNS, gradCsvRow, gradSummaryLines, scoreGradCases } from './grad.js';
 
@@ -20,11 +22,16 @@ export async function runScoreGrad(casesFile: string, opts: ScoreCommandOptions)
   if (batch.reduction !== 'none') process.stderr.write(`score --grad: the gradient scored is each row's l_n with respect to its logits (SPEC 6), whatever the reduction; --reduction ${batch.reduction} adds no row\n`);
   const cases = readAnyCases(casesFile, batch.ignoreIndex);
   const external = opts.externalGrad !== undefined ? readExternalGrad(opts.externalGrad, cases) : [];
+  const dtypes = [...new Set(cases.map((c) => c.dtype))];
+  checkSelectedRun(opts.pipelines, selected, dtypes, casesFile);
+  const note = skippedNote(selected, dtypes);
+  if (note !== undefined) process.stderr.write(`score --grad: ${note}\n`);
   const without = selected.filter((p) => p.grad === undefined).map((p) => p.name);
   if (without.length > 0) process.stderr.write(`score --grad: no backward pass, not scored: ${without.join(', ')}\n`);
   const started = performance.now();
   const rows = scoreGradCases(cases, { pipelines: selected, budget, external, batch, file: casesFile });
   const csv = toCsv(GRAD_COLUMNS, rows.map(gradCsvRow));
+  runBeforePublish();
   if (opts.out !== undefined) writeFileAtomic(opts.out, csv);
   else process.stdout.write(csv);
   const seconds = (performance.now() - started) / 1000;

@@ -62,8 +62,25 @@ const isPipeline = (p: unknown): p is Pipeline => {
 /** An external pipeline (SPEC 7): an object with a `command`, checked field by field by src/external/spec.ts (from load.ts). */
 const isExternal = (p: unknown): p is ExternalSpecInput => p !== null && typeof p === 'object' && 'command' in p && !isPipeline(p);
 
-const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline), z.custom<ExternalSpecInput>(isExternal)], {
-  error: 'a built-in name, a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }, or an external process { name, command: [program, ...args], dtypes?, grad?, timeoutMs? }',
+const ENTRY_EXPECTED = 'a built-in name, a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }, or an external process { name, command: [program, ...args], dtypes?, grad?, timeoutMs? }';
+
+/**
+ * What an object entry that is neither a Pipeline nor an external process lacks: kernels
+ * that are not functions where it has `float32` or `float64`, else the `command` of an
+ * external process (SPEC 7). Anything else: the three kinds of entry.
+ */
+function entryExpected(input: unknown): string {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return ENTRY_EXPECTED;
+  const o = input as Record<string, unknown>;
+  if ('float32' in o || 'float64' in o) {
+    const kinds = (['float32', 'float64'] as const).map((k) => `${k}: ${typeof o[k] === 'function' ? 'a function' : k in o ? typeof o[k] : 'missing'}`);
+    return `a Pipeline object: name (a string), float32(x, rows, classes, targets, out) and float64(...) functions (here ${kinds.join(', ')}${typeof o.name === 'string' ? '' : ', name missing'}); or an external process with command: [program, ...args]`;
+  }
+  return 'an external process: command: [program, ...args], the program and its arguments as an array of strings (SPEC 7; this entry has no command), besides its name; or a Pipeline object with float32 and float64 kernel functions';
+}
+
+const pipelineEntry = z.union([z.string(), z.custom<Pipeline>(isPipeline, { error: (issue) => entryExpected(issue.input) }), z.custom<ExternalSpecInput>(isExternal, { error: (issue) => entryExpected(issue.input) })], {
+  error: ENTRY_EXPECTED,
 });
 
 const shape = (what: string) =>

@@ -19,6 +19,7 @@
  * next run that takes the lock (holding it, no other run can be using one).
  */
 import { announceStaging } from '../supervise/heartbeat.js';
+import { runBeforePublish } from './before-publish.js';
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { OutputPart } from '../report/outputs.js';
@@ -167,6 +168,8 @@ export async function withOutputFolder<T>(dir: string, options: OutputFolderOpti
     stage = mkdtempSync(join(dir, STAGE_PREFIX));
     announceStaging(stage, true); // a run the supervisor stops (Ctrl-C, watchdog) has it removed
     const result = await work(stage);
+    // External processes closed and checked (a reply too long, seen when their input ends): a fault here writes nothing.
+    runBeforePublish();
     publishStaged(stage, dir, options.parts);
     published = true;
     return result;
