@@ -242,6 +242,37 @@ export function divDD(xh: number, xl: number, yh: number, yl: number): void {
   ddQuotient[1] = r / yh;
 }
 
+/**
+ * Double-double product of x = xh + xl and y = yh + yl (|xl| ≤ u·|xh|, |yl| ≤ u·|yh|)
+ * as ddProduct[0] + ddProduct[1], with ddProduct[2] bounding its absolute error.
+ * When |xh|, |yh| ∈ [2^−1000, 2^900] and |xh·yh| ∈ [2^−900, 2^900], TwoProd is exact
+ * (Dekker 1971: no split overflows, no partial product underflows): ph + pl = xh·yh,
+ * and the low part pl + xh·yl + xl·yh (each ≤ u·|xh·yh|·(1 + u)) is rounded twice,
+ * ≤ 2·u·2.01u·|xy|; xl·yl ≤ u²·|xy| is left out; the renormalisation (Fast2Sum) is
+ * exact: 5.1u² < 2^−100 relative, taken as 2^−100·|result|·(1 + 2^−50). Outside that
+ * range the product is the double xh·yh: the lows left out (≤ (2u + u²)·|xh·yh|) and
+ * its own rounding (u·|p| + η/2) give 3.01u·|p| + η.
+ */
+export const ddProduct = new Float64Array(3);
+export function mulDD(xh: number, xl: number, yh: number, yl: number): void {
+  const p = xh * yh;
+  const ax = Math.abs(xh);
+  const ay = Math.abs(yh);
+  const ap = Math.abs(p);
+  if (ax >= 2 ** -1000 && ax <= 2 ** 900 && ay >= 2 ** -1000 && ay <= 2 ** 900 && ap >= 2 ** -900 && ap <= 2 ** 900) {
+    twoProd(xh, yh);
+    const l = lo + xh * yl + xl * yh;
+    const h = hi + l;
+    ddProduct[0] = h;
+    ddProduct[1] = l - (h - hi);
+    ddProduct[2] = Math.abs(h) * 2 ** -100 * (1 + 2 ** -50);
+  } else {
+    ddProduct[0] = p;
+    ddProduct[1] = 0;
+    ddProduct[2] = 3.01 * U * ap + ETA;
+  }
+}
+
 /** The index of the first maximum of a row among its finite logits (−Infinity is masked), or −1 when every logit is −Infinity. */
 export function firstMax(row: ArrayLike<number>): number {
   let k = -1;
@@ -422,7 +453,7 @@ export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
 export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64Loss {
   if (sum.terms === 0) {
     // loss = D exactly.
-    return decide(Dh, Dl, 0);
+    return decide64(Dh, Dl, 0);
   }
   const { Th, Tl, ET, tiny, far } = sum;
   if (Th < 2 ** -960) {
@@ -433,7 +464,7 @@ export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64
     if (Dh === 0 && Dl === 0 && Th === 0 && tiny === 0 && far < 2 ** 21) return { rounded: 0, hi: 0, lo: 0, bound: 0 };
     // Otherwise [D, D + Y] ⊂ [D − Y, D + Y] (η/2 is not a double, so the interval is not halved).
     const Y = (Th + ET) * (1 + 2 ** -50) + ETA;
-    return decide(Dh, Dl, Y);
+    return decide64(Dh, Dl, Y);
   }
   // Step 6: y0, M = expm1(y0), y1 = y0 + (T − M)/(1 + M).
   const y0 = Math.log1p(Th);
@@ -462,11 +493,11 @@ export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64
   const se = Dh - (s - bs) + (yh - bs);
   const low = se + Dl + yl;
   const EL = (Ey + 2 ** -100 * Math.abs(s)) * (1 + 2 ** -30);
-  return decide(s, low, EL);
+  return decide64(s, low, EL);
 }
 
-/** Step 8: the rounding test on hi + lo ± bound. */
-function decide(h: number, l: number, bound: number): Fast64Loss {
+/** Step 8: the rounding test on hi + lo ± bound (|lo| ≤ ulp(hi), bound ≥ 0): binary64's correctly rounded value of every number in the interval, or `rounded` undefined. */
+export function decide64(h: number, l: number, bound: number): Fast64Loss {
   const Lh = h + l;
   const Ll = l - (Lh - h);
   if (!(Lh >= 2 ** -1000 && Lh < Infinity)) {
