@@ -39,7 +39,7 @@ import { DEFAULT_OPTIONS, resolveWeights } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, formatOf } from '../float/dtype.js';
 import type { BatchRounded } from '../oracle/batch.js';
-import { oracleBatchRounded, oracleRowGrad } from '../oracle/batch.js';
+import { oracleBatchRounded, oracleRowGradRounded } from '../oracle/batch.js';
 import { pipelineBatch, pipelineRowGrad } from '../pipelines/options.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { runsIn } from '../pipelines/variant.js';
@@ -184,7 +184,7 @@ export function optionStats(suite: Suite): UnitStats[] {
         const batches = optionBatches(family, dtype, setting, seed);
         const weights = batches.map((b) => resolveWeights(b.options, dtype, b.rows, () => ({})));
         const oracle = batches.map((b, i) => oracleBatchRounded(b.rows, b.options, dtype, weights[i], b.options.reduction !== 'none'));
-        const grads = withGrad ? batches.map((b, i) => b.rows.map((r) => oracleRowGrad(r, b.options, dtype, weights[i]))) : undefined;
+        const grads = withGrad ? batches.map((b, i) => b.rows.map((r) => oracleRowGradRounded(r, b.options, dtype, weights[i]))) : undefined;
         work.set(`${s}|${dtype}|${family}`, { batches, weights, oracle, grads, seed });
       }
     }

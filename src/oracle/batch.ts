@@ -32,8 +32,8 @@ import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { isBare, rowKind, rowWeight } from '../cases/options.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { exactDecimal, ExactDecimal, exactDecimalString, roundDecimal } from './exact.js';
-import { fastBatch } from './fast-batch.js';
-import { oracleGrad } from './grad.js';
+import { fastBatch, fastRowGrad } from './fast-batch.js';
+import { oracleGrad, oracleGradRounded } from './grad.js';
 import type { OracleResult } from './loss.js';
 import { log1p, lossBounds, lossPlan, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
 import { pulse } from '../supervise/heartbeat.js';
@@ -450,6 +450,20 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
     }
     if (undecided.size === 0) return out;
   }
+}
+
+/**
+ * `oracleRowGrad`'s answer from the tier that can decide it: a bare row by
+ * `oracleGradRounded` (the gradient's fast tier), any other by `fastRowGrad`
+ * (fast-batch.ts) when it decides every component, else `oracleRowGrad` (decimal.js).
+ * Equal bit for bit to `oracleRowGrad` (fast-batch.test.ts). Same arguments.
+ */
+export function oracleRowGradRounded(row: OptionRow, o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined): Float64Array {
+  pulse();
+  if (rowKind(row, o) === 'loss' && isBare(row, o, weight)) return oracleGradRounded(row.logits, row.target, dtype);
+  const out = new Float64Array(row.logits.length);
+  if (fastRowGrad(row, o, dtype, weight, out) === 0) return out;
+  return oracleRowGrad(row, o, dtype, weight);
 }
 
 /** exp(d) for d below this is under decimal.js's exponent range (as the loss oracle's EXP_FLOOR). */

@@ -3,7 +3,8 @@
  * every value it decides (l_n, sum, mean) equals the decimal tier's bit for bit, on
  * every option family of the fuzz in all four formats under the options suite's
  * settings and a reduction `none`, with the mpmath fixtures, and it declines
- * constructed losses just above a rounding midpoint.
+ * constructed losses just above a rounding midpoint; and so do the gradients under
+ * options (`fastRowGrad` against `oracleRowGrad`, component by component).
  */
 import { describe, expect, it } from 'vitest';
 import type { BatchOptions, OptionRow } from '../cases/options.js';
@@ -12,16 +13,16 @@ import type { AnyDtype } from '../float/dtype.js';
 import { DTYPES } from '../float/dtype.js';
 import { OPTION_FAMILIES, optionBatches, optionSeed } from '../fuzz/options.js';
 import { fixtureBatch, OPTIONS_BATCHES } from '../testing/fixtures.js';
-import { oracleBatch, oracleBatchRounded } from './batch.js';
-import { fastBatch } from './fast-batch.js';
+import { oracleBatch, oracleBatchRounded, oracleRowGrad, oracleRowGradRounded } from './batch.js';
+import { fastBatch, fastRowGrad } from './fast-batch.js';
 
 const opts = (o: Partial<BatchOptions>): BatchOptions => ({ weight: undefined, ignoreIndex: undefined, reduction: 'mean', labelSmoothing: 0, maskedRows: 'nan', ...o });
 
 /** The options suite's three settings (suites/options.suite.ts) and a reduction none with smoothing and weights. */
 const SETTINGS: BatchOptions[] = [opts({}), opts({ reduction: 'sum', maskedRows: 'zero' }), opts({ labelSmoothing: 0.1, maskedRows: 'ignore' }), opts({ reduction: 'none', labelSmoothing: 0.3 })];
 
-/** Compares both tiers on one batch; returns [values, decided by the fast tier]. */
-function check(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, where: string): [number, number] {
+/** Compares both tiers on one batch (and, with `grads`, on each row's gradient: decimal.js gradients are slow); returns [values, decided by the fast tier]. */
+function check(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, where: string, grads = true): [number, number] {
   const reduce = o.reduction !== 'none';
   const fast = fastBatch(rows, o, dtype, weight, reduce);
   const slow = oracleBatch(rows, o, dtype, weight, reduce);
@@ -33,11 +34,28 @@ function check(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, wei
     decided++;
     if (!Object.is(got, want)) throw new Error(`${where} ${what}: fast ${got}, decimal.js ${want}`);
   }
+  // Gradients under options: every component the fast tier decides equals oracleRowGrad's.
+  let gradRows = 0;
+  let gradDecided = 0;
+  for (const [n, row] of grads ? rows.entries() : []) {
+    const g = new Float64Array(row.logits.length);
+    const undecided = fastRowGrad(row, o, dtype, weight, g);
+    const want = oracleRowGrad(row, o, dtype, weight);
+    let nan = 0;
+    g.forEach((v, j) => {
+      if (Number.isNaN(v) && !Number.isNaN(want[j])) nan++;
+      else if (!Object.is(v, want[j])) throw new Error(`${where} row ${n} gradient class ${j}: fast ${v}, decimal.js ${want[j]}`);
+    });
+    expect(nan).toBe(undecided);
+    expect(Array.from(oracleRowGradRounded(row, o, dtype, weight)).every((v, j) => Object.is(v, want[j]))).toBe(true);
+    gradRows++;
+    if (undecided === 0) gradDecided++;
+  }
   // The dispatch answers the decimal tier's values whichever tier decided.
   const both = oracleBatchRounded(rows, o, dtype, weight, reduce);
   expect(Array.from(both.rows).every((v, n) => Object.is(v, slow.rows[n].rounded))).toBe(true);
   if (reduce) expect([Object.is(both.sum, slow.sum.rounded), Object.is(both.mean, slow.mean.rounded)]).toEqual([true, true]);
-  return [pairs.length, decided];
+  return [pairs.length + gradRows, decided + gradDecided];
 }
 
 describe('batch options: the fast tier equals the decimal.js tier', () => {
@@ -49,7 +67,7 @@ describe('batch options: the fast tier equals the decimal.js tier', () => {
         for (const family of OPTION_FAMILIES) {
           for (const [i, b] of optionBatches(family, dtype, setting, optionSeed(17, s, dtype, family), 6).entries()) {
             const weight = resolveWeights(b.options, dtype, b.rows, () => ({}));
-            const [v, d] = check(b.rows, b.options, dtype, weight, `${dtype} ${family} setting ${s} batch ${i}`);
+            const [v, d] = check(b.rows, b.options, dtype, weight, `${dtype} ${family} setting ${s} batch ${i}`, i < 2);
             values += v;
             decided += d;
           }

@@ -75,11 +75,48 @@ function add(a: Enclosure, b: Enclosure): Enclosure {
   return { h, l: t - (h - s), E: a.E + b.E + ADD_REL * h * (1 + 2 ** -50) + ETA };
 }
 
-/** Step 4: x·y for x, y ≥ 0. */
+/** Step 4: x·y (an exact zero factor gives an exact zero). */
 function mul(x: Enclosure, y: Enclosure): Enclosure {
+  if ((x.h === 0 && x.E === 0) || (y.h === 0 && y.E === 0)) return ZERO;
   mulDD(x.h, x.l, y.h, y.l);
   const big = 1 + 2 ** -50; // |x̂| ≤ |xh|(1 + u)
-  return { h: ddProduct[0], l: ddProduct[1], E: x.E * y.h * big + y.E * x.h * big + x.E * y.E + ddProduct[2] };
+  return { h: ddProduct[0], l: ddProduct[1], E: x.E * Math.abs(y.h) * big + y.E * Math.abs(x.h) * big + x.E * y.E + ddProduct[2] };
+}
+
+/** a − b, any signs: TwoSum of the highs, the lows in two roundings of at most 2.01u·(|a| + |b|) each (< 2^−100·(|a| + |b|)), plus η. */
+function sub(a: Enclosure, b: Enclosure): Enclosure {
+  const s = a.h - b.h;
+  const bb = s - a.h;
+  const e = a.h - (s - bb) + (-b.h - bb);
+  const t = e + a.l - b.l;
+  const h = s + t;
+  return { h, l: t - (h - s), E: a.E + b.E + ADD_REL * (Math.abs(a.h) + Math.abs(b.h)) * (1 + 2 ** -50) + ETA };
+}
+
+/**
+ * x/y for y > 0 and any x (step 5's bound): Dekker's quotient of |x| (2^−98·1.01
+ * relative) where |xh|, yh ∈ [2^−900, 2^900], else the double quotient (u relative + η);
+ * |x/y − x̂/ŷ| ≤ (E_x + |x̂/ŷ|·E_y)/(ŷ − E_y). Undefined when E_y ≥ ŷ/2.
+ */
+function div(x: Enclosure, y: Enclosure): Enclosure | undefined {
+  if (!(y.E < y.h / 2)) return undefined;
+  const ax = Math.abs(x.h);
+  const sign = x.h < 0 ? -1 : 1;
+  let qh: number;
+  let ql: number;
+  let own: number;
+  if (ax >= 2 ** -900 && ax <= 2 ** 900 && y.h >= 2 ** -900 && y.h <= 2 ** 900) {
+    divDD(ax, sign * x.l, y.h, y.l);
+    qh = ddQuotient[0];
+    ql = ddQuotient[1];
+    own = DIV_DD_REL * qh * 1.01;
+  } else {
+    qh = ax / y.h;
+    ql = 0;
+    own = 2 * U * qh + ETA; // the double quotient's rounding and the lows left out (≤ 2u relative)
+  }
+  const E = (x.E + qh * 1.01 * y.E) / (y.h - y.E) + own;
+  return renormalised({ h: sign * qh, l: sign * ql, E });
 }
 
 /** The result of one row: an enclosure, a special value (0, NaN, +Infinity: exact), or undefined (declined). */
@@ -228,3 +265,103 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
   }
   return { rows: rounded, sum, mean };
 }
+
+/**
+ * The fast tier of `oracleRowGrad` (batch.ts): the gradient of one row's l_n under
+ * options, written to `out` (length n), NaN where the rounding test did not decide
+ * a component; returns how many it left undecided. Same arguments and special values
+ * as `oracleRowGrad`, whose derivation this follows in double-double enclosures:
+ *
+ *     g_j = (U_j·e_j − V_j·Q_j) / (C·S),   V_j = C(1 − ε)·w_j·q_j + ε·w_j,   U_j = Σ_c V_c − V_j,
+ *
+ * e_j = exp(x_j − m) from `shiftedSum64`'s kept terms (e_j = 2^q_j·(H_j + L_j)
+ * within a relative 1.001·expRel_j, plus 2η for the scaling, and a term counted as 0
+ * within 2^−1096 < η), S = 1 + T within ET, Q_k = T and Q_j = S − e_j (j ≠ k). The
+ * coefficients are sums and products of values ≥ 0 (steps 3 and 4), U_j the one
+ * subtraction of exact-sign values (`sub`), N_j = U_j·e_j − V_j·Q_j the one that
+ * cancels: its enclosure straddling 0 leaves the component undecided, as the decimal
+ * tier's does; otherwise g_j = N_j/(C·S) (`div`) and the rounding test on |g_j|, with
+ * its sign (a negative value rounding to 0 is −0, as `roundDecimal` gives). A masked
+ * class has g_j = −V_j/C (+0 when V_j is exactly 0); every V_j exactly 0 gives +0.
+ */
+export function fastRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, out: Float64Array): number {
+  const x = row.logits;
+  const n = x.length;
+  const kind = rowKind(row, o);
+  if (kind === 'ignored' || kind === 'zero') {
+    out.fill(0);
+    return 0;
+  }
+  if (kind === 'nan') {
+    out.fill(NaN);
+    return 0; // NaN is the answer here, not an undecided component
+  }
+  const eps = o.labelSmoothing;
+  const kh = 1 - eps; // TwoSum(1, −ε): exact
+  const bk = kh - 1;
+  const keepC = mul({ h: kh, l: 1 - (kh - bk) + (-eps - bk), E: 0 }, { h: n, l: 0, E: 0 }); // C(1 − ε)
+  const V: Enclosure[] = [];
+  let total = ZERO;
+  for (let c = 0; c < n; c++) {
+    const w = weight === undefined ? 1 : weight[c];
+    const q = row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0;
+    if (!(Number.isFinite(w) && Number.isFinite(q) && w >= 0 && q >= 0)) {
+      out.fill(NaN);
+      return n;
+    }
+    mulDD(w, 0, q, 0);
+    const wq: Enclosure = w === 0 || q === 0 ? ZERO : { h: ddProduct[0], l: ddProduct[1], E: ddProduct[2] };
+    mulDD(eps, 0, w, 0);
+    const ew: Enclosure = eps === 0 || w === 0 ? ZERO : { h: ddProduct[0], l: ddProduct[1], E: ddProduct[2] };
+    const v = add(mul(keepC, wq), ew);
+    const vc = wq === ZERO && ew === ZERO ? ZERO : v;
+    V.push(vc);
+    total = vc === ZERO ? total : add(total, vc);
+  }
+  if (total === ZERO) {
+    out.fill(0);
+    return 0;
+  }
+  const Cn: Enclosure = { h: n, l: 0, E: 0 };
+  let undecided = 0;
+  const put = (j: number, g: Enclosure | undefined) => {
+    let r: number | undefined;
+    if (g !== undefined && (g.h - g.E > 0 || g.h + g.E < 0)) {
+      const sign = g.h < 0 ? -1 : 1;
+      r = roundEnclosure(renormalised({ h: sign * g.h, l: sign * g.l, E: g.E }), dtype);
+      if (r !== undefined) r *= sign;
+    }
+    if (r === undefined) {
+      out[j] = NaN;
+      undecided++;
+    } else out[j] = r;
+  };
+  for (let j = 0; j < n; j++) if (x[j] === -Infinity) (V[j] === ZERO ? (out[j] = 0) : put(j, div(sub(ZERO, V[j]), Cn)));
+  const k = firstMax(x);
+  const m = x[k];
+  if (keepTerms.length < 4 * n) keepTerms = new Float64Array(4 * n);
+  const sum = shiftedSum64(x, k, m, keepTerms);
+  const T: Enclosure = renormalised({ h: sum.Th, l: sum.Tl, E: sum.ET });
+  const S = add({ h: 1, l: 0, E: 0 }, T);
+  const CS = mul(Cn, S);
+  for (let j = 0; j < n; j++) {
+    if (x[j] === -Infinity) continue;
+    let e: Enclosure;
+    if (j === k) e = { h: 1, l: 0, E: 0 };
+    else if (keepTerms[4 * j] === 0) e = { h: 0, l: 0, E: ETA }; // below 2^−1096
+    else {
+      const sc = 2 ** keepTerms[4 * j + 2];
+      const eh = keepTerms[4 * j] * sc;
+      const el = keepTerms[4 * j + 1] * sc;
+      e = renormalised({ h: eh, l: el, E: keepTerms[4 * j + 3] * 1.001 * (eh + Math.abs(el)) + 2 * ETA });
+    }
+    const Q = j === k ? T : sub(S, e);
+    const U = sub(total, V[j]);
+    const N = sub(mul(U, e), mul(V[j], Q));
+    put(j, div(N, CS));
+  }
+  return undecided;
+}
+
+/** Scratch for the kept terms of `fastRowGrad` (grows, never shrinks): 4 doubles per class. */
+let keepTerms = new Float64Array(0);

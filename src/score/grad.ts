@@ -33,7 +33,7 @@ import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
-import { oracleRowGrad } from '../oracle/batch.js';
+import { oracleRowGradRounded } from '../oracle/batch.js';
 import { oracleGradRounded } from '../oracle/grad.js';
 import { ulpAt } from '../pipelines/diagnose.js';
 import type { RoundingFn } from '../pipelines/generic.js';
@@ -192,7 +192,7 @@ export function scoreGradCases(cases: readonly AnyCase[], options: ScoreGradOpti
     const weight = weights.get(c.dtype);
     // A bare row (class-index target, no smoothing, weight 1) is scored as without options, its cause diagnosed.
     const bare = rowKind(c, o) === 'loss' && isBare(c, o, weight);
-    const want = bare ? oracleGradRounded(c.logits, c.target, c.dtype) : oracleRowGrad(c, o, c.dtype, weight);
+    const want = bare ? oracleGradRounded(c.logits, c.target, c.dtype) : oracleRowGradRounded(c, o, c.dtype, weight);
     const base = { id: c.id, dtype: c.dtype, oracle: want };
     for (const p of options.pipelines) {
       if (p.grad === undefined) continue;
