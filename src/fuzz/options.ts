@@ -38,7 +38,8 @@ import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { DEFAULT_OPTIONS, resolveWeights } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
 import { DTYPES, formatOf } from '../float/dtype.js';
-import { oracleBatch, oracleRowGrad } from '../oracle/batch.js';
+import type { BatchRounded } from '../oracle/batch.js';
+import { oracleBatchRounded, oracleRowGradRounded } from '../oracle/batch.js';
 import { pipelineBatch, pipelineRowGrad } from '../pipelines/options.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { runsIn } from '../pipelines/variant.js';
@@ -183,7 +184,7 @@ export function optionStats(suite: Suite, failureRows?: Map<UnitStats, string[][
   const listed = settings.length > 1;
   const dtypes = DTYPES.filter((d) => suite.dtypes.includes(d));
   // Oracle values once per setting × dtype × family.
-  const work = new Map<string, { batches: OptionBatch[]; weights: (Float64Array | undefined)[]; oracle: ReturnType<typeof oracleBatch>[]; grads: Float64Array[][] | undefined; seed: number }>();
+  const work = new Map<string, { batches: OptionBatch[]; weights: (Float64Array | undefined)[]; oracle: BatchRounded[]; grads: Float64Array[][] | undefined; seed: number }>();
   const withGrad = suite.fuzz.quantities.includes('grad');
   for (const [s, setting] of settings.entries()) {
     for (const dtype of dtypes) {
@@ -191,8 +192,8 @@ export function optionStats(suite: Suite, failureRows?: Map<UnitStats, string[][
         const seed = optionSeed(suite.seed, s, dtype, family);
         const batches = optionBatches(family, dtype, setting, seed);
         const weights = batches.map((b) => resolveWeights(b.options, dtype, b.rows, () => ({})));
-        const oracle = batches.map((b, i) => oracleBatch(b.rows, b.options, dtype, weights[i], b.options.reduction !== 'none'));
-        const grads = withGrad ? batches.map((b, i) => b.rows.map((r) => oracleRowGrad(r, b.options, dtype, weights[i]))) : undefined;
+        const oracle = batches.map((b, i) => oracleBatchRounded(b.rows, b.options, dtype, weights[i], b.options.reduction !== 'none'));
+        const grads = withGrad ? batches.map((b, i) => b.rows.map((r) => oracleRowGradRounded(r, b.options, dtype, weights[i]))) : undefined;
         work.set(`${s}|${dtype}|${family}`, { batches, weights, oracle, grads, seed });
       }
     }
@@ -228,14 +229,14 @@ export function optionStats(suite: Suite, failureRows?: Map<UnitStats, string[][
                 if (quantity === 'loss') {
                   const got = guarded(i, () => pipelineBatch(p, v, b.rows, b.options, w.weights[i]));
                   b.rows.forEach((_, n) => {
-                    const want = w.oracle[i].rows[n].rounded;
+                    const want = w.oracle[i].rows[n];
                     if (Number.isNaN(want)) return;
                     judged++;
                     const verdict = addLoss(rowStats, got.rows[n], want, budget);
                     if (verdict.outcome !== 'ok') failures.push({ batch: i, row: n, outcome: verdict.outcome, error: ulpDistance(got.rows[n], want, dtype) });
                   });
                   if (batchStats !== undefined && reduction !== undefined) {
-                    const want = w.oracle[i][reduction].rounded;
+                    const want = w.oracle[i][reduction];
                     if (!Number.isNaN(want)) {
                       batchStats.cases++;
                       addLoss(batchStats, got[reduction], want, budget);

@@ -32,7 +32,8 @@ import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { isBare, rowKind, rowWeight } from '../cases/options.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { exactDecimal, ExactDecimal, exactDecimalString, roundDecimal } from './exact.js';
-import { oracleGrad } from './grad.js';
+import { fastBatch, fastRowGrad } from './fast-batch.js';
+import { oracleGrad, oracleGradRounded } from './grad.js';
 import type { OracleResult } from './loss.js';
 import { log1p, lossBounds, lossPlan, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
 import { pulse } from '../supervise/heartbeat.js';
@@ -184,6 +185,32 @@ export function oracleBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: 
       return { rows: results as OracleResult[], sum, mean };
     }
   }
+}
+
+/** The correctly rounded values of a batch (no `exact` digits), and how many the fast tier left to decimal.js. */
+export interface BatchRounded {
+  readonly rows: Float64Array;
+  readonly sum: number;
+  readonly mean: number;
+  /** Values (rows, sum, mean) the fast tier did not decide: 0 when decimal.js was not called. */
+  readonly fellBack: number;
+}
+
+/**
+ * `oracleBatch`'s rounded values, from the tier that can decide them: the fast tier
+ * (`fast-batch.ts`: double-double intervals carried through the option formula, then
+ * the rounding test) where it decides every value, else `oracleBatch` (decimal.js) for
+ * the batch. Equal bit for bit to `oracleBatch(...).rows[n].rounded`, `.sum.rounded`
+ * and `.mean.rounded` (fast-batch.test.ts). What fuzz needs; `score` writes
+ * `oracle_exact` and keeps `oracleBatch`. Same arguments as `oracleBatch`.
+ */
+export function oracleBatchRounded(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, reduce = true): BatchRounded {
+  pulse();
+  const fast = fastBatch(rows, o, dtype, weight, reduce);
+  const fellBack = fast.rows.filter((v) => v === undefined).length + (fast.sum === undefined ? 1 : 0) + (fast.mean === undefined ? 1 : 0);
+  if (fellBack === 0) return { rows: Float64Array.from(fast.rows as number[]), sum: fast.sum!, mean: fast.mean!, fellBack };
+  const slow = oracleBatch(rows, o, dtype, weight, reduce);
+  return { rows: Float64Array.from(slow.rows, (r) => r.rounded), sum: slow.sum.rounded, mean: slow.mean.rounded, fellBack };
 }
 
 /** Σ of row intervals at P digits: NaN if a row is NaN, +Infinity if one is, else [Σlo, Σhi] widened by N roundings. */
@@ -423,6 +450,20 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
     }
     if (undecided.size === 0) return out;
   }
+}
+
+/**
+ * `oracleRowGrad`'s answer from the tier that can decide it: a bare row by
+ * `oracleGradRounded` (the gradient's fast tier), any other by `fastRowGrad`
+ * (fast-batch.ts) when it decides every component, else `oracleRowGrad` (decimal.js).
+ * Equal bit for bit to `oracleRowGrad` (fast-batch.test.ts). Same arguments.
+ */
+export function oracleRowGradRounded(row: OptionRow, o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined): Float64Array {
+  pulse();
+  if (rowKind(row, o) === 'loss' && isBare(row, o, weight)) return oracleGradRounded(row.logits, row.target, dtype);
+  const out = new Float64Array(row.logits.length);
+  if (fastRowGrad(row, o, dtype, weight, out) === 0) return out;
+  return oracleRowGrad(row, o, dtype, weight);
 }
 
 /** exp(d) for d below this is under decimal.js's exponent range (as the loss oracle's EXP_FLOOR). */

@@ -34,10 +34,10 @@
  * 4. g_t: when t = k, Q = T = Th + Tl within ET, relative ρ_Q = ET/(Th − ET); when
  *    T ≥ 2^−900 and ρ_Q < 2^−40, −Q/S as in 3. Below 2^−900, ET is dominated by the
  *    absolute 2η of terms scaled below 2^−960 (and terms counted as 0), too coarse
- *    near the subnormal range: T is summed again from the unscaled terms at 2^1100
- *    (double-double as in fast64.ts step 5; every q_j ≤ −897 as e_j ≤ T, so no term
- *    is subnormal there), with the terms' ρ relative, 16 per term counted as 0, and
- *    1 for T/S = T − T²/S (T² < 2^−1798), which keeps a subnormal 1 − p_t's
+ *    near the subnormal range: T is summed again from the kept terms at 2^1100
+ *    (`shiftedSum64` with rescale 1100, its bound derived there; every q_j ≤ −897
+ *    as e_j ≤ T, so no term is subnormal there, and a term counted as 0 weighs 16),
+ *    plus 1 for T/S = T − T²/S (T² < 2^−1798), which keeps a subnormal 1 − p_t's
  *    accuracy. Otherwise undecided. When t ≠ k,
  *    Q = Ŝ − ê_t ≥ 1 in double-double (ê_t scaled: 2η absolute; the low parts'
  *    two roundings ≤ 2u·(|qe| + |Sl| + |ê_tl|)), with E_Q = E_S + ρ_t·ê_t + that + 3η,
@@ -220,38 +220,13 @@ export function fastLossAndGrad(row: ArrayLike<number>, target: number, dtype: A
         E = ((rhoQ + sigma) / (1 - sigma) + DIV_DD_REL) * (Math.abs(vh) + Math.abs(vl)) * widen;
       } else if (Th < TINY_T) {
         // T's bound carries the absolute 2η of terms scaled below 2^−960 (and terms counted as 0),
-        // too coarse near the subnormal range: T summed again from the unscaled terms, scaled by 2^1100 (no term is then subnormal;
-        // every q_j ≤ −900 as e_j ≤ T), so T keeps its relative accuracy; T/S = T within T² < 2^−1798.
-        // Double-double as in fast64.ts step 5: highs by TwoSum, the rest into one accumulator.
-        let Sh2 = 0;
-        let Sl2 = 0;
-        let A = 0;
-        let rhoMax = 0;
-        let far = 0;
-        for (let j = 0; j < n; j++) {
-          if (j === k || row[j] === -Infinity) continue;
-          const H = keep[4 * j];
-          if (H === 0) {
-            far++;
-            continue;
-          }
-          const sc = 2 ** (keep[4 * j + 2] + 1100);
-          const th = H * sc;
-          const tl = keep[4 * j + 1] * sc;
-          const t2 = Sh2 + th;
-          const b2 = t2 - Sh2;
-          const e2 = Sh2 - (t2 - b2) + (th - b2);
-          Sh2 = t2;
-          Sl2 += e2 + tl;
-          A += Math.abs(e2) + Math.abs(tl);
-          rhoMax = Math.max(rhoMax, keep[4 * j + 3] * 1.001);
-        }
-        // γ_{2n}·A for the accumulator (Higham 2002, eq. (4.4)), the terms' own ρ,
-        // 2^−1096·2^1100 = 16 per term counted as 0, and T² < 1 (scaled).
-        const g2n = (2 * n * U) / (1 - 2 * n * U);
-        vh = Sh2;
-        vl = Sl2;
-        E = (g2n * A * (1 + 2 * g2n) + rhoMax * (Math.abs(Sh2) + Math.abs(Sl2) + g2n * A) * 1.001 + 16 * far + 1) * widen;
+        // too coarse near the subnormal range: T summed again from the kept terms, scaled by 2^1100
+        // (`shiftedSum64` with rescale: no term is then subnormal, every q_j ≤ −900 as e_j ≤ T), so T
+        // keeps its relative accuracy, its bound ET derived there; T/S = T within T² < 2^−1798 (< 1 scaled).
+        const scaled = shiftedSum64(row, k, m, keep, 1100);
+        vh = scaled.Th;
+        vl = scaled.Tl;
+        E = (scaled.ET + 1) * widen;
         q = -1100;
       } else {
         vh = Th;

@@ -70,11 +70,11 @@ const LIBM_ULPS = 2;
 const MAX_CLASSES = 2 ** 30;
 
 /** v widened down by k ulps (normal or subnormal). */
-function down(v: number, k: number): number {
+export function down(v: number, k: number): number {
   return v - (Math.abs(v) * ULP_REL * k + k * ETA);
 }
 /** v widened up by k ulps (normal or subnormal). */
-function up(v: number, k: number): number {
+export function up(v: number, k: number): number {
   return v + Math.abs(v) * ULP_REL * k + k * ETA;
 }
 

@@ -45,7 +45,7 @@
  * 5. T = Σ terms, double-double: highs by TwoSum (exact), every rounding error and
  *    low part into one double accumulator: |ΔT| ≤ γ_{2n}·A, A = Σ |inputs of that
  *    accumulator| (Higham 2002, eq. (4.4); γ_k = ku/(1 − ku)), plus the terms' own
- *    errors ε_t·T + 2η·n.
+ *    errors ε_t·T + 2η·n (derived in full at `shiftedSum64`, the one summation).
  * 6. log1p(T): y0 = Math.log1p(Th) (fdlibm, stated error < 1 ulp; we allow 2), then
  *    one Newton step for f(y) = e^y − 1 − T: y1 = y0 + (T − M)/(1 + M), M = expm1(y0)
  *    by steps 2–4 (for |y0| < ln2/4096 the reduction is empty and M = rh + s keeps
@@ -103,10 +103,10 @@ const TL = new Float64Array(N);
   }
 }
 
-/** 2^q for q = −POW2_BIAS … 0 (a table: Math.pow per term was a tenth of the loss tier's time). */
+/** 2^q for q = −POW2_BIAS … 1023 (a table: Math.pow per term was a tenth of the loss tier's time). */
 const POW2_BIAS = 1100;
-const POW2 = new Float64Array(POW2_BIAS + 1);
-for (let q = -POW2_BIAS; q <= 0; q++) POW2[q + POW2_BIAS] = 2 ** q;
+const POW2 = new Float64Array(POW2_BIAS + 1024);
+for (let q = -POW2_BIAS; q <= 1023; q++) POW2[q + POW2_BIAS] = 2 ** q;
 const TWO_M90 = 2 ** -90;
 const TWO_M960 = 2 ** -960;
 
@@ -115,9 +115,7 @@ let hi = 0;
 let lo = 0;
 /** Error bound of the last `expDD`, relative to its result. */
 let expRel = 0;
-/** True when the last `expDD` result may carry the 2η of a part scaled below 2^−1022. */
-let expTiny = false;
-/** The last `expDD` result before its scaling by 2^expQ (hi + lo = 2^expQ·(expUh + expUl) up to that scaling's rounding): relative accuracy kept at any size. */
+/** The last `expDD` result (minusOne false) as 2^expQ·(expUh + expUl), unscaled: relative accuracy kept at any size (the caller scales it). */
 let expUh = 0;
 let expUl = 0;
 let expQ = 0;
@@ -136,8 +134,8 @@ function twoProd(a: number, b: number): void {
 }
 
 /**
- * Steps 2–4. Leaves e^(dh + dl) as hi + lo
- * when `minusOne` is false, and e^(dh + dl) − 1 when it is true (exactly the
+ * Steps 2–4. Leaves e^(dh + dl) as 2^expQ·(expUh + expUl), unscaled,
+ * when `minusOne` is false, and e^(dh + dl) − 1 as hi + lo when it is true (exactly the
  * same arithmetic, the 1 taken out before the table product when kk = 0, and by
  * TwoSum otherwise); expRel bounds the relative error of the result.
  */
@@ -180,14 +178,11 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     } else {
       const h = 1 + em1h;
       const l = em1h - (h - 1) + em1l;
-      hi = h;
-      lo = l;
       expUh = h;
       expUl = l;
       expQ = 0;
       expRel = epsS * 1.02 + 2 ** -100;
     }
-    expTiny = false;
     return;
   }
   const ki = kk | 0;
@@ -216,16 +211,11 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
     lo = l - (mm - m);
     // Relative to e^y0 − 1 ≥ 0.000169 the error of e^y0 grows by e^y0/(e^y0 − 1) ≤ 5910.
     expRel = (expRel * (hh + Math.abs(l))) / Math.max(mm, 1e-300) + 2 ** -100;
-    expTiny = false;
     return;
   }
   expUh = hh;
   expUl = l;
-  expQ = q;
-  const scale = POW2[q + POW2_BIAS]; // 2^q, 0 below 2^−1074 (q ≥ −1100 as dh ≥ −760)
-  hi = hh * scale;
-  lo = l * scale;
-  expTiny = hh * scale < TWO_M960;
+  expQ = q; // ≥ −1100 as dh ≥ −760
 }
 
 /**
@@ -250,6 +240,37 @@ export function divDD(xh: number, xl: number, yh: number, yl: number): void {
   const r = xh - hi - lo + xl - qh * yl;
   ddQuotient[0] = qh;
   ddQuotient[1] = r / yh;
+}
+
+/**
+ * Double-double product of x = xh + xl and y = yh + yl (|xl| ≤ u·|xh|, |yl| ≤ u·|yh|)
+ * as ddProduct[0] + ddProduct[1], with ddProduct[2] bounding its absolute error.
+ * When |xh|, |yh| ∈ [2^−1000, 2^900] and |xh·yh| ∈ [2^−900, 2^900], TwoProd is exact
+ * (Dekker 1971: no split overflows, no partial product underflows): ph + pl = xh·yh,
+ * and the low part pl + xh·yl + xl·yh (each ≤ u·|xh·yh|·(1 + u)) is rounded twice,
+ * ≤ 2·u·2.01u·|xy|; xl·yl ≤ u²·|xy| is left out; the renormalisation (Fast2Sum) is
+ * exact: 5.1u² < 2^−100 relative, taken as 2^−100·|result|·(1 + 2^−50). Outside that
+ * range the product is the double xh·yh: the lows left out (≤ (2u + u²)·|xh·yh|) and
+ * its own rounding (u·|p| + η/2) give 3.01u·|p| + η.
+ */
+export const ddProduct = new Float64Array(3);
+export function mulDD(xh: number, xl: number, yh: number, yl: number): void {
+  const p = xh * yh;
+  const ax = Math.abs(xh);
+  const ay = Math.abs(yh);
+  const ap = Math.abs(p);
+  if (ax >= 2 ** -1000 && ax <= 2 ** 900 && ay >= 2 ** -1000 && ay <= 2 ** 900 && ap >= 2 ** -900 && ap <= 2 ** 900) {
+    twoProd(xh, yh);
+    const l = lo + xh * yl + xl * yh;
+    const h = hi + l;
+    ddProduct[0] = h;
+    ddProduct[1] = l - (h - hi);
+    ddProduct[2] = Math.abs(h) * 2 ** -100 * (1 + 2 ** -50);
+  } else {
+    ddProduct[0] = p;
+    ddProduct[1] = 0;
+    ddProduct[2] = 3.01 * U * ap + ETA;
+  }
 }
 
 /** The index of the first maximum of a row among its finite logits (−Infinity is masked), or −1 when every logit is −Infinity. */
@@ -300,13 +321,38 @@ const NO_TERMS: ShiftedSum64 = { Th: 0, Tl: 0, ET: 0, tiny: 0, far: 0, terms: 0 
 
 /**
  * Steps 2–5: T = Σ_{j≠k} exp(x_j − m) in double-double with its bound, k the
- * first maximum and m = x[k]. With `keep` (length ≥ 4n), each term's unscaled
- * value and bound are kept for the gradient (`fast-grad.ts`): keep[4j] + keep[4j+1]
- * = e_j·2^−keep[4j+2] within a relative keep[4j+3] (`expRel`); keep[4j] = 0 for a
- * term counted as 0 (x_j − m < −760); entries of k and masked classes are not written.
+ * first maximum and m = x[k]: the one summation of the fast tier (the loss here,
+ * the gradient's components and its subnormal 1 − p_t in `fast-grad.ts`).
+ *
+ * With `keep` (length ≥ 4n), each term's unscaled value and bound are kept for the
+ * gradient: keep[4j] + keep[4j+1] = e_j·2^−keep[4j+2] within a relative keep[4j+3]
+ * (`expRel`); keep[4j] = 0 for a term counted as 0 (x_j − m < −760); entries of k
+ * and masked classes are not written. With `rescale` = s > 0, the terms are not
+ * evaluated again but read from `keep` (written by an earlier call on the same
+ * row), and the sum returned is 2^s·T, its bound 2^s times T's: every term scaled
+ * by 2^(q_j + s) instead of 2^q_j, which keeps terms near or below the subnormal
+ * range normal (`fast-grad.ts` step 4 takes s = 1100 when T < 2^−900). Precondition:
+ * 2^s·T < 2^1000 (no term overflows).
+ *
+ * The bound (step 5), in the units of the result (2^s·T): the terms t_i, each
+ * scaled exactly by a power of two unless a part lands below 2^−1022, are first
+ * renormalised (Fast2Sum, exact: |lo| < |hi|); their highs are summed by TwoSum
+ * (exact), and every TwoSum error and low part goes into one double accumulator
+ * Sl: its n_t ≤ 2·terms additions err by at most γ_{2·terms}·A, A = Σ |inputs of
+ * Sl| (Higham 2002, eq. (4.4); γ_k = ku/(1 − ku)), with A's own rounding as a
+ * factor (1 + 2γ). The terms' own errors: ρ = max expRel relative to each term,
+ * applied to Σ t_i ≤ Th + γA + absT (1.001 for the renormalisation and the
+ * absolute part), plus absT: 2η for each term scaled below 2^−1022 (it was below
+ * 2^−960: a counted `tiny`), 2^(s−1096) for each term counted as 0 (< 2^−1096
+ * unscaled), rounded up to a whole number of η (a double cannot hold less: 2^−1096
+ * itself would read 0). The final Th + Tl is a TwoSum of Sh and Sl (exact); the
+ * factor 1 + 2^−40 covers the rounding of the bound's own arithmetic:
+ *
+ *     ET = (γ·A·(1 + 2γ) + ρ·(Th + γ·A + absT)·1.001 + absT)·(1 + 2^−40).
  */
-export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?: Float64Array): ShiftedSum64 {
+export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?: Float64Array, rescale = 0): ShiftedSum64 {
   const n = row.length;
+  const reuse = rescale !== 0;
   // Step 5: T = Sh + Sl; A = Σ|inputs of Sl|; the terms' relative errors and absolute 2η.
   let Sh = 0;
   let Sl = 0;
@@ -319,28 +365,50 @@ export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?
     const x = row[j];
     if (j === k || x === -Infinity) continue;
     terms++;
-    const dh = x - m;
-    if (dh < -760) {
-      // e^(dh + dl) < e^−759.99 < 2^−1096: counted as 0 with that error.
-      far++;
-      if (keep !== undefined) keep[4 * j] = 0;
-      continue;
+    let uh: number;
+    let ul: number;
+    let q: number;
+    let rel: number;
+    if (reuse) {
+      uh = keep![4 * j];
+      if (uh === 0) {
+        far++;
+        continue;
+      }
+      ul = keep![4 * j + 1];
+      q = keep![4 * j + 2];
+      rel = keep![4 * j + 3];
+    } else {
+      const dh = x - m;
+      if (dh < -760) {
+        // e^(dh + dl) < e^−759.99 < 2^−1096: counted as 0 with that error.
+        far++;
+        if (keep !== undefined) keep[4 * j] = 0;
+        continue;
+      }
+      const b = dh - x;
+      const dl = x - (dh - b) + (-m - b);
+      expDD(dh, dl, false);
+      uh = expUh;
+      ul = expUl;
+      q = expQ;
+      rel = expRel;
+      if (keep !== undefined) {
+        keep[4 * j] = uh;
+        keep[4 * j + 1] = ul;
+        keep[4 * j + 2] = q;
+        keep[4 * j + 3] = rel;
+      }
     }
-    const b = dh - x;
-    const dl = x - (dh - b) + (-m - b);
-    expDD(dh, dl, false);
-    if (keep !== undefined) {
-      keep[4 * j] = expUh;
-      keep[4 * j + 1] = expUl;
-      keep[4 * j + 2] = expQ;
-      keep[4 * j + 3] = expRel;
-    }
-    if (expRel > relMax) relMax = expRel;
-    if (expTiny) tiny++;
+    if (rel > relMax) relMax = rel;
+    const scale = POW2[q + rescale + POW2_BIAS]; // 2^(q + s), 0 below 2^−1074
+    const h0 = uh * scale;
+    const l0 = ul * scale;
+    if (h0 < TWO_M960) tiny++;
     // The term renormalised first (Fast2Sum, exact: |lo| < |hi|): expDD's lo can reach 2^−19·hi,
     // and A below (the accumulator's inputs) would carry it n times.
-    const th = hi + lo;
-    const tl = lo - (th - hi);
+    const th = h0 + l0;
+    const tl = l0 - (th - h0);
     const s = Sh + th;
     const bb = s - Sh;
     const e = Sh - (s - bb) + (th - bb);
@@ -352,9 +420,9 @@ export function shiftedSum64(row: ArrayLike<number>, k: number, m: number, keep?
   const g2n = (2 * terms * U) / (1 - 2 * terms * U);
   const Th = Sh + Sl;
   const Tl = Sl - (Th - Sh);
-  // The terms' absolute errors, 2η per term scaled below 2^−1022 and 2^−1096 per far term, rounded
-  // up to a whole number of η (a double cannot hold less than η: 2^−1096 itself would read 0).
-  const absT = ETA * Math.ceil(2 * tiny + far * 2 ** -22);
+  // 2^(s−1096) per far term: for s = 0 a whole number of η (2^−22 of one, rounded up); otherwise a double
+  // itself (the terms are then 2^(q+s) ≥ 2^−1022 in size: no tiny ones; 2^(s−22)·η would overflow).
+  const absT = reuse ? ETA * Math.ceil(2 * tiny) + far * 2 ** (rescale - 1096) : ETA * Math.ceil(2 * tiny + far * 2 ** -22);
   const ET = (g2n * A * (1 + 2 * g2n) + relMax * (Th + g2n * A + absT) * 1.001 + absT) * (1 + 2 ** -40);
   return { Th, Tl, ET, tiny, far, terms };
 }
@@ -385,7 +453,7 @@ export function fastLoss64(row: ArrayLike<number>, target: number): Fast64Loss {
 export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64Loss {
   if (sum.terms === 0) {
     // loss = D exactly.
-    return decide(Dh, Dl, 0);
+    return decide64(Dh, Dl, 0);
   }
   const { Th, Tl, ET, tiny, far } = sum;
   if (Th < 2 ** -960) {
@@ -396,7 +464,7 @@ export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64
     if (Dh === 0 && Dl === 0 && Th === 0 && tiny === 0 && far < 2 ** 21) return { rounded: 0, hi: 0, lo: 0, bound: 0 };
     // Otherwise [D, D + Y] ⊂ [D − Y, D + Y] (η/2 is not a double, so the interval is not halved).
     const Y = (Th + ET) * (1 + 2 ** -50) + ETA;
-    return decide(Dh, Dl, Y);
+    return decide64(Dh, Dl, Y);
   }
   // Step 6: y0, M = expm1(y0), y1 = y0 + (T − M)/(1 + M).
   const y0 = Math.log1p(Th);
@@ -425,11 +493,11 @@ export function lossFromSum64(Dh: number, Dl: number, sum: ShiftedSum64): Fast64
   const se = Dh - (s - bs) + (yh - bs);
   const low = se + Dl + yl;
   const EL = (Ey + 2 ** -100 * Math.abs(s)) * (1 + 2 ** -30);
-  return decide(s, low, EL);
+  return decide64(s, low, EL);
 }
 
-/** Step 8: the rounding test on hi + lo ± bound. */
-function decide(h: number, l: number, bound: number): Fast64Loss {
+/** Step 8: the rounding test on hi + lo ± bound (|lo| ≤ ulp(hi), bound ≥ 0): binary64's correctly rounded value of every number in the interval, or `rounded` undefined. */
+export function decide64(h: number, l: number, bound: number): Fast64Loss {
   const Lh = h + l;
   const Ll = l - (Lh - h);
   if (!(Lh >= 2 ** -1000 && Lh < Infinity)) {

@@ -16,7 +16,7 @@
 import type { Dtype, FloatArray } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { oracleLossRounded } from '../oracle/loss.js';
-import { oracleGrad } from '../oracle/grad.js';
+import { oracleGradRounded } from '../oracle/grad.js';
 import type { GradMode, GradVerdict } from '../score/grad.js';
 import { judgeGrad } from '../score/grad.js';
 import type { Pipeline } from '../pipelines/types.js';
@@ -140,7 +140,7 @@ export class PanelEvaluator {
     const key = this.key(a, g);
     let v = this.gradOracles.get(key);
     if (v === undefined) {
-      v = oracleGrad(this.row, this.target, this.dtype).rounded;
+      v = oracleGradRounded(this.row, this.target, this.dtype);
       this.oracleCalls++;
       this.gradOracles.set(key, v);
     }

@@ -3,7 +3,8 @@
  * component against the gradient oracle (SPEC section 4.2).
  *
  * For each case (in file order) the oracle gradient g* (every component
- * correctly rounded to the dtype, src/oracle/grad.ts), then one row per pipeline
+ * correctly rounded to the dtype: `oracleGradRounded`, the fast tier with
+ * decimal.js where it cannot decide, src/oracle/grad.ts), then one row per pipeline
  * with a backward pass (in the order given; in float16 and bfloat16 two rows,
  * `compute` = the format itself (pure: the pipeline's `grad.generic` with the
  * format's rounding) and `compute = float32` (widened: its float32 kernel, each
@@ -32,8 +33,8 @@ import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { ulpDistance, ulpDistanceText } from '../float/ordinal.js';
 import { formatValue } from '../float/shortest.js';
-import { oracleRowGrad } from '../oracle/batch.js';
-import { oracleGrad } from '../oracle/grad.js';
+import { oracleRowGradRounded } from '../oracle/batch.js';
+import { oracleGradRounded } from '../oracle/grad.js';
 import { ulpAt } from '../pipelines/diagnose.js';
 import type { RoundingFn } from '../pipelines/generic.js';
 import { GENERIC_GRAD, STEPPED_GRAD } from '../pipelines/generic.js';
@@ -191,7 +192,7 @@ export function scoreGradCases(cases: readonly AnyCase[], options: ScoreGradOpti
     const weight = weights.get(c.dtype);
     // A bare row (class-index target, no smoothing, weight 1) is scored as without options, its cause diagnosed.
     const bare = rowKind(c, o) === 'loss' && isBare(c, o, weight);
-    const want = bare ? oracleGrad(c.logits, c.target, c.dtype).rounded : oracleRowGrad(c, o, c.dtype, weight);
+    const want = bare ? oracleGradRounded(c.logits, c.target, c.dtype) : oracleRowGradRounded(c, o, c.dtype, weight);
     const base = { id: c.id, dtype: c.dtype, oracle: want };
     for (const p of options.pipelines) {
       if (p.grad === undefined) continue;
