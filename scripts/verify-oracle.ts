@@ -7,26 +7,45 @@
  * fast tier left to decimal.js, and the differences (must be 0); the table is the
  * same bytes for the same flags (timing goes to stderr).
  *
- *     npm run build && npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C] [--vocab V]
+ *     npm run build && npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C] [--vocab V] [--shard I/N] [--out DIR]
+ *     npx tsx scripts/verify-oracle.ts --merge DIR
  *
- * --cases: how many rows in all (default 10,000,000): 40% adversarial, 60% the
- * fuzz families; --vocab: vocabulary rows per format on top (32k–50k classes,
- * seconds each in decimal.js; default max(1, N/10^5)). The decimal.js side is what costs:
- * about 1 to 3 ms a small row on one core, so the full 10^7 is hours on two cores;
- * the size is a flag. Runs on the worker pool (dist/ must be built).
+ * --cases: how many rows in all (default 10,000,000), split by `MIX` (verify.ts):
+ * 44% adversarial, 56% the fuzz families; --vocab: vocabulary rows per format on
+ * top (32k–50k classes, seconds each in decimal.js; default max(1, N/10^6)). The
+ * decimal.js side is what costs (about 1 ms a case on one loaded core), so the full
+ * 10^7 is hours: it runs in shards.
  *
- * Exit status: 0 with no difference, 1 with any, 2 on a bad flag.
+ * --shard I/N runs shard I of N of the task list (every N-th chunk from I − 1: the
+ * same cases whatever the worker count or order) and writes its counts to
+ * DIR/shard-I-of-N.json (DIR default reports/verify-oracle/seed-S; temporary file
+ * and rename), with the flags, the mix and the git commit of the oracle code.
+ * --merge DIR sums the shard files there and prints the table a whole run prints
+ * (byte for byte when every shard is there; stderr says which are missing). Shard
+ * files of other flags, mix, shard count or oracle code are refused (exit 2).
+ * Runs on the worker pool (dist/ must be built).
+ *
+ * Exit status: 0 with no difference, 1 with any, 2 on a bad flag or shard file.
  */
-import { scriptArgs } from '../src/util/script-args.js';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { DTYPES } from '../src/float/dtype.js';
-import type { Dtype } from '../src/float/dtype.js';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scriptArgs } from '../src/util/script-args.js';
 import { compiledModule, WorkerPool } from '../src/pool/pool.js';
-import { FAMILIES } from '../src/suite/define.js';
 import { startProgress } from '../src/util/progress.js';
-import type { VerifyCounts, VerifyTask } from '../src/oracle/verify.js';
-import { ADVERSARIAL } from '../src/oracle/verify.js';
+import { writeFileAtomic } from '../src/util/write.js';
+import type { RowCounts, Summed, VerifyCounts } from '../src/oracle/verify.js';
+import { addCounts, MIX_VERSION, shardOf, verifyReport, verifyTasks } from '../src/oracle/verify.js';
 
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const USAGE =
+  'npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C] [--vocab V] [--shard I/N] [--out DIR]\n' +
+  'npx tsx scripts/verify-oracle.ts --merge DIR\n' +
+  'The fast oracle tier against decimal.js on N cases (default 10,000,000), or shard I of N of them (written to DIR/shard-I-of-N.json);\n' +
+  '--merge sums the shard files of DIR. Exit 0 with no difference, 1 with any, 2 on a bad flag or shard file.';
 const values = scriptArgs(
   'verify-oracle',
   {
@@ -35,103 +54,173 @@ const values = scriptArgs(
     workers: { type: 'string', default: '2' },
     chunk: { type: 'string', default: '500' },
     vocab: { type: 'string' },
+    shard: { type: 'string' },
+    out: { type: 'string' },
+    merge: { type: 'string' },
   },
-  'npx tsx scripts/verify-oracle.ts [--cases N] [--seed S] [--workers W] [--chunk C] [--vocab V]\n' +
-    'The fast oracle tier against decimal.js on N cases (default 10,000,000); exit 0 with no difference, 1 with any, 2 on a bad flag.',
+  USAGE,
 );
-const flag = (name: keyof typeof values): number => {
+const fail = (message: string): never => {
+  process.stderr.write(`verify-oracle: ${message}\n`);
+  process.exit(2);
+};
+const flag = (name: 'cases' | 'seed' | 'workers' | 'chunk' | 'vocab'): number => {
   const v = Number(values[name]);
   const min = name === 'seed' || name === 'vocab' ? 0 : 1;
-  if (!Number.isInteger(v) || v < min) {
-    process.stderr.write(`verify-oracle: --${name} ${values[name]} must be a ${min === 0 ? 'non-negative' : 'positive'} integer\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(v) || v < min) fail(`--${name} ${values[name]} must be a ${min === 0 ? 'non-negative' : 'positive'} integer`);
   return v;
 };
-const total = flag('cases');
-const seed = flag('seed');
-const workers = flag('workers');
-const chunk = flag('chunk');
-const vocabRows = values.vocab === undefined ? Math.max(1, Math.round(total / 1e5)) : flag('vocab');
 
-const families = FAMILIES.filter((f) => f !== 'vocab');
-const sources: { source: VerifyTask['source']; perDtype: number }[] = [
-  ...ADVERSARIAL.map((source) => ({ source, perDtype: Math.max(1, Math.round((total * 0.4) / (ADVERSARIAL.length * DTYPES.length))) })),
-  ...families.map((source) => ({ source, perDtype: Math.max(1, Math.round((total * 0.6) / (families.length * DTYPES.length))) })),
-  ...(vocabRows > 0 ? [{ source: 'vocab' as const, perDtype: vocabRows }] : []),
-];
+/** What fixes the task list: two shards merge only when these are equal. */
+interface RunFlags {
+  readonly cases: number;
+  readonly seed: number;
+  readonly chunk: number;
+  readonly vocab: number;
+  readonly mix: string;
+}
 
-// Tasks in order: adversarial sources first, then the families, then the vocabulary rows; each
-// chunk's seed fixed by (seed, source, dtype, chunk index).
-const tasks: (VerifyTask & { key: string })[] = [];
-sources.forEach(({ source, perDtype }, si) => {
-  DTYPES.forEach((dtype, di) => {
-    for (let c = 0, done = 0; done < perDtype; c++) {
-      const count = Math.min(source === 'vocab' ? 1 : chunk, perDtype - done);
-      tasks.push({ key: `${source}\t${dtype}`, source, dtype, seed: (seed * 1000003 + si * 104729 + di * 1299709 + c * 7919) >>> 0, count });
-      done += count;
+/** A shard file (`--shard`), as written and read. */
+interface ShardFile {
+  readonly format: 'verify-oracle shard 1';
+  readonly flags: RunFlags;
+  /** Last commit of the oracle and case code (with +dirty-HASH when the work tree differs there). */
+  readonly oracle: string;
+  readonly shard: { readonly index: number; readonly of: number };
+  readonly tasks: number;
+  /** Rows of the table: [key, counts], in task order. */
+  readonly counts: [string, RowCounts][];
+  /** The shard's first differences: [task index, text]. */
+  readonly examples: [number, string][];
+  readonly seconds: number;
+  readonly workers: number;
+  readonly loadAverage: number;
+}
+
+/** The code the answers depend on: the oracle (both tiers), formats, the case generators and the mix. */
+const ORACLE_PATHS = ['src/oracle', 'src/float', 'src/fuzz', 'src/suite/define.ts'];
+
+function oracleCommit(): string {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const head = git(['log', '-1', '--format=%H', '--', ...ORACLE_PATHS]).trim();
+    const diff = git(['diff', 'HEAD', '--', ...ORACLE_PATHS]);
+    return diff === '' ? head : `${head}+dirty-${createHash('sha256').update(diff).digest('hex').slice(0, 12)}`;
+  } catch {
+    return fail('the git commit of the oracle code is unknown (not a git checkout?); a shard file needs it');
+  }
+}
+
+const keyOrderOf = (flags: RunFlags) => [...new Set(verifyTasks(flags.cases, flags.seed, flags.chunk, flags.vocab).map((t) => t.key))];
+
+if (values.merge !== undefined) {
+  merge(values.merge);
+} else {
+  await run();
+}
+
+function merge(dir: string): never {
+  if (!existsSync(dir)) fail(`--merge ${dir}: no such folder`);
+  const names = readdirSync(dir)
+    .filter((f) => /^shard-\d+-of-\d+\.json$/.test(f))
+    .sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
+  if (names.length === 0) fail(`--merge ${dir}: no shard-I-of-N.json file`);
+  let first: ShardFile | undefined;
+  const seen = new Set<number>();
+  const sum: Summed = { rows: new Map(), examples: [] };
+  let tasks = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    let f: ShardFile;
+    try {
+      f = JSON.parse(readFileSync(path, 'utf8')) as ShardFile;
+    } catch (err) {
+      return fail(`${path}: not JSON (${(err as Error).message.split('\n')[0]})`);
     }
-  });
-});
-
-const sum = new Map<string, VerifyCounts>();
-const started = performance.now();
-const load = loadavg()[0];
-const pool = new WorkerPool({ threads: workers });
-const bar = startProgress('verify', tasks.reduce((s, t) => s + t.count, 0), 'cases', { prefix: 'verify-oracle' });
-const file = compiledModule('oracle/verify.js');
-try {
-  const results = await Promise.all(
-    tasks.map(async (t) => {
-      const r = await pool.run<VerifyCounts>(file, 'verifyChunk', { source: t.source, dtype: t.dtype, seed: t.seed, count: t.count });
-      bar.tick(t.count);
-      return r;
-    }),
+    if (f.format !== 'verify-oracle shard 1') fail(`${path}: field format is ${JSON.stringify(f.format)}, not "verify-oracle shard 1"`);
+    if (!Array.isArray(f.counts) || !Array.isArray(f.examples) || typeof f.shard?.index !== 'number' || typeof f.shard?.of !== 'number') fail(`${path}: field counts, examples or shard is missing`);
+    if (name !== `shard-${f.shard.index}-of-${f.shard.of}.json`) fail(`${path}: field shard says ${f.shard.index} of ${f.shard.of}, the file name another`);
+    if (first === undefined) first = f;
+    else {
+      if (JSON.stringify(f.flags) !== JSON.stringify(first.flags)) fail(`${path}: field flags ${JSON.stringify(f.flags)} differ from ${names[0]}'s ${JSON.stringify(first.flags)}; shards of different runs are not merged`);
+      if (f.oracle !== first.oracle) fail(`${path}: field oracle ${f.oracle} differs from ${names[0]}'s ${first.oracle}; shards of different oracle code are not merged`);
+      if (f.shard.of !== first.shard.of) fail(`${path}: field shard is of ${f.shard.of}, ${names[0]} of ${first.shard.of}; shards of different splits overlap`);
+    }
+    if (seen.has(f.shard.index)) fail(`${path}: shard ${f.shard.index} twice`);
+    seen.add(f.shard.index);
+    for (const [key, c] of f.counts) addCounts(sum, key, 0, c);
+    sum.examples.push(...f.examples);
+    tasks += f.tasks;
+  }
+  const flags = first!.flags;
+  const { text, differences } = verifyReport(sum, flags.seed, keyOrderOf(flags));
+  process.stdout.write(text);
+  const n = first!.shard.of;
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  const all = verifyTasks(flags.cases, flags.seed, flags.chunk, flags.vocab);
+  const remaining = missing.reduce((s, i) => s + shardOf(all.length, i, n).reduce((c, t) => c + all[t].count, 0), 0);
+  process.stderr.write(
+    `verify-oracle: ${seen.size} of ${n} shards (${tasks} of ${all.length} tasks), oracle ${first!.oracle}` +
+      (missing.length === 0 ? '\n' : `; missing ${missing.length} shards, up to ${remaining} cases: ${missing.length <= 20 ? missing.join(' ') : `${missing.slice(0, 20).join(' ')} …`}\n`),
   );
-  // Summed in task order: the same table whatever order the workers finished in.
-  results.forEach((r, i) => {
-    const key = tasks[i].key;
-    const s = sum.get(key);
-    sum.set(
-      key,
-      s === undefined
-        ? r
-        : {
-            cases: s.cases + r.cases,
-            lossFallback: s.lossFallback + r.lossFallback,
-            lossDifferences: s.lossDifferences + r.lossDifferences,
-            gradRowFallback: s.gradRowFallback + r.gradRowFallback,
-            gradComponents: s.gradComponents + r.gradComponents,
-            gradComponentFallback: s.gradComponentFallback + r.gradComponentFallback,
-            gradDifferences: s.gradDifferences + r.gradDifferences,
-            examples: [...s.examples, ...r.examples].slice(0, 5),
-          },
-    );
-  });
-} finally {
-  await pool.destroy();
+  process.exit(differences === 0 ? 0 : 1);
 }
-const seconds = bar.done();
 
-const pct = (a: number, b: number) => (b === 0 ? '-' : `${((100 * a) / b).toFixed(3)}%`);
-const lines = ['| source | dtype | quantity | cases | left to decimal.js | share | differences |', '|---|---|---|---:|---:|---:|---:|'];
-let cases = 0;
-let differences = 0;
-let lossFell = 0;
-let gradFell = 0;
-const examples: string[] = [];
-for (const [key, s] of sum) {
-  const [source, dtype] = key.split('\t') as [string, Dtype];
-  lines.push(`| ${source} | ${dtype} | loss | ${s.cases} | ${s.lossFallback} | ${pct(s.lossFallback, s.cases)} | ${s.lossDifferences} |`);
-  lines.push(`| ${source} | ${dtype} | grad | ${s.cases} rows, ${s.gradComponents} components | ${s.gradRowFallback} rows, ${s.gradComponentFallback} components | ${pct(s.gradRowFallback, s.cases)} of rows | ${s.gradDifferences} |`);
-  cases += s.cases;
-  differences += s.lossDifferences + s.gradDifferences;
-  lossFell += s.lossFallback;
-  gradFell += s.gradRowFallback;
-  examples.push(...s.examples);
+async function run(): Promise<never> {
+  const total = flag('cases');
+  const seed = flag('seed');
+  const workers = flag('workers');
+  const chunk = flag('chunk');
+  const vocabRows = values.vocab === undefined ? Math.max(1, Math.round(total / 1e6)) : flag('vocab');
+  const flags: RunFlags = { cases: total, seed, chunk, vocab: vocabRows, mix: MIX_VERSION };
+  let shard: { index: number; of: number } | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (m === null || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) fail(`--shard ${values.shard} must be I/N with 1 ≤ I ≤ N`);
+    shard = { index: Number(m![1]), of: Number(m![2]) };
+  }
+  const oracle = shard === undefined ? '' : oracleCommit();
+  const all = verifyTasks(total, seed, chunk, vocabRows);
+  const indices = shard === undefined ? all.map((_, i) => i) : shardOf(all.length, shard.index, shard.of);
+
+  const sum: Summed = { rows: new Map(), examples: [] };
+  const load = loadavg()[0];
+  const pool = new WorkerPool({ threads: workers });
+  const bar = startProgress('verify', indices.reduce((s, t) => s + all[t].count, 0), 'cases', { prefix: 'verify-oracle' });
+  const file = compiledModule('oracle/verify.js');
+  try {
+    const results = await Promise.all(
+      indices.map(async (t) => {
+        const { source, dtype, seed: taskSeed, count } = all[t];
+        const r = await pool.run<VerifyCounts>(file, 'verifyChunk', { source, dtype, seed: taskSeed, count });
+        bar.tick(count);
+        return r;
+      }),
+    );
+    // Summed in task order: the same table whatever order the workers finished in.
+    results.forEach((r, i) => addCounts(sum, all[indices[i]].key, indices[i], r, r.examples));
+  } finally {
+    await pool.destroy();
+  }
+  const seconds = bar.done();
+  const { text, differences } = verifyReport(sum, seed, keyOrderOf(flags));
+  if (shard !== undefined) {
+    const out = values.out ?? join(ROOT, 'reports', 'verify-oracle', `seed-${seed}`);
+    const record: ShardFile = {
+      format: 'verify-oracle shard 1',
+      flags,
+      oracle,
+      shard,
+      tasks: indices.length,
+      counts: [...sum.rows],
+      examples: [...sum.examples].sort((a, b) => a[0] - b[0]).slice(0, 10),
+      seconds: Math.round(seconds * 10) / 10,
+      workers,
+      loadAverage: Math.round(load * 100) / 100,
+    };
+    writeFileAtomic(join(out, `shard-${shard.index}-of-${shard.of}.json`), `${JSON.stringify(record, null, 1)}\n`);
+  }
+  process.stdout.write(text);
+  process.stderr.write(`verify-oracle: ${seconds.toFixed(1)} s on ${workers} workers, load average ${load.toFixed(2)} at the start (the machine is shared)${shard === undefined ? '' : `; shard ${shard.index} of ${shard.of}, ${indices.length} of ${all.length} tasks`}\n`);
+  process.exit(differences === 0 ? 0 : 1);
 }
-process.stdout.write(`${lines.join('\n')}\n\n`);
-process.stdout.write(`${cases} cases (seed ${seed}), each with both tiers for the loss and the gradient: ${differences} differences; left to decimal.js: ${pct(lossFell, cases)} of losses, ${pct(gradFell, cases)} of gradients\n`);
-for (const e of examples.slice(0, 10)) process.stdout.write(`DIFFERENCE ${e}\n`);
-process.stderr.write(`verify-oracle: ${seconds.toFixed(1)} s on ${workers} workers, load average ${load.toFixed(2)} at the start (the machine is shared)\n`);
-process.exit(differences === 0 ? 0 : 1);

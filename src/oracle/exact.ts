@@ -32,11 +32,25 @@ export const ExactDecimal = Decimal.clone({
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
 const pow5 = new Map<number, bigint>();
+/** Entries kept per conversion cache (most recent values: a row's logits and the format values its roundings bracket repeat). */
+const EXACT_CACHE_SIZE = 1 << 14;
 
-/** The exact decimal digits of a finite double: "M e E" with integer M. */
+const stringCache = new Map<number, string>();
+
+/** The exact decimal digits of a finite double: "M e E" with integer M (cached, as `exactDecimal`). */
 export function exactDecimalString(x: number): string {
   if (!Number.isFinite(x)) throw new RangeError(`exactDecimalString: ${x} is not finite`);
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  let s = stringCache.get(x);
+  if (s === undefined) {
+    if (stringCache.size >= EXACT_CACHE_SIZE) stringCache.clear();
+    s = binaryToDecimalString(x);
+    stringCache.set(x, s);
+  }
+  return s;
+}
+
+function binaryToDecimalString(x: number): string {
   f64[0] = x;
   const bits = u64[0];
   const negative = bits >> 63n === 1n;
@@ -63,13 +77,42 @@ export function exactDecimalString(x: number): string {
   return `${sign}${(mantissa * p).toString()}e${e}`;
 }
 
+const exactCache = new Map<number, Decimal>();
+
+/**
+ * The exact value of a finite double as an `ExactDecimal`. Conversions are cached
+ * (decimal.js values are immutable; ±0 are not cached, since a Map does not tell
+ * them apart): the oracle converts the same format values many times per row.
+ */
 export function exactDecimal(x: number): Decimal {
-  return new ExactDecimal(exactDecimalString(x));
+  if (x === 0) return new ExactDecimal(exactDecimalString(x));
+  let d = exactCache.get(x);
+  if (d === undefined) {
+    if (exactCache.size >= EXACT_CACHE_SIZE) exactCache.clear();
+    d = new ExactDecimal(exactDecimalString(x));
+    exactCache.set(x, d);
+  }
+  return d;
 }
 
 /** 2^(emax+1) (2^1024 for float64): where the value after the largest finite one would sit. */
 function exactOrBeyond(x: number, dtype: AnyDtype): Decimal {
   return x === Infinity ? new ExactDecimal(2).pow(formatOf(dtype).emax + 1) : exactDecimal(x);
+}
+
+const midpoints = new Map<AnyDtype, Map<number, Decimal>>();
+
+/** The exact midpoint of a and b = nextUp(a) in `dtype` (cached per dtype: a row's components round near the same values). */
+function midpointAbove(a: number, b: number, dtype: AnyDtype): Decimal {
+  let cache = midpoints.get(dtype);
+  if (cache === undefined) midpoints.set(dtype, (cache = new Map()));
+  let mid = cache.get(a);
+  if (mid === undefined || a === 0) {
+    mid = exactDecimal(a).plus(exactOrBeyond(b, dtype)).div(2);
+    if (cache.size >= EXACT_CACHE_SIZE) cache.clear();
+    if (a !== 0) cache.set(a, mid);
+  }
+  return mid;
 }
 
 /**
@@ -98,7 +141,7 @@ export function roundDecimal(v: Decimal, dtype: AnyDtype): number {
     b = nextUp(a, dtype);
   }
   if (exactDecimal(a).eq(v)) return a;
-  const mid = exactDecimal(a).plus(exactOrBeyond(b, dtype)).div(2);
+  const mid = midpointAbove(a, b, dtype);
   const c = v.cmp(mid);
   if (c < 0) return a;
   if (c > 0) return b;

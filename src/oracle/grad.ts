@@ -35,7 +35,7 @@ import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
 import { nextUp } from '../float/ordinal.js';
 import { pulse } from '../supervise/heartbeat.js';
 import type { OracleResult } from './loss.js';
-import { checkOracleRow, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { checkOracleRow, expMemo, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
 import { fastLossAndGrad } from './fast-grad.js';
 
 export interface GradOracleResult {
@@ -144,6 +144,10 @@ function gradStep(plan: GradPlan, row: ArrayLike<number>, digits: number, D: typ
   const sLo = S.times(one.minus(delta));
   const sHi = S.times(one.plus(delta)).plus(dropped);
 
+  // Components j ≠ t with the same term object (equal logits share one exp: `expMemo`) and the same
+  // bound have the same interval, so the same rounding: computed once per (term, bound).
+  const sameTerm = new Map<Decimal, { rlo: number; decided: boolean }>();
+  const sameTermInexact = new Map<Decimal, { rlo: number; decided: boolean }>();
   let decided = true;
   for (let j = 0; j < n; j++) {
     let lo: Decimal;
@@ -169,16 +173,31 @@ function gradStep(plan: GradPlan, row: ArrayLike<number>, digits: number, D: typ
         rounded[j] = 0; // tiny: below minSubnormal/2
         continue;
       }
-      const dj = summedSet(plan).has(j) || j === k ? delta : inexact;
+      const inSums = summedSet(plan).has(j) || j === k;
+      const memo = inSums ? sameTerm : sameTermInexact;
+      const seen = memo.get(ej);
+      if (seen !== undefined) {
+        rounded[j] = seen.rlo;
+        if (!seen.decided) decided = false;
+        continue;
+      }
+      const dj = inSums ? delta : inexact;
       lo = ej.times(one.minus(dj)).div(sHi).times(one.minus(dj));
       hi = ej.times(one.plus(dj)).div(sLo).times(one.plus(dj));
+      const rlo = roundDecimal(lo, dtype);
+      rounded[j] = rlo;
+      // Tied classes and terms left out of the sums: see `decideBelow`.
+      const ok = Object.is(rlo, roundDecimal(hi, dtype)) || (plan.exactArithmetic && !dropped.isZero() && inSums && decideBelow(rlo, one.div(S), dtype));
+      memo.set(ej, { rlo, decided: ok });
+      if (!ok) decided = false;
+      continue;
     }
     const rlo = roundDecimal(lo, dtype);
     rounded[j] = rlo;
     if (Object.is(rlo, roundDecimal(hi, dtype))) continue;
     // Tied classes and terms left out of the sums: see `decideBelow`.
     const tiedQuotient = plan.exactArithmetic && !dropped.isZero() && (j === k || summedSet(plan).has(j));
-    if (tiedQuotient && decideBelow(rlo, j === target ? Q.div(S).neg() : one.div(S), dtype)) continue;
+    if (tiedQuotient && decideBelow(rlo, Q.div(S).neg(), dtype)) continue;
     decided = false;
   }
   return decided;
@@ -217,13 +236,14 @@ function decideBelow(rlo: number, f0: Decimal, dtype: AnyDtype): boolean {
 /** The terms e_j = exp(x_j − m) of a plan at one precision: summed ones (with T, their sum in index order) and unsummed ones. */
 function gradTerms(plan: GradPlan, D: typeof Decimal, mD: Decimal): { e: Map<number, Decimal>; T: Decimal } {
   const e = new Map<number, Decimal>();
+  const exp = expMemo(D, mD);
   let T = new D(0); // Σ_{j≠k} e_j over the summed terms
   for (const j of plan.summed) {
-    const ej = new D(plan.exact.get(j)!).minus(mD).exp();
+    const ej = exp(plan.exact.get(j)!);
     e.set(j, ej);
     T = T.plus(ej);
   }
-  for (const j of plan.unsummed) e.set(j, new D(plan.exact.get(j)!).minus(mD).exp());
+  for (const j of plan.unsummed) e.set(j, exp(plan.exact.get(j)!));
   return { e, T };
 }
 

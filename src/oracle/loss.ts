@@ -175,10 +175,25 @@ export function lossBounds(plan: LossPlan, digits: number, D: typeof Decimal, T:
   return { delta, dropped };
 }
 
+/**
+ * exp(x − m) at the constructor's precision for x given by its exact decimal
+ * string, mD = m; equal logits (tied classes) share one evaluation and one
+ * result object (the same value: the operations are deterministic).
+ */
+export function expMemo(D: typeof Decimal, mD: Decimal): (xExact: string) => Decimal {
+  const seen = new Map<string, Decimal>();
+  return (xExact) => {
+    let e = seen.get(xExact);
+    if (e === undefined) seen.set(xExact, (e = new D(xExact).minus(mD).exp()));
+    return e;
+  };
+}
+
 /** T = Σ exp(x_j − m) over `plan.summed` at the constructor's precision, with mD = m. */
 export function shiftedSumDecimal(plan: LossPlan, D: typeof Decimal, mD: Decimal): Decimal {
+  const exp = expMemo(D, mD);
   let T = new D(0);
-  for (const j of plan.summed) T = T.plus(new D(plan.exact.get(j)!).minus(mD).exp());
+  for (const j of plan.summed) T = T.plus(exp(plan.exact.get(j)!));
   return T;
 }
 

@@ -4,10 +4,13 @@
  * decimal.js, and the script's table the same bytes on a second run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
-import { ADVERSARIAL, verifyChunk } from './verify.js';
+import { ADVERSARIAL, MIX, shardOf, verifyChunk, verifyTasks } from './verify.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,5 +46,53 @@ describe('verify-oracle', () => {
     const unknown = spawnSync('npx', ['tsx', 'scripts/verify-oracle.ts', '--bogus', '3'], { cwd: ROOT, encoding: 'utf8' });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr.trim()).toBe("verify-oracle: Unknown option '--bogus'; see --help");
+  }, 240_000);
+
+  it('shards partition the task list, whatever their count, and the mix covers every source and dtype', () => {
+    expect(MIX.reduce((a, m) => a + m.share, 0)).toBeCloseTo(1, 12);
+    const tasks = verifyTasks(10_000, 17, 50, 2);
+    expect(verifyTasks(10_000, 17, 50, 2)).toEqual(tasks);
+    expect(new Set(tasks.map((t) => t.key)).size).toBe((MIX.length + 1) * DTYPES.length);
+    for (const n of [1, 3, 7, tasks.length + 5]) {
+      const seen = Array.from({ length: n }, (_, i) => shardOf(tasks.length, i + 1, n)).flat();
+      expect(seen.sort((a, b) => a - b)).toEqual(tasks.map((_, i) => i));
+    }
+    // A different seed: other cases.
+    expect(verifyTasks(10_000, 18, 50, 2).map((t) => t.seed)).not.toEqual(tasks.map((t) => t.seed));
+  });
+
+  it('three shards merged print the unsharded table byte for byte; shards of other oracle code or flags are refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-shards-'));
+    try {
+      const flags = ['--cases', '120', '--vocab', '0', '--workers', '1', '--chunk', '4'];
+      const script = (args: string[]) => spawnSync('npx', ['tsx', 'scripts/verify-oracle.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+      const whole = script(flags);
+      expect(whole.status).toBe(0);
+      for (const i of [3, 1]) expect(script([...flags, '--shard', `${i}/3`, '--out', dir]).status).toBe(0);
+      // Two of three: a partial table, and stderr names the missing shard.
+      const partial = script(['--merge', dir]);
+      expect(partial.stderr).toMatch(/2 of 3 shards .*missing 1 shards, up to \d+ cases: 2\n/);
+      expect(partial.stdout).not.toBe(whole.stdout);
+      expect(script([...flags, '--shard', '2/3', '--out', dir]).status).toBe(0);
+      const merged = script(['--merge', dir]);
+      expect(merged.status).toBe(0);
+      expect(merged.stdout).toBe(whole.stdout);
+      expect(merged.stderr).toMatch(/3 of 3 shards/);
+      const file = join(dir, 'shard-2-of-3.json');
+      const record = JSON.parse(readFileSync(file, 'utf8'));
+      expect(readdirSync(dir).sort()).toEqual(['shard-1-of-3.json', 'shard-2-of-3.json', 'shard-3-of-3.json']);
+      expect(record.oracle).toMatch(/^[0-9a-f]{40}/);
+      writeFileSync(file, JSON.stringify({ ...record, oracle: `${'0'.repeat(40)}` }));
+      const other = script(['--merge', dir]);
+      expect(other.status).toBe(2);
+      expect(other.stdout).toBe('');
+      expect(other.stderr.trim()).toMatch(/^verify-oracle: .*shard-2-of-3\.json: field oracle 0{40} differs from shard-1-of-3\.json's .*; shards of different oracle code are not merged$/);
+      writeFileSync(file, JSON.stringify({ ...record, flags: { ...record.flags, seed: 18 } }));
+      expect(script(['--merge', dir]).stderr).toMatch(/field flags .* differ/);
+      writeFileSync(file, '{"format"');
+      expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: not JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 240_000);
 });

@@ -25,6 +25,8 @@ import { formatOf } from '../float/dtype.js';
 import { nextUp } from '../float/ordinal.js';
 import { generateCases } from '../fuzz/cases.js';
 import type { Family } from '../suite/define.js';
+import { FAMILIES } from '../suite/define.js';
+import { DTYPES } from '../float/dtype.js';
 import { fastLossRounded } from './fast.js';
 import { fastLossAndGrad } from './fast-grad.js';
 import { oracleLossAndGrad } from './grad.js';
@@ -157,4 +159,115 @@ export function verifyChunk(task: VerifyTask): VerifyCounts {
     }
   }
   return { cases: rows.length, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, examples };
+}
+
+/**
+ * The case mix, as shares of `--cases` per source (each split evenly over the four
+ * formats). Adversarial sources come first and take 44%: the midpoint sources most
+ * (their rows are the ones a wrong bound would get wrong), tied classes less (rows
+ * of up to 4096 classes, the dearest adversarial rows). The nine fuzz families take
+ * 56%, `moderate` less than the others (its rows are the widest: about 6 times the
+ * cost of a small row in decimal.js). Vocabulary rows (32k–50k classes, seconds
+ * each) are counted apart: `--vocab` rows per format, by default one per 10^6 cases.
+ * Changing a share changes every task after it: bump MIX_VERSION with it, so shard
+ * files of another mix are never merged.
+ */
+export const MIX: readonly { readonly source: Family | Adversarial; readonly share: number }[] = [
+  { source: 'midpoint-loss', share: 0.12 },
+  { source: 'midpoint-grad', share: 0.12 },
+  { source: 'subnormal-values', share: 0.08 },
+  { source: 'tied-classes', share: 0.04 },
+  { source: 'masked-classes', share: 0.08 },
+  ...FAMILIES.filter((f) => f !== 'vocab').map((source) => ({ source, share: source === 'moderate' ? 0.04 : 0.065 })),
+];
+export const MIX_VERSION = 'mix-2';
+
+/** One task of the verification: a chunk of one source × dtype, its seed fixed by (seed, source, dtype, chunk index). */
+export interface IndexedTask extends VerifyTask {
+  /** "source\tdtype": the table's row. */
+  readonly key: string;
+}
+
+/**
+ * The whole task list of a verification run: sources in MIX order (adversarial first), then
+ * vocabulary rows (one a task); per source every dtype; chunks of `chunk` rows. The list depends
+ * on (total, seed, chunk, vocabRows) only, so a shard (`shardOf`) is the same set of cases whatever
+ * the worker count or order.
+ */
+export function verifyTasks(total: number, seed: number, chunk: number, vocabRows: number): IndexedTask[] {
+  const sources = [...MIX.map(({ source, share }) => ({ source, perDtype: Math.max(1, Math.round((total * share) / DTYPES.length)) })), ...(vocabRows > 0 ? [{ source: 'vocab' as const, perDtype: vocabRows }] : [])];
+  const tasks: IndexedTask[] = [];
+  sources.forEach(({ source, perDtype }, si) => {
+    DTYPES.forEach((dtype, di) => {
+      for (let c = 0, done = 0; done < perDtype; c++) {
+        const count = Math.min(source === 'vocab' ? 1 : chunk, perDtype - done);
+        tasks.push({ key: `${source}\t${dtype}`, source, dtype, seed: (seed * 1000003 + si * 104729 + di * 1299709 + c * 7919) >>> 0, count });
+        done += count;
+      }
+    });
+  });
+  return tasks;
+}
+
+/** Indices of shard i of n (1-based i) in a task list of `length`: every n-th task from i − 1, so each shard samples every source and dtype. */
+export function shardOf(length: number, i: number, n: number): number[] {
+  const out: number[] = [];
+  for (let t = i - 1; t < length; t += n) out.push(t);
+  return out;
+}
+
+/** Counts of one table row, without examples, and the examples with the index of the task that found them. */
+export type RowCounts = Omit<VerifyCounts, 'examples'>;
+export interface Summed {
+  /** Table rows in task order (first appearance of each key). */
+  readonly rows: Map<string, RowCounts>;
+  /** [task index, text], in task order. */
+  readonly examples: [number, string][];
+}
+
+const ZERO: RowCounts = { cases: 0, lossFallback: 0, lossDifferences: 0, gradRowFallback: 0, gradComponents: 0, gradComponentFallback: 0, gradDifferences: 0 };
+
+/** Adds `r` (the counts of task `index`, key `key`) into `into`. */
+export function addCounts(into: Summed, key: string, index: number, r: VerifyCounts | RowCounts, examples: readonly string[] = []): void {
+  const s = into.rows.get(key) ?? ZERO;
+  into.rows.set(key, {
+    cases: s.cases + r.cases,
+    lossFallback: s.lossFallback + r.lossFallback,
+    lossDifferences: s.lossDifferences + r.lossDifferences,
+    gradRowFallback: s.gradRowFallback + r.gradRowFallback,
+    gradComponents: s.gradComponents + r.gradComponents,
+    gradComponentFallback: s.gradComponentFallback + r.gradComponentFallback,
+    gradDifferences: s.gradDifferences + r.gradDifferences,
+  });
+  for (const e of examples) into.examples.push([index, e]);
+}
+
+/**
+ * The report of summed counts: the markdown table (source × dtype × quantity, rows in
+ * task order) and the summary line; then up to 10 differences, in task order. The same
+ * bytes for the same cases, however they were split into shards.
+ */
+export function verifyReport(sum: Summed, seed: number, keyOrder: readonly string[]): { text: string; differences: number } {
+  const pct = (a: number, b: number) => (b === 0 ? '-' : `${((100 * a) / b).toFixed(3)}%`);
+  const lines = ['| source | dtype | quantity | cases | left to decimal.js | share | differences |', '|---|---|---|---:|---:|---:|---:|'];
+  let cases = 0;
+  let differences = 0;
+  let lossFell = 0;
+  let gradFell = 0;
+  for (const key of keyOrder) {
+    const s = sum.rows.get(key);
+    if (s === undefined) continue;
+    const [source, dtype] = key.split('\t');
+    lines.push(`| ${source} | ${dtype} | loss | ${s.cases} | ${s.lossFallback} | ${pct(s.lossFallback, s.cases)} | ${s.lossDifferences} |`);
+    lines.push(`| ${source} | ${dtype} | grad | ${s.cases} rows, ${s.gradComponents} components | ${s.gradRowFallback} rows, ${s.gradComponentFallback} components | ${pct(s.gradRowFallback, s.cases)} of rows | ${s.gradDifferences} |`);
+    cases += s.cases;
+    differences += s.lossDifferences + s.gradDifferences;
+    lossFell += s.lossFallback;
+    gradFell += s.gradRowFallback;
+  }
+  let text = `${lines.join('\n')}\n\n`;
+  text += `${cases} cases (seed ${seed}), each with both tiers for the loss and the gradient: ${differences} differences; left to decimal.js: ${pct(lossFell, cases)} of losses, ${pct(gradFell, cases)} of gradients\n`;
+  const examples = [...sum.examples].sort((a, b) => a[0] - b[0]).slice(0, 10);
+  for (const [, e] of examples) text += `DIFFERENCE ${e}\n`;
+  return { text, differences };
 }
