@@ -18,7 +18,7 @@
  *
  * --shard I/N runs shard I of N of the task list (every N-th chunk from I − 1: the
  * same cases whatever the worker count or order) and writes its counts to
- * DIR/shard-I-of-N.json (DIR default reports/verify-oracle/seed-S; temporary file
+ * DIR/shard-I-of-N.json (DIR default reports/verify-oracle/MIX/seed-S, MIX the case mix's version; temporary file
  * and rename), with the flags, the mix and the git commit of the oracle code.
  * --merge DIR sums the shard files there and prints the table a whole run prints
  * (byte for byte when every shard is there; stderr says which are missing). Shard
@@ -140,6 +140,7 @@ function merge(dir: string): never {
     if (f.format !== 'verify-oracle shard 1') fail(`${path}: field format is ${JSON.stringify(f.format)}, not "verify-oracle shard 1"`);
     if (!Array.isArray(f.counts) || !Array.isArray(f.examples) || typeof f.shard?.index !== 'number' || typeof f.shard?.of !== 'number') fail(`${path}: field counts, examples or shard is missing`);
     if (name !== `shard-${f.shard.index}-of-${f.shard.of}.json`) fail(`${path}: field shard says ${f.shard.index} of ${f.shard.of}, the file name another`);
+    if (f.flags?.mix !== MIX_VERSION) fail(`${path}: field flags.mix is ${JSON.stringify(f.flags?.mix)}, this code's case mix is ${MIX_VERSION}; merge it with the code that wrote it (git worktree add DIR ${typeof f.oracle === 'string' ? f.oracle.slice(0, 40) : 'COMMIT'})`);
     if (first === undefined) first = f;
     else {
       if (JSON.stringify(f.flags) !== JSON.stringify(first.flags)) fail(`${path}: field flags ${JSON.stringify(f.flags)} differ from ${names[0]}'s ${JSON.stringify(first.flags)}; shards of different runs are not merged`);
@@ -205,7 +206,7 @@ async function run(): Promise<never> {
   const seconds = bar.done();
   const { text, differences } = verifyReport(sum, seed, keyOrderOf(flags));
   if (shard !== undefined) {
-    const out = values.out ?? join(ROOT, 'reports', 'verify-oracle', `seed-${seed}`);
+    const out = values.out ?? join(ROOT, 'reports', 'verify-oracle', MIX_VERSION, `seed-${seed}`);
     const record: ShardFile = {
       format: 'verify-oracle shard 1',
       flags,

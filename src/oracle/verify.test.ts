@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
-import { ADVERSARIAL, MIX, shardOf, verifyChunk, verifyTasks } from './verify.js';
+import { OPTION_FAMILIES } from '../fuzz/options.js';
+import { ADVERSARIAL, MIX, OPTION_SETTINGS, shardOf, verifyChunk, verifyTasks } from './verify.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -28,12 +29,28 @@ describe('verify-oracle', () => {
     }
   });
 
+  it('finds no difference between the tiers on the option families (l_n, gradients, sum and mean), in every format and setting', () => {
+    for (const source of OPTION_FAMILIES) {
+      for (const dtype of DTYPES) {
+        // Seeds 0..3: each of the four OPTION_SETTINGS once.
+        for (let seed = 0; seed < OPTION_SETTINGS.length; seed++) {
+          const r = verifyChunk({ source, dtype, seed, count: 3 });
+          expect(r.examples).toEqual([]);
+          expect(r.lossDifferences + r.gradDifferences + r.batchDifferences).toBe(0);
+          expect(r.cases).toBeGreaterThanOrEqual(3);
+          expect(r.batchValues).toBe(OPTION_SETTINGS[seed].reduction === 'none' ? 0 : 6);
+        }
+      }
+    }
+  }, 120_000);
+
   it('the script: 0 differences at a small size, the same table twice, exit 2 on a bad flag', () => {
     const run = () => execFileSync('npx', ['tsx', 'scripts/verify-oracle.ts', '--cases', '160', '--vocab', '0', '--workers', '1', '--chunk', '20'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const first = run();
     expect(first).toMatch(/\n\d+ cases \(seed 17\), each with both tiers for the loss and the gradient: 0 differences;/);
     expect(first).toContain('| midpoint-loss | float16 | loss |');
     expect(first).toContain('| masked | bfloat16 | grad |');
+    expect(first).toContain('| opt-weights | float32 | batch (sum, mean) |');
     expect(run()).toBe(first);
     let status = 0;
     try {
@@ -89,6 +106,8 @@ describe('verify-oracle', () => {
       expect(other.stderr.trim()).toMatch(/^verify-oracle: .*shard-2-of-3\.json: field oracle 0{40} differs from shard-1-of-3\.json's .*; shards of different oracle code are not merged$/);
       writeFileSync(file, JSON.stringify({ ...record, flags: { ...record.flags, seed: 18 } }));
       expect(script(['--merge', dir]).stderr).toMatch(/field flags .* differ/);
+      writeFileSync(file, JSON.stringify({ ...record, flags: { ...record.flags, mix: 'mix-2' } }));
+      expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: field flags\.mix is "mix-2", this code's case mix is mix-3; merge it with the code that wrote it/);
       writeFileSync(file, '{"format"');
       expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: not JSON/);
     } finally {

@@ -18,6 +18,14 @@
  *   g_t = −(1 − 1/c) a midpoint when c is large), sometimes one class apart;
  * - `masked`: rows with −Infinity and the masks real code uses (−1e9, −1e4, the
  *   format's lowest value), a masked target included.
+ *
+ * And the batch options (SPEC 6): the fuzz's option families (`opt-weights`, `opt-ignore`,
+ * `opt-smoothing`, `opt-soft`, `opt-masked-rows`, `optionBatches`), each task under one of
+ * four settings (`OPTION_SETTINGS`, chosen by the task's seed): per row its l_n (the
+ * "loss" line) and its gradient under the options (`fastBatch` and `fastRowGrad` against
+ * `oracleBatch` and `oracleRowGrad`), and per batch its `sum` and `mean` where the
+ * setting reduces (the "batch" line). For these sources a task's `count` is a number of
+ * batches (1 to 8 rows each), and `cases` counts rows.
  */
 import fc from 'fast-check';
 import type { Dtype } from '../float/dtype.js';
@@ -30,12 +38,18 @@ import { DTYPES } from '../float/dtype.js';
 import { fastLossRounded } from './fast.js';
 import { fastLossAndGrad } from './fast-grad.js';
 import { oracleLossAndGrad } from './grad.js';
+import type { BatchOptions } from '../cases/options.js';
+import { resolveWeights } from '../cases/options.js';
+import type { OptionFamily } from '../fuzz/options.js';
+import { OPTION_FAMILIES, optionBatches } from '../fuzz/options.js';
+import { oracleBatch, oracleRowGrad } from './batch.js';
+import { fastBatch, fastRowGrad } from './fast-batch.js';
 
 export const ADVERSARIAL = ['midpoint-loss', 'midpoint-grad', 'subnormal-values', 'tied-classes', 'masked-classes'] as const;
 export type Adversarial = (typeof ADVERSARIAL)[number];
 
 export interface VerifyTask {
-  readonly source: Family | Adversarial;
+  readonly source: Family | Adversarial | OptionFamily;
   readonly dtype: Dtype;
   readonly seed: number;
   readonly count: number;
@@ -51,6 +65,10 @@ export interface VerifyCounts {
   readonly gradComponents: number;
   readonly gradComponentFallback: number;
   readonly gradDifferences: number;
+  /** Option sources only (0 elsewhere): batch values (sum, mean) compared, left to decimal.js, differences. */
+  readonly batchValues: number;
+  readonly batchFallback: number;
+  readonly batchDifferences: number;
   /** The first few differences, for the report. */
   readonly examples: string[];
 }
@@ -123,6 +141,7 @@ export function verifyRows(task: VerifyTask): { logits: ArrayLike<number>; targe
 
 /** Worker side: both tiers on every row of the task, counted. */
 export function verifyChunk(task: VerifyTask): VerifyCounts {
+  if ((OPTION_FAMILIES as readonly string[]).includes(task.source)) return verifyOptionChunk(task);
   const { dtype } = task;
   let lossFallback = 0;
   let lossDifferences = 0;
@@ -158,7 +177,74 @@ export function verifyChunk(task: VerifyTask): VerifyCounts {
       }
     }
   }
-  return { cases: rows.length, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, examples };
+  return { cases: rows.length, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, batchValues: 0, batchFallback: 0, batchDifferences: 0, examples };
+}
+
+const setting = (o: Partial<BatchOptions>): BatchOptions => ({ weight: undefined, ignoreIndex: undefined, reduction: 'mean', labelSmoothing: 0, maskedRows: 'nan', ...o });
+
+/**
+ * The settings an option task runs under (task seed mod 4), over which each family draws
+ * its own weights, ignore_index or smoothing: the options suite's three
+ * (`suites/options.suite.ts`: mean; sum with `maskedRows: zero`; ε = 0.1 with `maskedRows:
+ * ignore`) and reduction none with ε = 0.3.
+ */
+export const OPTION_SETTINGS: readonly BatchOptions[] = [setting({}), setting({ reduction: 'sum', maskedRows: 'zero' }), setting({ labelSmoothing: 0.1, maskedRows: 'ignore' }), setting({ reduction: 'none', labelSmoothing: 0.3 })];
+
+/** Both tiers on every batch of an option task: each row's l_n and gradient, each batch's sum and mean (where it reduces). */
+function verifyOptionChunk(task: VerifyTask): VerifyCounts {
+  const { dtype } = task;
+  const base = OPTION_SETTINGS[task.seed % OPTION_SETTINGS.length];
+  const batches = optionBatches(task.source as OptionFamily, dtype, base, task.seed, task.count);
+  let cases = 0;
+  let lossFallback = 0;
+  let lossDifferences = 0;
+  let gradRowFallback = 0;
+  let gradComponents = 0;
+  let gradComponentFallback = 0;
+  let gradDifferences = 0;
+  let batchValues = 0;
+  let batchFallback = 0;
+  let batchDifferences = 0;
+  const examples: string[] = [];
+  for (const [b, { rows, options }] of batches.entries()) {
+    const where = () => `${task.source} ${dtype} seed ${task.seed} batch ${b} (${JSON.stringify({ ...options, weight: options.weight === undefined ? undefined : Array.from(options.weight) })})`;
+    const weight = resolveWeights(options, dtype, rows, () => ({}));
+    const reduce = options.reduction !== 'none';
+    const fast = fastBatch(rows, options, dtype, weight, reduce);
+    const slow = oracleBatch(rows, options, dtype, weight, reduce);
+    for (const [n, row] of rows.entries()) {
+      cases++;
+      const v = fast.rows[n];
+      if (v === undefined) lossFallback++;
+      else if (!Object.is(v, slow.rows[n].rounded)) {
+        lossDifferences++;
+        if (examples.length < 5) examples.push(`${where()} row ${n}: l_n fast ${v}, decimal.js ${slow.rows[n].rounded}`);
+      }
+      const grad = new Float64Array(row.logits.length);
+      const undecided = fastRowGrad(row, options, dtype, weight, grad);
+      const want = oracleRowGrad(row, options, dtype, weight);
+      gradComponents += row.logits.length;
+      if (undecided > 0) gradRowFallback++;
+      gradComponentFallback += undecided;
+      for (let j = 0; j < grad.length; j++) {
+        if (Number.isNaN(grad[j]) && !Number.isNaN(want[j])) continue; // undecided
+        if (!Object.is(grad[j], want[j])) {
+          gradDifferences++;
+          if (examples.length < 5) examples.push(`${where()} row ${n} class ${j}: gradient fast ${grad[j]}, decimal.js ${want[j]}`);
+        }
+      }
+    }
+    if (!reduce) continue;
+    for (const [what, v, want] of [['sum', fast.sum, slow.sum.rounded], ['mean', fast.mean, slow.mean.rounded]] as const) {
+      batchValues++;
+      if (v === undefined) batchFallback++;
+      else if (!Object.is(v, want)) {
+        batchDifferences++;
+        if (examples.length < 5) examples.push(`${where()}: ${what} fast ${v}, decimal.js ${want}`);
+      }
+    }
+  }
+  return { cases, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, batchValues, batchFallback, batchDifferences, examples };
 }
 
 /**
@@ -166,21 +252,24 @@ export function verifyChunk(task: VerifyTask): VerifyCounts {
  * formats). Adversarial sources come first and take 44%: the midpoint sources most
  * (their rows are the ones a wrong bound would get wrong), tied classes less (rows
  * of up to 4096 classes, the dearest adversarial rows). The nine fuzz families take
- * 56%, `moderate` less than the others (its rows are the widest: about 6 times the
- * cost of a small row in decimal.js). Vocabulary rows (32k–50k classes, seconds
- * each) are counted apart: `--vocab` rows per format, by default one per 10^6 cases.
+ * 51%, `moderate` less than the others (its rows are the widest: about 6 times the
+ * cost of a small row in decimal.js). The five option families take 5%, counted in
+ * batches of 1 to 8 rows (about 4.5 rows a batch, so about 2·10^6 rows at 10^7).
+ * Vocabulary rows (32k–50k classes, seconds each) are counted apart: `--vocab` rows
+ * per format, by default one per 10^6 cases.
  * Changing a share changes every task after it: bump MIX_VERSION with it, so shard
- * files of another mix are never merged.
+ * files of another mix are never merged (mix-2: before the option families).
  */
-export const MIX: readonly { readonly source: Family | Adversarial; readonly share: number }[] = [
+export const MIX: readonly { readonly source: Family | Adversarial | OptionFamily; readonly share: number }[] = [
   { source: 'midpoint-loss', share: 0.12 },
   { source: 'midpoint-grad', share: 0.12 },
   { source: 'subnormal-values', share: 0.08 },
   { source: 'tied-classes', share: 0.04 },
   { source: 'masked-classes', share: 0.08 },
-  ...FAMILIES.filter((f) => f !== 'vocab').map((source) => ({ source, share: source === 'moderate' ? 0.04 : 0.065 })),
+  ...FAMILIES.filter((f) => f !== 'vocab').map((source) => ({ source, share: source === 'moderate' ? 0.03 : 0.06 })),
+  ...OPTION_FAMILIES.map((source) => ({ source, share: 0.01 })),
 ];
-export const MIX_VERSION = 'mix-2';
+export const MIX_VERSION = 'mix-3';
 
 /** One task of the verification: a chunk of one source × dtype, its seed fixed by (seed, source, dtype, chunk index). */
 export interface IndexedTask extends VerifyTask {
@@ -225,7 +314,7 @@ export interface Summed {
   readonly examples: [number, string][];
 }
 
-const ZERO: RowCounts = { cases: 0, lossFallback: 0, lossDifferences: 0, gradRowFallback: 0, gradComponents: 0, gradComponentFallback: 0, gradDifferences: 0 };
+const ZERO: RowCounts = { cases: 0, lossFallback: 0, lossDifferences: 0, gradRowFallback: 0, gradComponents: 0, gradComponentFallback: 0, gradDifferences: 0, batchValues: 0, batchFallback: 0, batchDifferences: 0 };
 
 /** Adds `r` (the counts of task `index`, key `key`) into `into`. */
 export function addCounts(into: Summed, key: string, index: number, r: VerifyCounts | RowCounts, examples: readonly string[] = []): void {
@@ -238,6 +327,9 @@ export function addCounts(into: Summed, key: string, index: number, r: VerifyCou
     gradComponents: s.gradComponents + r.gradComponents,
     gradComponentFallback: s.gradComponentFallback + r.gradComponentFallback,
     gradDifferences: s.gradDifferences + r.gradDifferences,
+    batchValues: s.batchValues + (r.batchValues ?? 0),
+    batchFallback: s.batchFallback + (r.batchFallback ?? 0),
+    batchDifferences: s.batchDifferences + (r.batchDifferences ?? 0),
   });
   for (const e of examples) into.examples.push([index, e]);
 }
@@ -254,19 +346,24 @@ export function verifyReport(sum: Summed, seed: number, keyOrder: readonly strin
   let differences = 0;
   let lossFell = 0;
   let gradFell = 0;
+  let batchValues = 0;
+  let batchFell = 0;
   for (const key of keyOrder) {
     const s = sum.rows.get(key);
     if (s === undefined) continue;
     const [source, dtype] = key.split('\t');
     lines.push(`| ${source} | ${dtype} | loss | ${s.cases} | ${s.lossFallback} | ${pct(s.lossFallback, s.cases)} | ${s.lossDifferences} |`);
     lines.push(`| ${source} | ${dtype} | grad | ${s.cases} rows, ${s.gradComponents} components | ${s.gradRowFallback} rows, ${s.gradComponentFallback} components | ${pct(s.gradRowFallback, s.cases)} of rows | ${s.gradDifferences} |`);
+    if (s.batchValues > 0) lines.push(`| ${source} | ${dtype} | batch (sum, mean) | ${s.batchValues} values | ${s.batchFallback} | ${pct(s.batchFallback, s.batchValues)} | ${s.batchDifferences} |`);
     cases += s.cases;
-    differences += s.lossDifferences + s.gradDifferences;
+    differences += s.lossDifferences + s.gradDifferences + s.batchDifferences;
+    batchValues += s.batchValues;
+    batchFell += s.batchFallback;
     lossFell += s.lossFallback;
     gradFell += s.gradRowFallback;
   }
   let text = `${lines.join('\n')}\n\n`;
-  text += `${cases} cases (seed ${seed}), each with both tiers for the loss and the gradient: ${differences} differences; left to decimal.js: ${pct(lossFell, cases)} of losses, ${pct(gradFell, cases)} of gradients\n`;
+  text += `${cases} cases (seed ${seed}), each with both tiers for the loss and the gradient: ${differences} differences; left to decimal.js: ${pct(lossFell, cases)} of losses, ${pct(gradFell, cases)} of gradients${batchValues === 0 ? '' : `, ${pct(batchFell, batchValues)} of ${batchValues} batch values (sum, mean)`}\n`;
   const examples = [...sum.examples].sort((a, b) => a[0] - b[0]).slice(0, 10);
   for (const [, e] of examples) text += `DIFFERENCE ${e}\n`;
   return { text, differences };
