@@ -21,17 +21,20 @@ const causeAt = REGION_COLUMNS.indexOf('cause');
 
 describe('map under options', () => {
   it('maps the settings that change l_n (weights, smoothing) as target-max#i / target-min#i after the bare panels; batch-level settings get a note', () => {
-    const suite = suiteWith({ options: [{ reduction: 'mean' }, { labelSmoothing: 0.1, ignoreIndex: 0 }, { weight: [4, 0.25] }, { weight: [1, 2, 3] }] });
+    const suite = suiteWith({ options: [{ reduction: 'mean' }, { labelSmoothing: 0.1, ignoreIndex: 0 }, { weight: [4, 0.25] }, { weight: [1, 2, 3] }, { weight: [1, 1], reduction: 'sum' }, { weight: [1, 1], labelSmoothing: 0.1 }] });
     const { settings, notes } = mapSettings(suite);
     expect(settings.map((s) => [s.index, s.label])).toEqual([
       [1, 'ε=0.1'],
       [2, 'weight=[4, 0.25]'],
+      [5, 'ε=0.1, weight=[1, 1]'],
     ]);
-    expect(notes).toHaveLength(2);
+    expect(notes).toHaveLength(3);
     expect(notes[0]).toMatch(/setting #0 \(reduction=mean\) changes batch-level options only/);
     expect(notes[1]).toMatch(/setting #3 .* 3 class weights but the map's rows have 2 classes/);
+    // Weights all 1 without smoothing: l_n is the bare l_n (isBare), so no panels that repeat the bare ones.
+    expect(notes[2]).toMatch(/setting #4 \(.*weight=\[1, 1\].*\) changes batch-level options only \(its class weights are all 1\)/);
     const units = mapUnits(suite).filter((u) => u.pipeline.name === 'naive-softmax');
-    expect(units.map((u) => u.panel)).toEqual(['target-max', 'target-min', 'target-max#1', 'target-min#1', 'target-max#2', 'target-min#2']);
+    expect(units.map((u) => u.panel)).toEqual(['target-max', 'target-min', 'target-max#1', 'target-min#1', 'target-max#2', 'target-min#2', 'target-max#5', 'target-min#5']);
   });
 
   it('a suite without options (or with one bare setting) has exactly the bare units and no options in map.json', () => {
