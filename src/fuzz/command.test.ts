@@ -296,7 +296,10 @@ describe('bad suites and bad options: exit 2, one line saying what to change, no
     ['failures not a whole number', { suite: badSuite('x.suite.ts', { fuzz: { failures: 1.5 } })[1] }, /field fuzz\.failures: got 1\.5; expected shrunk failures kept per unit: a whole number from 0 to/],
     ['no such suite', { suite: 'no-such-suite' }, /field --suite: no suite "no-such-suite"/],
     ['replay without --pipeline', { replay: '705544576:2', dtype: 'float32' }, /field --pipeline: missing; --replay needs --pipeline/],
-    ['replay with the wrong dtype', { replay: '705544576:2', pipeline: 'naive-softmax', dtype: 'float64' }, /field --dtype: seed 705544576 was made for float32 cases; pass --dtype float32/],
+    // 692665281: the default suite's own float32 offset seed; 705544576 is the ci suite's (another suite: no dtype to follow, it may be an option seed).
+    ['replay with the wrong dtype', { replay: '692665281:2', pipeline: 'naive-softmax', dtype: 'float64' }, /field --dtype: seed 692665281 was made for float32 cases; pass --dtype float32/],
+    ['replay of another suite\'s seed in another dtype', { replay: '705544576:2', pipeline: 'naive-softmax', dtype: 'float64' }, /field --replay: seed 705544576 is not one of suite default's seeds for float64 .*--suite that recorded it/],
+    ['replay of an option seed without its suite', { replay: '1342622239:0:0', pipeline: 'naive-softmax', dtype: 'float32' }, /field --replay: seed 1342622239 is not one of suite default's fuzz seeds .*replays only with the --suite that recorded it \(e\.g\. --suite options\)/],
     ['replay path that leads nowhere', { replay: '705544576:0:99999', pipeline: 'naive-softmax', dtype: 'float32' }, /field --replay: path 0:99999 leads to no case/],
     ['replay with an unknown family', { replay: '705544576:0', pipeline: 'naive-softmax', dtype: 'float32', family: 'gauss' }, /field --family: unknown family "gauss"/],
     ['replay with --out', { replay: '705544576:0', pipeline: 'naive-softmax', dtype: 'float32', out: 'x' }, /field --out: --out does not apply to --replay/],

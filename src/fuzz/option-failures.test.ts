@@ -12,6 +12,7 @@ import { InputError } from '../util/errors.js';
 import { followSteps, optionCandidates, optionUnitOfSeed } from './option-failures.js';
 import { OPTION_FAMILIES, optionBatches, optionStats } from './options.js';
 import { replayText } from './replay.js';
+import { unitSeed } from './seed.js';
 
 const suite = checkSuite(
   {
@@ -111,5 +112,35 @@ describe('failing option rows', () => {
     expect(run('99:0')).toThrow(InputError);
     expect(run('0:0:999')).toThrow(/leads to no option row/);
     expect(run('0:0', 'float64')).toThrow(/pass --dtype float32/);
+  });
+
+  it('--replay of an option seed with a suite that did not record it: says so and names --suite, never an unrelated bare case (found in review)', () => {
+    // Another suite seed: every suite has option rows of its own (one default setting here), under other seeds.
+    const bare = checkSuite({ name: 'bare', seed: 16, pipelines: ['naive-softmax'], dtypes: ['float32'] }, '/virtual/bare.suite.ts');
+    const r = rows.find((x) => col(x, 'quantity') === 'loss')!;
+    const seed = Number(col(r, 'seed'));
+    const req = (dtype: string, family?: string) => ({ token: `${seed}:${col(r, 'path')}`, pipeline: col(r, 'pipeline'), dtype, compute: dtype, ...(family === undefined ? {} : { family }) });
+    // Whatever dtype the seed's low bits seem to name (it is no bare seed), the message names the suite, not a dtype to follow.
+    for (const dtype of ['float32', 'float64', 'float16', 'bfloat16']) {
+      let text: string | Error;
+      try {
+        text = replayText(bare, req(dtype));
+      } catch (e) {
+        text = e as Error;
+      }
+      if (text instanceof Error) {
+        expect(text).toBeInstanceOf(InputError);
+        expect(text.message).toMatch(/is not one of suite bare's (fuzz )?seeds.*replays only with the --suite that recorded it/);
+        expect(text.message).not.toMatch(/pass --dtype/);
+      } else expect(text).toMatch(/^note: seed \d+ is not one of suite bare's seeds: replayed as the bare \S+ case .* --suite that recorded it/);
+    }
+    // --family opt-X#i: the option family of the suite's setting #i (the row's family column), the same row as by its seed.
+    const family = col(r, 'family');
+    expect(replayText(suite, req('float32', family))).toBe(replayText(suite, req('float32')));
+    expect(() => replayText(bare, req('float32', family))).toThrow(/(has no options setting #1 \(it has 1\)|is not suite bare's seed of opt-\S+ in float32 \(\d+\)); .*--suite that recorded it/);
+    expect(() => replayText(suite, req('float32', 'opt-weights#7'))).toThrow(/suite option-failures has no options setting #7 \(it has 2\)/);
+    expect(() => replayText(suite, req('float32', family.replace(/#\d+$/, '')))).toThrow(/has 2 options settings; give the row's family as failures.csv writes it/);
+    // A bare seed of the suite itself keeps the dtype hint.
+    expect(() => replayText(bare, { token: `${unitSeed(16, 'float32', 'offset')}:0`, pipeline: 'naive-softmax', dtype: 'float64' })).toThrow(/was made for float32 cases; pass --dtype float32/);
   });
 });

@@ -31,7 +31,9 @@ import { InputError } from '../util/errors.js';
 import { harnessCommand } from '../util/invocation.js';
 import { caseAt } from './cases.js';
 import type { FuzzCase } from './families.js';
-import { parseReplayToken, unitOfSeed } from './seed.js';
+import { parseReplayToken, unitOfSeed, unitSeed } from './seed.js';
+import type { OptionFamily } from './options.js';
+import { OPTION_FAMILIES, optionSeed } from './options.js';
 import { formatOptionReplay, optionUnitOfSeed, replayOption } from './option-failures.js';
 import type { Quantity } from '../report/key.js';
 
@@ -63,6 +65,8 @@ export interface ReplayResult extends Verdict {
   readonly loss: number;
   readonly oracle: OracleResult;
   readonly cause: string;
+  /** Set where the seed is not one of the suite's (another suite's bare seed, or an option seed whose low bits name a family). */
+  readonly note?: string;
   /** With `--quantity grad`: the gradient; then `outcome` and `cause` are the gradient's. */
   readonly grad?: ReplayedGrad;
 }
@@ -149,26 +153,68 @@ function replayArgs(suite: Suite, req: ReplayRequest): { seed: number; path: str
  */
 export function replayText(suite: Suite, req: ReplayRequest): string {
   const { seed } = parseReplayToken(req.token);
-  const unit = req.family === undefined ? optionUnitOfSeed(suite, seed) : undefined;
+  const named = req.family === undefined ? undefined : /^(opt-[a-z-]+)(?:#(\d+))?$/.exec(req.family);
+  const unit = req.family === undefined ? optionUnitOfSeed(suite, seed) : named != null && (OPTION_FAMILIES as readonly string[]).includes(named[1]) ? ('named' as const) : undefined;
   if (unit === undefined) return formatReplay(replay(suite, req));
   const a = replayArgs(suite, req);
-  return formatOptionReplay(replayOption(suite, unit, a.seed, a.path, a.pipeline, { dtype: a.dtype, compute: a.compute }, a.quantity));
+  let u: Exclude<typeof unit, 'named'>;
+  if (unit === 'named') {
+    // --family opt-X#i (opt-X where the suite has one setting): failures.csv's family column; the seed must be that family's.
+    const setting = Number(named![2] ?? 0);
+    if (named![2] === undefined && suite.options.length > 1) {
+      throw new InputError(`suite ${suite.name} has ${suite.options.length} options settings; give the row's family as failures.csv writes it, ${named![1]}#i`, undefined, undefined, '--family');
+    }
+    if (setting >= suite.options.length) {
+      throw new InputError(
+        `suite ${suite.name} has no options setting #${setting} (it has ${suite.options.length}); a row of family ${req.family} replays with the --suite that recorded it (e.g. --suite options)`,
+        undefined,
+        undefined,
+        '--family',
+      );
+    }
+    u = { setting, dtype: a.dtype, family: named![1] as OptionFamily };
+    const own = optionSeed(suite.seed, setting, a.dtype, u.family);
+    if (own !== seed) {
+      throw new InputError(`seed ${seed} is not suite ${suite.name}'s seed of ${req.family} in ${a.dtype} (${own}); ${OPTION_ROWS_HINT}`, undefined, undefined, '--replay');
+    }
+  } else u = unit;
+  return formatOptionReplay(replayOption(suite, u, a.seed, a.path, a.pipeline, { dtype: a.dtype, compute: a.compute }, a.quantity));
 }
+
+/** Where an option row's seed goes, for the messages of a seed this suite did not make. */
+const OPTION_ROWS_HINT = "a row of an option family (failures.csv's family opt-X#i) replays only with the --suite that recorded it (e.g. --suite options)";
 
 export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
   const { seed, path, dtype, compute, quantity, pipeline } = replayArgs(suite, req);
   let family: Family;
+  let note: string | undefined;
   if (req.family !== undefined) {
-    if (!(FAMILIES as readonly string[]).includes(req.family)) throw new InputError(`unknown family ${JSON.stringify(req.family)}; use one of ${FAMILIES.join(', ')}`, undefined, undefined, '--family');
+    if (!(FAMILIES as readonly string[]).includes(req.family)) {
+      throw new InputError(`unknown family ${JSON.stringify(req.family)}; use one of ${FAMILIES.join(', ')}, or an option family opt-X#i of the suite's options (${OPTION_FAMILIES.join(', ')})`, undefined, undefined, '--family');
+    }
     family = req.family as Family;
   } else {
     const unit = unitOfSeed(seed);
     if (unit === undefined) {
-      throw new InputError(`seed ${seed} was not made by a fuzz campaign (its low 4 bits name no family); copy the seed from failures.csv, or give --family`, undefined, undefined, '--replay');
+      throw new InputError(
+        `seed ${seed} is not one of suite ${suite.name}'s fuzz seeds (bare or options families) and no bare family's seed (its low 4 bits name no family); ${OPTION_ROWS_HINT}; else copy the seed from failures.csv, or give --family`,
+        undefined,
+        undefined,
+        '--replay',
+      );
     }
+    // A bare seed carries its dtype and family, so another suite's bare seed replays here too; an option seed does not.
+    const ours = unitSeed(suite.seed, unit.dtype, unit.family) === seed;
     if (unit.dtype !== dtype) {
-      throw new InputError(`seed ${seed} was made for ${unit.dtype} cases; pass --dtype ${unit.dtype} (or --family ${unit.family} to replay its path in ${dtype})`, undefined, undefined, '--dtype');
+      if (ours) throw new InputError(`seed ${seed} was made for ${unit.dtype} cases; pass --dtype ${unit.dtype} (or --family ${unit.family} to replay its path in ${dtype})`, undefined, undefined, '--dtype');
+      throw new InputError(
+        `seed ${seed} is not one of suite ${suite.name}'s seeds for ${dtype} (bare or options families); ${OPTION_ROWS_HINT}; a bare row recorded by another suite replays with that suite too`,
+        undefined,
+        undefined,
+        '--replay',
+      );
     }
+    if (!ours) note = `seed ${seed} is not one of suite ${suite.name}'s seeds: replayed as the bare ${unit.family} case of ${dtype} its low bits name; ${OPTION_ROWS_HINT}`;
     family = unit.family;
   }
   let c: FuzzCase | undefined;
@@ -194,12 +240,12 @@ export function replay(suite: Suite, req: ReplayRequest): ReplayResult {
     const v = judgeGrad(g, want, dtype, budget);
     const cause = gradCause(pipeline, mode, dtype, c, v, g, want) ?? '';
     const lossVerdict = classify(loss, oracle.rounded, dtype, budget);
-    return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle, ...lossVerdict, outcome: v.outcome, cause, grad: { ...v, grad: g, oracle: want } };
+    return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle, ...lossVerdict, outcome: v.outcome, cause, grad: { ...v, grad: g, oracle: want }, ...(note === undefined ? {} : { note }) };
   }
   const oracle = oracleLoss(c.logits, c.target, dtype);
   const verdict = classify(loss, oracle.rounded, dtype, budget);
   const cause = verdict.outcome === 'ok' ? '' : diagnoseVariant(pipeline, { dtype, compute }, c.logits, c.target);
-  return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle, ...verdict, cause };
+  return { seed, path, pipeline, dtype, compute, family, case: c, loss, oracle, ...verdict, cause, ...(note === undefined ? {} : { note }) };
 }
 
 /** The replayed case, one `name: value` line each; `case` is the same case as a row of a cases file (SPEC section 3) for `score`. */
@@ -225,6 +271,7 @@ export function formatReplay(r: ReplayResult): string {
     ['cause', r.cause],
     ['case', `replay-${r.seed}-${r.path.replaceAll(':', '-')},${d},${r.case.target},${logits}`],
   ];
+  if (r.note !== undefined) lines.unshift(['note', r.note]);
   if (r.grad !== undefined) {
     // The gradient's lines (SPEC 4.2's names), after the loss's: the outcome and cause are the gradient's.
     const gr = r.grad;

@@ -7,6 +7,9 @@ import { PanelEvaluator } from './evaluate.js';
 import { mapUnits, REGION_COLUMNS } from './map.js';
 import { mapSettings } from './options.js';
 import { mapChartSpec } from './chart.js';
+import { optionCause } from '../pipelines/option-cause.js';
+import { pipelineBatch } from '../pipelines/options.js';
+import { diagnoseVariant, runVariant } from '../pipelines/variant.js';
 
 const names = ['naive-softmax', 'stable-log-softmax', 'accurate-cross-entropy'];
 const suiteWith = (extra: object, map: object = {}) =>
@@ -18,17 +21,20 @@ const causeAt = REGION_COLUMNS.indexOf('cause');
 
 describe('map under options', () => {
   it('maps the settings that change l_n (weights, smoothing) as target-max#i / target-min#i after the bare panels; batch-level settings get a note', () => {
-    const suite = suiteWith({ options: [{ reduction: 'mean' }, { labelSmoothing: 0.1, ignoreIndex: 0 }, { weight: [4, 0.25] }, { weight: [1, 2, 3] }] });
+    const suite = suiteWith({ options: [{ reduction: 'mean' }, { labelSmoothing: 0.1, ignoreIndex: 0 }, { weight: [4, 0.25] }, { weight: [1, 2, 3] }, { weight: [1, 1], reduction: 'sum' }, { weight: [1, 1], labelSmoothing: 0.1 }] });
     const { settings, notes } = mapSettings(suite);
     expect(settings.map((s) => [s.index, s.label])).toEqual([
       [1, 'ε=0.1'],
       [2, 'weight=[4, 0.25]'],
+      [5, 'ε=0.1, weight=[1, 1]'],
     ]);
-    expect(notes).toHaveLength(2);
+    expect(notes).toHaveLength(3);
     expect(notes[0]).toMatch(/setting #0 \(reduction=mean\) changes batch-level options only/);
     expect(notes[1]).toMatch(/setting #3 .* 3 class weights but the map's rows have 2 classes/);
+    // Weights all 1 without smoothing: l_n is the bare l_n (isBare), so no panels that repeat the bare ones.
+    expect(notes[2]).toMatch(/setting #4 \(.*weight=\[1, 1\].*\) changes batch-level options only \(its class weights are all 1\)/);
     const units = mapUnits(suite).filter((u) => u.pipeline.name === 'naive-softmax');
-    expect(units.map((u) => u.panel)).toEqual(['target-max', 'target-min', 'target-max#1', 'target-min#1', 'target-max#2', 'target-min#2']);
+    expect(units.map((u) => u.panel)).toEqual(['target-max', 'target-min', 'target-max#1', 'target-min#1', 'target-max#2', 'target-min#2', 'target-max#5', 'target-min#5']);
   });
 
   it('a suite without options (or with one bare setting) has exactly the bare units and no options in map.json', () => {
@@ -68,6 +74,43 @@ describe('map under options', () => {
     expect(rows('stable-log-softmax', 'target-max').filter((r) => r[outcomeAt] === 'nan')).toEqual([]);
   });
 
+  it('ε = 1: (1 − ε)·w_y·(−log p_y) is 0·∞ where −log p_y is infinite (cause zero-times-inf, not inf-minus-inf); an infinite l_n names the class whose −log p_c overflowed', () => {
+    const stable = BUILTIN_PIPELINES.find((p) => p.name === 'stable-log-softmax')!;
+    const naive = BUILTIN_PIPELINES.find((p) => p.name === 'naive-softmax')!;
+    const v = { dtype: 'float32', compute: 'float32' } as const;
+    const eps1 = { weight: undefined, ignoreIndex: undefined, reduction: 'none', labelSmoothing: 1, maskedRows: 'nan' } as const;
+    const row = { logits: [-Infinity, 0], target: 0 };
+    const l = pipelineBatch(stable, v, [row], eps1, undefined).rows[0];
+    expect(l).toBeNaN();
+    expect(optionCause(stable, v, row, eps1, undefined, l, 4)).toBe('zero-times-inf');
+    // The same 0·∞ under a zero target weight at ε = 0.5 (the combined coefficient (ε/C)·w_y is 0 too).
+    expect(optionCause(stable, v, row, { ...eps1, labelSmoothing: 0.5 }, [0, 1], NaN, 4)).toBe('zero-times-inf');
+    // The map under ε = 1: naive-softmax's target-max at large gaps takes −log p_1 = −log 0 = +Infinity in the smoothing sum.
+    const suite = suiteWith({ options: [{ labelSmoothing: 1 }] });
+    const { regions } = computeMap(suite).folder;
+    const cells = (panel: string) => regions.filter((r) => r[0] === 'naive-softmax' && r[panelAt] === panel);
+    const overflow = cells('target-max#0').filter((r) => r[outcomeAt] === 'overflow');
+    expect(overflow.length).toBeGreaterThan(0);
+    const offsetAt = REGION_COLUMNS.indexOf('offset');
+    const gapAt = REGION_COLUMNS.indexOf('gap');
+    const v64 = { dtype: 'float64', compute: 'float64' } as const;
+    for (const r of overflow) {
+      const a = Number(r[offsetAt]);
+      const g = Number(r[gapAt]);
+      expect(r[causeAt]).toBe(diagnoseVariant(naive, v64, Float64Array.of(a, a - g), 1));
+      expect(r[causeAt]).not.toBe('absorption');
+    }
+    // target-min: where naive-softmax's −log p_1 itself is +Infinity (not NaN), (1 − 1)·∞ is the NaN.
+    const ownLoss = (r: readonly string[]) => {
+      const out = new Float64Array(1);
+      runVariant(naive, v64, Float64Array.of(Number(r[offsetAt]), Number(r[offsetAt]) - Number(r[gapAt])), 1, 2, Int32Array.of(1), out);
+      return out[0];
+    };
+    const zeroTimesInf = cells('target-min#0').filter((r) => r[outcomeAt] === 'nan' && ownLoss(r) === Infinity);
+    expect(zeroTimesInf.length).toBeGreaterThan(10);
+    expect(zeroTimesInf.every((r) => r[causeAt] === 'zero-times-inf')).toBe(true);
+  });
+
   it('ε = 0.1 turns naive-softmax\'s exp underflow of the other class into an infinite l_n even on target-max (−log 0 in the smoothing sum)', () => {
     const suite = suiteWith({ options: { labelSmoothing: 0.1 } });
     const { regions, boundaries, manifest } = computeMap(suite).folder;
@@ -79,8 +122,9 @@ describe('map under options', () => {
     expect(smoothed).toHaveLength(bare.length);
     const turned = smoothed.filter((r, i) => r[outcomeAt] === 'overflow' && bare[i][outcomeAt] !== 'overflow');
     expect(turned.length).toBeGreaterThan(10);
-    // The causes: p_1 = 0 (exp underflow, or the division's), then log 0.
-    expect([...new Set(turned.map((r) => r[causeAt]))].sort()).toEqual(['division-underflow', 'exp-underflow', 'log-of-zero']);
+    // The causes: those of the class whose −log p_1 is +Infinity (p_1 = 0 by the division's underflow, then log 0),
+    // not the target's small error (its own exp-underflow: e^(a−g) absorbed into p_0 = 1).
+    expect([...new Set(turned.map((r) => r[causeAt]))].sort()).toEqual(['division-underflow', 'log-of-zero']);
     // stable-log-softmax has no such cells: its −log p_1 = g + log1p(e^−g) stays finite.
     expect(regions.filter((r) => r[0] === 'stable-log-softmax' && r[panelAt] === 'target-max#0' && r[outcomeAt] !== 'ok')).toEqual([]);
     // Boundaries are keyed by the same panel name.
