@@ -138,17 +138,50 @@ describe('bench', () => {
     expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
     expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
     // On Linux, its rows time its processes' CPU time (process-cpu.ts), and bench.json and the summary's Throughput section say so.
-    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clock: string } };
-    expect(info.external).toEqual({ pipelines: ['ext'], clock: process.platform === 'linux' ? 'descendants' : 'wall' });
+    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clocks: string[] } };
+    expect(info.external).toEqual({ pipelines: ['ext'], clocks: [process.platform === 'linux' ? 'descendants' : 'wall'] });
     if (process.platform === 'linux') expect(renderBenchSection(out)).toContain('External pipelines (`ext`; SPEC 7): their rows, inline and pool, time the CPU time of their processes');
   });
 });
 
-describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked field by field', () => {
+describe.skipIf(process.platform !== 'linux')('the clock of an external pipeline\'s bench rows', () => {
+  // burn.py spends BURN ms of CPU time, then sleeps SLEEP ms, per frame; one frame per call (inline) and per pool batch (1 worker).
+  const BURN = 40;
+  const SLEEP = 300;
+  const meanMs = (clock: string | undefined) => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['bench', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'burn.py', EXT_ARG: `${BURN}:${SLEEP}`, EXT_DTYPES: 'float32', ...(clock ? { EXT_CLOCK: clock } : {}) }, timeoutMs: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n');
+    const col = lines[0].split(',').indexOf('mean_ms');
+    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { clocks: string[] } };
+    return { info, ms: lines.filter((l) => l.startsWith('ext,')).map((l) => Number(l.split(',')[col])) };
+  };
+
+  it("default clock 'cpu': mean_ms is the process's CPU time, the burn and not the sleep (the harness's own CPU time would miss the burn)", () => {
+    const { info, ms } = meanMs(undefined);
+    expect(info.external?.clocks).toEqual(['descendants']);
+    expect(ms.length).toBe(2);
+    for (const m of ms) {
+      expect(m).toBeGreaterThanOrEqual(BURN * 0.9); // /proc's 10 ms ticks, summed over blocks of calls
+      expect(m).toBeLessThan(BURN + SLEEP / 2);
+    }
+  });
+
+  it("clock 'wall': mean_ms includes the sleep", () => {
+    const { info, ms } = meanMs('wall');
+    expect(info.external?.clocks).toEqual(['wall']);
+    expect(ms.length).toBe(2);
+    for (const m of ms) expect(m).toBeGreaterThanOrEqual(BURN + SLEEP);
+  });
+});
+
+describe('a suite entry { name, command, dtypes?, grad?, timeoutMs?, clock? } is checked field by field', () => {
   const bad: [string, unknown, string][] = [
     ["command: 'python3 x.py'", { name: 'ext', command: 'python3 x.py' }, 'field pipelines[0].command: got "python3 x.py"; expected a command: an array of strings, [program, ...args] (no shell: split the arguments yourself)'],
     ['command: []', { name: 'ext', command: [] }, 'field pipelines[0].command: got []; expected a command: [program, ...args], at least the program'],
-    ['a misspelt key', { name: 'ext', command: ['python3'], timeout: 5 }, 'field pipelines[0].timeout: unknown key "timeout"; did you mean "timeoutMs"? Known keys of an external pipeline: name, command, dtypes, grad, timeoutMs'],
+    ['a misspelt key', { name: 'ext', command: ['python3'], timeout: 5 }, 'field pipelines[0].timeout: unknown key "timeout"; did you mean "timeoutMs"? Known keys of an external pipeline: name, command, dtypes, grad, timeoutMs, clock'],
+    ["clock: 'gpu'", { name: 'ext', command: ['python3'], clock: 'gpu' }, "field pipelines[0].clock: got \"gpu\"; expected a bench clock: 'cpu' (its processes' CPU time, the default) or 'wall' (elapsed time: GPU or multi-process implementations)"],
     ['timeoutMs: 0', { name: 'ext', command: ['python3'], timeoutMs: 0 }, 'field pipelines[0].timeoutMs: got 0; expected a time in milliseconds: a whole number from 1 to 86,400,000'],
     ['an unknown dtype', { name: 'ext', command: ['python3'], dtypes: ['float8'] }, 'field pipelines[0].dtypes[0]: got "float8"; expected a dtype: one of float32, float64, float16, bfloat16'],
     ['a name with a space', { name: 'my ext', command: ['python3'] }, 'field pipelines[0].name: got "my ext"; expected a pipeline name of lower-case letters, digits, ".", "_" and "-" (e.g. "torch-cross-entropy")'],
