@@ -49,6 +49,8 @@ describe('faults of an external process end the run: exit 2, one line naming the
     ['garbage on stdout', { EXT_SCRIPT: 'garbage.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "loss" (hex 6c6f7373), expected "SSX1"'],
     ['a reply too long (extra bytes in the same write)', { EXT_SCRIPT: 'long.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): the reply is too long: 16 bytes, expected 12'],
     ['a status ≠ 0', { EXT_SCRIPT: 'status.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: no CUDA device'],
+    ['a status message with a newline and an ESC sequence: one line, ESC escaped', { EXT_SCRIPT: 'status.py', EXT_ARG: 'escape' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: line one line two\\x1b[31mred'],
+    ['a status message length of 0xFFFFFFF0: refused at once, not after timeoutMs', { EXT_SCRIPT: 'status.py', EXT_ARG: 'huge', EXT_TIMEOUT_MS: '60000' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7 with a message of 4294967280 bytes, over the 1048576 (1 MiB) a status message may have'],
     ['a program that does not exist', { EXT_PROGRAM: 'softmax-stability-no-such-program' }, 'external pipeline ext (softmax-stability-no-such-program), frame 1 (op 1 (losses), 1 × 3 float32): cannot start "softmax-stability-no-such-program": no such program (spawn ENOENT), no reply'],
   ];
   for (const [what, env, message] of faults) {
@@ -58,6 +60,7 @@ describe('faults of an external process end the run: exit 2, one line naming the
       expect(verdicts(r.stderr)).toEqual([`softmax-stability: ${message}`]);
       expect(r.wrote).toBe(false);
       if (env.EXT_TIMEOUT_MS !== undefined) expect(r.seconds).toBeLessThan(30);
+      if (env.EXT_ARG === 'escape') expect(r.stderr).not.toContain('\x1b');
     });
   }
 
@@ -75,6 +78,8 @@ describe('faults of an external process end the run: exit 2, one line naming the
     expect(verdicts(f.stderr)).toHaveLength(1);
     expect(verdicts(f.stderr)[0]).toMatch(/^softmax-stability: external pipeline ext \(python3\), frame \d+ \(op 1 \(losses\), 1 × \d+ float32\): the process wrote 4 bytes after its last reply/);
     expect(existsSync(out)).toBe(false);
+    // Nothing said to be written: the files are named only once published.
+    expect(f.stderr).not.toMatch(/wrote fuzz\.csv|published into/);
     // The control: the same process without the extra bytes publishes.
     expect(scoreWith({ EXT_SCRIPT: 'constant.py' }).wrote).toBe(true);
   });
@@ -84,7 +89,9 @@ describe('faults of an external process end the run: exit 2, one line naming the
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.split('\n');
     expect(lines).toContain('[ext] first frame: 1 x 3');
-    expect(lines).toContain('[ext] second line');
+    // Control characters escaped (printable): an ESC sequence cannot recolour the terminal.
+    expect(lines).toContain('[ext] second line \\x1b[31mred');
+    expect(r.stderr).not.toContain('\x1b');
     // The last line, written without a newline as the process exits.
     expect(lines).toContain('[ext] stdin closed, bye');
     expect(lines.filter((l) => /first frame|second line|bye/.test(l) && !l.startsWith('[ext] '))).toEqual([]);
@@ -252,11 +259,14 @@ describe("a format outside an entry's dtypes says so, not 'no generic kernel'", 
     const some = runCli(['score', cases, '--suite', SUITE, '--pipelines', 'ext,stable-log-softmax'], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
     expect(some.status, some.stderr).toBe(0);
     expect(some.stderr).toContain(`score: ext not run in float64: ${declared}`);
+    // No "+ 0 external rows" next to external pipelines: the count of --external rows only when there are some.
+    expect(some.stderr).toMatch(/^scored 2 cases x 2 pipelines in [\d.]+ s/m);
     writeFileSync(cases, 'id,dtype,target,logits\nb,float64,1,1 2 3\n');
     const out = join(dir, 'scored.csv');
     const none = runCli(['score', cases, '--suite', SUITE, '--pipelines', 'ext', '--out', out], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
     expect(none.status, none.stderr).toBe(2);
-    expect(verdicts(none.stderr)).toEqual([`softmax-stability: field --pipelines: ext runs in none of the dtypes of ${cases} (float64): ${declared}`]);
+    // Of a cases file, the way out is cases in its dtypes, not a dtype to choose.
+    expect(verdicts(none.stderr)).toEqual([`softmax-stability: field --pipelines: ext runs in none of the dtypes of ${cases} (float64): pipeline ext declares dtypes [float32]; add float64 to its dtypes (if its implementation computes in it) or score cases in float32 (these are float64)`]);
     expect(existsSync(out)).toBe(false);
   });
 });
