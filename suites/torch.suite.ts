@@ -9,7 +9,9 @@
  *     npx softmax-stability baseline --suite suites/torch.suite.ts --out reports/baseline/torch
  *     npx softmax-stability gate --suite suites/torch.suite.ts --baseline reports/baseline/torch
  *
- * On a GPU machine change `DEVICE` to 'cuda' (or add entries with both). Each entry answers
+ * On a GPU machine change `DEVICE` to 'cuda' (or add entries with both): its entries are then
+ * benchmarked on the wall clock (`clock: 'wall'`), since the processes' CPU time does not see
+ * the GPU's work. Each entry answers
  * op 2, so fuzz scores autograd's gradients too. The README's "Test your framework's
  * cross-entropy" walks through it up to a CI gate.
  */
@@ -18,6 +20,8 @@ import { defineSuite } from 'softmax-stability';
 const DEVICE = 'cpu';
 /** The command of one form of the loss (scripts/adapters/torch_adapter.py --pipeline ...). */
 const torch = (pipeline: string): string[] => ['python3', 'scripts/adapters/torch_adapter.py', '--pipeline', pipeline, '--device', DEVICE];
+/** The bench clock of a device: the processes' CPU time on the CPU, elapsed time on a GPU (the CPU time does not see it). */
+const clockOf = (device: string): 'cpu' | 'wall' => (device === 'cuda' ? 'wall' : 'cpu');
 
 export default defineSuite({
   name: 'torch',
@@ -27,9 +31,9 @@ export default defineSuite({
     'stable-log-softmax',
     'fused-cross-entropy',
     // F.cross_entropy (the fused kernel), F.log_softmax + F.nll_loss, torch.log(F.softmax(x)).
-    { name: `torch-cross-entropy-${DEVICE}`, command: torch('cross-entropy'), grad: true, timeoutMs: 120_000 },
-    { name: `torch-log-softmax-nll-${DEVICE}`, command: torch('log-softmax-nll'), grad: true, timeoutMs: 120_000 },
-    { name: `torch-log-of-softmax-${DEVICE}`, command: torch('log-softmax-of-softmax'), grad: true, timeoutMs: 120_000 },
+    { name: `torch-cross-entropy-${DEVICE}`, command: torch('cross-entropy'), grad: true, timeoutMs: 120_000, clock: clockOf(DEVICE) },
+    { name: `torch-log-softmax-nll-${DEVICE}`, command: torch('log-softmax-nll'), grad: true, timeoutMs: 120_000, clock: clockOf(DEVICE) },
+    { name: `torch-log-of-softmax-${DEVICE}`, command: torch('log-softmax-of-softmax'), grad: true, timeoutMs: 120_000, clock: clockOf(DEVICE) },
   ],
   // PyTorch has all four formats; its CPU half kernels accumulate in float32 inside.
   dtypes: ['float32', 'float64', 'float16', 'bfloat16'],

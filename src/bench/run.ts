@@ -39,7 +39,7 @@ import type { Dtype } from '../float/dtype.js';
 import { DTYPES as DTYPE_ORDER, isHalf } from '../float/dtype.js';
 import type { Compute, Variant } from '../pipelines/variant.js';
 import { runsIn, runVariant, variantsOf } from '../pipelines/variant.js';
-import { frameStats } from '../external/pipeline.js';
+import { externalClock, frameStats } from '../external/pipeline.js';
 import { variantLabel } from '../report/key.js';
 import { isPeer } from '../peers/registry.js';
 import { ORT_PIPELINE_NAME, OrtLogSoftmax } from '../peers/onnxruntime.js';
@@ -101,8 +101,8 @@ export interface BenchRun {
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
   readonly inputs: string;
-  /** The external pipelines (SPEC 7) and the clock their rows were timed on (`externalClocks`); absent when the suite has none. */
-  readonly external?: { readonly pipelines: readonly string[]; readonly clock: Clock };
+  /** The external pipelines (SPEC 7) and, for each, the clock its rows were timed on (`externalClocks`: `descendants` or `wall`); absent when the suite has none. */
+  readonly external?: { readonly pipelines: readonly string[]; readonly clocks: readonly Clock[] };
 }
 
 export class BenchNaNError extends Error {
@@ -186,11 +186,13 @@ const CLOCKS: Record<Clock, () => number> = {
  * (7 of 12). The processes' CPU time still varies between runs where a frame's compute
  * is small: a process that sleeps between frames wakes with cold caches, which cost it
  * more the busier the machine (README, "External pipelines": the C example at 16x100).
- * Where the system does not tell a descendant's CPU time (no Linux /proc): the wall clock
- * for both, as before.
+ * The processes' CPU time is blind to children that have exited and to GPU time: an entry
+ * with `clock: 'wall'` (SPEC 7 entry, `spec.ts`) is timed on the wall clock, task and
+ * reference, and so is every external pipeline where the system does not tell a
+ * descendant's CPU time (no Linux /proc).
  */
-export function externalClocks(): [task: Clock, reference: Clock] {
-  return processCpuAvailable() ? ['descendants', 'cpu'] : ['wall', 'wall'];
+export function externalClocks(p: Pipeline): [task: Clock, reference: Clock] {
+  return externalClock(p) !== 'wall' && processCpuAvailable() ? ['descendants', 'cpu'] : ['wall', 'wall'];
 }
 
 /** Runs `call` `reps` times; returns the block's duration in ms on `clock`. */
@@ -555,7 +557,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
       call = syncCall(p, v, b, out);
     }
     // An external pipeline (SPEC 7) computes in another process, whose CPU time this process's clock does not see (externalClocks).
-    await measureTask(await referenceFor(refs, b, dtype), b, p.name, dtype, 'inline', 1, call, v.compute, ...(frameStats(p) !== undefined ? externalClocks() : (['cpu'] as const)));
+    await measureTask(await referenceFor(refs, b, dtype), b, p.name, dtype, 'inline', 1, call, v.compute, ...(frameStats(p) !== undefined ? externalClocks(p) : (['cpu'] as const)));
   };
 
   try {
@@ -593,10 +595,10 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
                 await pool.batch(p.name, dtype, r, c, x, b.targets, out);
                 keep(out, r, p.name, dtype, c);
               };
-              if (frameStats(p) !== undefined && externalClocks()[0] === 'descendants') {
+              if (frameStats(p) !== undefined && externalClocks(p)[0] === 'descendants') {
                 // An external pipeline: its processes' CPU time over the pool's batch against the inline reference loop's
                 // (externalClocks); the pool reference's blocks need every core at once, which a CPU clock does not see.
-                await measureTask(await referenceFor(externalRefs, b, dtype), b, p.name, dtype, 'pool', pool.workers, { async: batch }, dtype, ...externalClocks());
+                await measureTask(await referenceFor(externalRefs, b, dtype), b, p.name, dtype, 'pool', pool.workers, { async: batch }, dtype, ...externalClocks(p));
                 continue;
               }
               let ref = poolRefs[i].get(dtype);
@@ -619,7 +621,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     await Promise.all([...ortSessions.values()].map((s) => s.release()));
   }
 
-  const externals = suite.pipelines.filter((p) => frameStats(p) !== undefined).map((p) => p.name);
+  const externals = suite.pipelines.filter((p) => frameStats(p) !== undefined);
   return {
     rows,
     meta: runMeta(suite.name, suite.seed),
@@ -629,7 +631,7 @@ export async function runBench(suite: Suite, options: RunBenchOptions = {}): Pro
     loadBefore,
     loadAfter: loadavg(),
     inputs: `logits uniform in [−${LOGIT_RANGE}, ${LOGIT_RANGE}) rounded to float32, uniform targets, seed ${suite.seed}`,
-    ...(externals.length > 0 ? { external: { pipelines: externals, clock: externalClocks()[0] } } : {}),
+    ...(externals.length > 0 ? { external: { pipelines: externals.map((p) => p.name), clocks: externals.map((p) => externalClocks(p)[0]) } } : {}),
   };
 }
 

@@ -124,13 +124,22 @@ export function renderBenchSection(dir: string): string {
     '',
   );
   if (info.external !== undefined) {
-    const names = info.external.pipelines.map((n) => `\`${n}\``).join(', ');
-    out.push(
-      info.external.clock === 'descendants'
-        ? `External pipelines (${names}; SPEC 7): their rows, inline and pool, time the CPU time of their processes (every thread, from /proc) against the reference loop's CPU time, so \`mean_ms\` is the processes' CPU time per batch: what the implementation computes and its own reading and writing of the frames, not the harness's side of the hand-over nor time spent waiting for a core; the frames' wall-clock round trip is in the log (\`bench: NAME: … per frame … ms round trip\`).`
-        : `External pipelines (${names}; SPEC 7): their rows are timed on the wall clock (this system does not tell a process's CPU time), hand-overs and waits for a core included.`,
-      '',
-    );
+    // A bench.json of before `clocks` (one `clock` for every external pipeline) reads as that clock for each.
+    const { pipelines } = info.external;
+    const clocks = info.external.clocks ?? pipelines.map(() => (info.external as { clock?: string }).clock);
+    const names = (clock: string) => pipelines.filter((_, i) => clocks[i] === clock).map((n) => `\`${n}\``).join(', ');
+    if (clocks.includes('descendants')) {
+      out.push(
+        `External pipelines (${names('descendants')}; SPEC 7): their rows, inline and pool, time the CPU time of their processes (every thread, from /proc) against the reference loop's CPU time, so \`mean_ms\` is the processes' CPU time per batch: what the implementation computes and its own reading and writing of the frames, not the harness's side of the hand-over nor time spent waiting for a core, nor children that have exited nor a GPU; the frames' wall-clock round trip is in the log (\`bench: NAME: … per frame … ms round trip\`).`,
+        '',
+      );
+    }
+    if (clocks.includes('wall')) {
+      out.push(
+        `External pipelines (${names('wall')}; SPEC 7): their rows are timed on the wall clock (\`clock: 'wall'\` in the suite, or a system that does not tell a process's CPU time), task and reference alike, hand-overs and waits for a core included.`,
+        '',
+      );
+    }
   }
   out.push(`![Throughput relative to the reference loop](${BENCH_SVG})`, '');
   const highlights = benchHighlights(rows);

@@ -49,6 +49,8 @@ describe('faults of an external process end the run: exit 2, one line naming the
     ['garbage on stdout', { EXT_SCRIPT: 'garbage.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): wrong magic in the reply: "loss" (hex 6c6f7373), expected "SSX1"'],
     ['a reply too long (extra bytes in the same write)', { EXT_SCRIPT: 'long.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): the reply is too long: 16 bytes, expected 12'],
     ['a status ≠ 0', { EXT_SCRIPT: 'status.py' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: no CUDA device'],
+    ['a status message with a newline and an ESC sequence: one line, ESC escaped', { EXT_SCRIPT: 'status.py', EXT_ARG: 'escape' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7: line one line two\\x1b[31mred'],
+    ['a status message length of 0xFFFFFFF0: refused at once, not after timeoutMs', { EXT_SCRIPT: 'status.py', EXT_ARG: 'huge', EXT_TIMEOUT_MS: '60000' }, 'external pipeline ext (python3), frame 1 (op 1 (losses), 1 × 3 float32): status 7 with a message of 4294967280 bytes, over the 1048576 (1 MiB) a status message may have'],
     ['a program that does not exist', { EXT_PROGRAM: 'softmax-stability-no-such-program' }, 'external pipeline ext (softmax-stability-no-such-program), frame 1 (op 1 (losses), 1 × 3 float32): cannot start "softmax-stability-no-such-program": no such program (spawn ENOENT), no reply'],
   ];
   for (const [what, env, message] of faults) {
@@ -58,6 +60,7 @@ describe('faults of an external process end the run: exit 2, one line naming the
       expect(verdicts(r.stderr)).toEqual([`softmax-stability: ${message}`]);
       expect(r.wrote).toBe(false);
       if (env.EXT_TIMEOUT_MS !== undefined) expect(r.seconds).toBeLessThan(30);
+      if (env.EXT_ARG === 'escape') expect(r.stderr).not.toContain('\x1b');
     });
   }
 
@@ -75,6 +78,8 @@ describe('faults of an external process end the run: exit 2, one line naming the
     expect(verdicts(f.stderr)).toHaveLength(1);
     expect(verdicts(f.stderr)[0]).toMatch(/^softmax-stability: external pipeline ext \(python3\), frame \d+ \(op 1 \(losses\), 1 × \d+ float32\): the process wrote 4 bytes after its last reply/);
     expect(existsSync(out)).toBe(false);
+    // Nothing said to be written: the files are named only once published.
+    expect(f.stderr).not.toMatch(/wrote fuzz\.csv|published into/);
     // The control: the same process without the extra bytes publishes.
     expect(scoreWith({ EXT_SCRIPT: 'constant.py' }).wrote).toBe(true);
   });
@@ -84,7 +89,9 @@ describe('faults of an external process end the run: exit 2, one line naming the
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.split('\n');
     expect(lines).toContain('[ext] first frame: 1 x 3');
-    expect(lines).toContain('[ext] second line');
+    // Control characters escaped (printable): an ESC sequence cannot recolour the terminal.
+    expect(lines).toContain('[ext] second line \\x1b[31mred');
+    expect(r.stderr).not.toContain('\x1b');
     // The last line, written without a newline as the process exits.
     expect(lines).toContain('[ext] stdin closed, bye');
     expect(lines.filter((l) => /first frame|second line|bye/.test(l) && !l.startsWith('[ext] '))).toEqual([]);
@@ -138,17 +145,50 @@ describe('bench', () => {
     expect(rows.map((l) => l.split(',')[2])).toEqual(['inline', 'pool']);
     expect(r.stderr).toMatch(/bench: ext: \d+ frames in this thread, [\d.]+ MB sent, [\d.]+ MB received; per frame [\d.]+ ms round trip \(the pipes and the process's compute\), [\d.]+ ms on the harness's side/);
     // On Linux, its rows time its processes' CPU time (process-cpu.ts), and bench.json and the summary's Throughput section say so.
-    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clock: string } };
-    expect(info.external).toEqual({ pipelines: ['ext'], clock: process.platform === 'linux' ? 'descendants' : 'wall' });
+    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { pipelines: string[]; clocks: string[] } };
+    expect(info.external).toEqual({ pipelines: ['ext'], clocks: [process.platform === 'linux' ? 'descendants' : 'wall'] });
     if (process.platform === 'linux') expect(renderBenchSection(out)).toContain('External pipelines (`ext`; SPEC 7): their rows, inline and pool, time the CPU time of their processes');
   });
 });
 
-describe('a suite entry { name, command, dtypes?, grad?, timeoutMs? } is checked field by field', () => {
+describe.skipIf(process.platform !== 'linux')('the clock of an external pipeline\'s bench rows', () => {
+  // burn.py spends BURN ms of CPU time, then sleeps SLEEP ms, per frame; one frame per call (inline) and per pool batch (1 worker).
+  const BURN = 40;
+  const SLEEP = 300;
+  const meanMs = (clock: string | undefined) => {
+    const out = join(tempDir(), 'out');
+    const r = runCli(['bench', '--suite', SUITE, '--out', out], { env: { EXT_SCRIPT: 'burn.py', EXT_ARG: `${BURN}:${SLEEP}`, EXT_DTYPES: 'float32', ...(clock ? { EXT_CLOCK: clock } : {}) }, timeoutMs: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(join(out, 'bench.csv'), 'utf8').trim().split('\n');
+    const col = lines[0].split(',').indexOf('mean_ms');
+    const info = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as { external?: { clocks: string[] } };
+    return { info, ms: lines.filter((l) => l.startsWith('ext,')).map((l) => Number(l.split(',')[col])) };
+  };
+
+  it("default clock 'cpu': mean_ms is the process's CPU time, the burn and not the sleep (the harness's own CPU time would miss the burn)", () => {
+    const { info, ms } = meanMs(undefined);
+    expect(info.external?.clocks).toEqual(['descendants']);
+    expect(ms.length).toBe(2);
+    for (const m of ms) {
+      expect(m).toBeGreaterThanOrEqual(BURN * 0.9); // /proc's 10 ms ticks, summed over blocks of calls
+      expect(m).toBeLessThan(BURN + SLEEP / 2);
+    }
+  });
+
+  it("clock 'wall': mean_ms includes the sleep", () => {
+    const { info, ms } = meanMs('wall');
+    expect(info.external?.clocks).toEqual(['wall']);
+    expect(ms.length).toBe(2);
+    for (const m of ms) expect(m).toBeGreaterThanOrEqual(BURN + SLEEP);
+  });
+});
+
+describe('a suite entry { name, command, dtypes?, grad?, timeoutMs?, clock? } is checked field by field', () => {
   const bad: [string, unknown, string][] = [
     ["command: 'python3 x.py'", { name: 'ext', command: 'python3 x.py' }, 'field pipelines[0].command: got "python3 x.py"; expected a command: an array of strings, [program, ...args] (no shell: split the arguments yourself)'],
     ['command: []', { name: 'ext', command: [] }, 'field pipelines[0].command: got []; expected a command: [program, ...args], at least the program'],
-    ['a misspelt key', { name: 'ext', command: ['python3'], timeout: 5 }, 'field pipelines[0].timeout: unknown key "timeout"; did you mean "timeoutMs"? Known keys of an external pipeline: name, command, dtypes, grad, timeoutMs'],
+    ['a misspelt key', { name: 'ext', command: ['python3'], timeout: 5 }, 'field pipelines[0].timeout: unknown key "timeout"; did you mean "timeoutMs"? Known keys of an external pipeline: name, command, dtypes, grad, timeoutMs, clock'],
+    ["clock: 'gpu'", { name: 'ext', command: ['python3'], clock: 'gpu' }, "field pipelines[0].clock: got \"gpu\"; expected a bench clock: 'cpu' (its processes' CPU time, the default) or 'wall' (elapsed time: GPU or multi-process implementations)"],
     ['timeoutMs: 0', { name: 'ext', command: ['python3'], timeoutMs: 0 }, 'field pipelines[0].timeoutMs: got 0; expected a time in milliseconds: a whole number from 1 to 86,400,000'],
     ['an unknown dtype', { name: 'ext', command: ['python3'], dtypes: ['float8'] }, 'field pipelines[0].dtypes[0]: got "float8"; expected a dtype: one of float32, float64, float16, bfloat16'],
     ['a name with a space', { name: 'my ext', command: ['python3'] }, 'field pipelines[0].name: got "my ext"; expected a pipeline name of lower-case letters, digits, ".", "_" and "-" (e.g. "torch-cross-entropy")'],
@@ -219,11 +259,14 @@ describe("a format outside an entry's dtypes says so, not 'no generic kernel'", 
     const some = runCli(['score', cases, '--suite', SUITE, '--pipelines', 'ext,stable-log-softmax'], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
     expect(some.status, some.stderr).toBe(0);
     expect(some.stderr).toContain(`score: ext not run in float64: ${declared}`);
+    // No "+ 0 external rows" next to external pipelines: the count of --external rows only when there are some.
+    expect(some.stderr).toMatch(/^scored 2 cases x 2 pipelines in [\d.]+ s/m);
     writeFileSync(cases, 'id,dtype,target,logits\nb,float64,1,1 2 3\n');
     const out = join(dir, 'scored.csv');
     const none = runCli(['score', cases, '--suite', SUITE, '--pipelines', 'ext', '--out', out], { env: { EXT_DTYPES: 'float32' }, timeoutMs: 60_000 });
     expect(none.status, none.stderr).toBe(2);
-    expect(verdicts(none.stderr)).toEqual([`softmax-stability: field --pipelines: ext runs in none of the dtypes of ${cases} (float64): ${declared}`]);
+    // Of a cases file, the way out is cases in its dtypes, not a dtype to choose.
+    expect(verdicts(none.stderr)).toEqual([`softmax-stability: field --pipelines: ext runs in none of the dtypes of ${cases} (float64): pipeline ext declares dtypes [float32]; add float64 to its dtypes (if its implementation computes in it) or score cases in float32 (these are float64)`]);
     expect(existsSync(out)).toBe(false);
   });
 });

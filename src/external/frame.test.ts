@@ -9,6 +9,7 @@ import {
   encodeRequest,
   expectedReplyBytes,
   FrameError,
+  MAX_STATUS_MESSAGE_BYTES,
   optionsJson,
   replySize,
 } from './frame.js';
@@ -91,6 +92,20 @@ describe('reply', () => {
 
   it('reports the process status and its message', () => {
     expect(() => decodeReply(shape, encodeErrorReply(7, 'no CUDA device\n'))).toThrow(new FrameError('status 7: no CUDA device'));
+  });
+
+  it('refuses a status message longer than 1 MiB as soon as its length arrives', () => {
+    const head = Buffer.alloc(12);
+    head.write('SSX1', 0, 'latin1');
+    head.writeUInt32LE(7, 4);
+    head.writeUInt32LE(0xfffffff0, 8);
+    expect(() => expectedReplyBytes(shape, head)).toThrow(new FrameError('status 7 with a message of 4294967280 bytes, over the 1048576 (1 MiB) a status message may have'));
+    head.writeUInt32LE(MAX_STATUS_MESSAGE_BYTES, 8);
+    expect(expectedReplyBytes(shape, head)).toBe(12 + MAX_STATUS_MESSAGE_BYTES);
+  });
+
+  it('escapes control characters of a status message (one line, no ESC reaches the terminal)', () => {
+    expect(() => decodeReply(shape, encodeErrorReply(5, 'a\nb\x1b[31mred\x07'))).toThrow(new FrameError('status 5: a b\\x1b[31mred\\x07'));
   });
 
   it('names a short reply, a long one and a wrong magic', () => {

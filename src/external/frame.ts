@@ -28,6 +28,7 @@
  * A value that is not of the dtype is rounded to it first (to nearest, ties to even,
  * never through another format).
  */
+import { printable } from '../util/printable.js';
 import { getFloat16, setFloat16 } from '@petamoriken/float16';
 import type { BatchOptions } from '../cases/options.js';
 import type { Dtype } from '../float/dtype.js';
@@ -265,10 +266,19 @@ export function encodeErrorReply(status: number, message: string): Buffer {
   return buf;
 }
 
+/** The longest status message a reply may carry, bytes: a longer `L` is refused as soon as its 4 bytes arrive, not after `timeoutMs`. */
+export const MAX_STATUS_MESSAGE_BYTES = 1 << 20;
+
+/** Throws FrameError when a status reply's message length `L` is over MAX_STATUS_MESSAGE_BYTES. */
+function checkMessageLength(status: number, L: number): void {
+  if (L > MAX_STATUS_MESSAGE_BYTES) throw new FrameError(`status ${status} with a message of ${L} bytes, over the ${MAX_STATUS_MESSAGE_BYTES} (1 MiB) a status message may have`);
+}
+
 /**
  * How many bytes the whole reply has, from what has arrived so far (the reader of a
  * stream calls it as bytes come in): a number once it is known, undefined while the
- * header is incomplete. Throws FrameError on a wrong magic as soon as 4 bytes are there.
+ * header is incomplete. Throws FrameError on a wrong magic as soon as 4 bytes are there,
+ * and on a status message longer than MAX_STATUS_MESSAGE_BYTES as soon as its length is.
  */
 export function expectedReplyBytes(s: FrameShape, head: Uint8Array): number | undefined {
   if (head.length >= 4) checkMagic(head, 'reply');
@@ -276,7 +286,9 @@ export function expectedReplyBytes(s: FrameShape, head: Uint8Array): number | un
   const status = viewOf(head).getUint32(4, true);
   if (status === 0) return replySize(s);
   if (head.length < REPLY_HEADER + 4) return undefined;
-  return REPLY_HEADER + 4 + viewOf(head).getUint32(REPLY_HEADER, true);
+  const L = viewOf(head).getUint32(REPLY_HEADER, true);
+  checkMessageLength(status, L);
+  return REPLY_HEADER + 4 + L;
 }
 
 /**
@@ -291,9 +303,11 @@ export function decodeReply(s: FrameShape, buf: Uint8Array): Reply {
   if (status !== 0) {
     if (buf.length < REPLY_HEADER + 4) throw new FrameError(`short reply: status ${status} without its message length`);
     const L = view.getUint32(REPLY_HEADER, true);
+    checkMessageLength(status, L);
     if (buf.length !== REPLY_HEADER + 4 + L) throw new FrameError(`wrong size of the reply: status ${status} with ${buf.length - REPLY_HEADER - 4} bytes of a ${L}-byte message`);
     const message = Buffer.from(buf.buffer, buf.byteOffset + REPLY_HEADER + 4, L).toString('utf8');
-    throw new FrameError(`status ${status}: ${message.replace(/\s+/g, ' ').trim()}`);
+    // One line, and no control character reaches the terminal (ESC sequences shown as \x1b).
+    throw new FrameError(`status ${status}: ${printable(message.replace(/\s+/g, ' ').trim())}`);
   }
   const expected = replySize(s);
   if (buf.length < expected) throw new FrameError(`short reply: ${buf.length} bytes, expected ${expected} (${describe(s)})`);

@@ -37,6 +37,7 @@ import { announceProcessGroup } from '../supervise/heartbeat.js';
 import { killGroups, PROCESS_GRACE_MS, signalGroup } from '../supervise/process-groups.js';
 import type { FrameShape } from './frame.js';
 import { expectedReplyBytes } from './frame.js';
+import { printable } from '../util/printable.js';
 
 /** One frame for the process. */
 export interface HostRequest {
@@ -88,17 +89,17 @@ function toLog(text: string): void {
   }
 }
 
-/** Writes what a process writes on stderr to the log, line by line, each line prefixed `[name] ` (a last line without a newline when the stream ends). */
+/** Writes what a process writes on stderr to the log, line by line, each line prefixed `[name] ` and its control characters escaped (`printable`; a last line without a newline when the stream ends). */
 function prefixLines(stream: Readable, name: string): void {
   let partial = '';
   stream.setEncoding('utf8');
   stream.on('data', (text: string) => {
     const lines = (partial + text).split('\n');
     partial = lines.pop()!;
-    if (lines.length > 0) toLog(lines.map((l) => `[${name}] ${l}\n`).join(''));
+    if (lines.length > 0) toLog(lines.map((l) => `[${name}] ${printable(l)}\n`).join(''));
   });
   stream.on('end', () => {
-    if (partial !== '') toLog(`[${name}] ${partial}\n`);
+    if (partial !== '') toLog(`[${name}] ${printable(partial)}\n`);
     partial = '';
   });
 }

@@ -72,6 +72,13 @@ export function frameStats(p: Pipeline): FrameStats | undefined {
   return (p as unknown as Record<symbol, FrameStats | undefined>)[STATS];
 }
 
+const CLOCK = Symbol('benchClock');
+
+/** The clock an external pipeline's bench rows are timed on (its entry's `clock`; undefined for any other pipeline). */
+export function externalClock(p: Pipeline): ExternalSpec['clock'] | undefined {
+  return (p as unknown as Record<symbol, ExternalSpec['clock'] | undefined>)[CLOCK];
+}
+
 /** Where a frame waits longer than `timeoutMs` in the bridge itself (the helper thread died): a margin over the process's own limit. */
 const BRIDGE_MARGIN_MS = 10_000;
 
@@ -149,6 +156,7 @@ export function externalPipeline(spec: ExternalSpec): Pipeline {
       send(OP_LOSS, dtype, logits, rows, classes, targets, optionsJson({ weight, ignoreIndex: o.ignoreIndex, labelSmoothing: o.labelSmoothing })).losses,
   };
   Object.defineProperty(pipeline, STATS, { value: stats });
+  Object.defineProperty(pipeline, CLOCK, { value: spec.clock });
   return pipeline;
 }
 

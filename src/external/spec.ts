@@ -1,6 +1,6 @@
 /**
  * A suite's external pipeline entry (SPEC 7): `{ name, command: [program, ...args],
- * dtypes?, grad?, timeoutMs? }`, validated here with messages that name the field
+ * dtypes?, grad?, timeoutMs?, clock? }`, validated here with messages that name the field
  * (`pipelines[2].command`) and say what is expected.
  */
 import { z } from 'zod';
@@ -33,6 +33,12 @@ export const externalSpecSchema = z.strictObject({
     .min(1, { error: `a time in milliseconds: a whole number from 1 to ${MAX_TIMEOUT_MS.toLocaleString('en-US')}` })
     .max(MAX_TIMEOUT_MS, { error: `a time in milliseconds: a whole number from 1 to ${MAX_TIMEOUT_MS.toLocaleString('en-US')}` })
     .optional(),
+  /**
+   * The clock bench times the pipeline's rows on (default `cpu`): `cpu`, the CPU time of its
+   * processes (every thread, from /proc), blind to children that have exited and to GPU time;
+   * `wall`, elapsed time, for GPU or multi-process implementations (noisier on a loaded machine).
+   */
+  clock: z.enum(['cpu', 'wall'], { error: "a bench clock: 'cpu' (its processes' CPU time, the default) or 'wall' (elapsed time: GPU or multi-process implementations)" }).optional(),
 });
 
 export type ExternalSpecInput = z.input<typeof externalSpecSchema>;
@@ -44,6 +50,8 @@ export interface ExternalSpec {
   readonly dtypes: readonly Dtype[];
   readonly grad: boolean;
   readonly timeoutMs: number;
+  /** The clock bench times its rows on: `cpu` (its processes' CPU time) or `wall` (elapsed). */
+  readonly clock: 'cpu' | 'wall';
 }
 
 /** Whether a suite's pipeline entry is an external one (an object with a `command`). */
@@ -68,5 +76,5 @@ export function checkExternalSpec(input: unknown, file: string, index: number): 
     throw new InputError(`got ${'input' in issue ? showValue(issue.input) : 'nothing'}; expected ${issue.message}`, file, undefined, at(issue.path));
   }
   const d = parsed.data;
-  return { name: d.name, command: d.command, dtypes: d.dtypes ?? ['float32', 'float64', 'float16', 'bfloat16'], grad: d.grad ?? false, timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  return { name: d.name, command: d.command, dtypes: d.dtypes ?? ['float32', 'float64', 'float16', 'bfloat16'], grad: d.grad ?? false, timeoutMs: d.timeoutMs ?? DEFAULT_TIMEOUT_MS, clock: d.clock ?? 'cpu' };
 }

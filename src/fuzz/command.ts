@@ -81,9 +81,10 @@ export async function runFuzzCommand(opts: FuzzCommandOptions): Promise<void> {
   const threads = opts.workers === undefined ? undefined : wholeNumber(opts.workers, '--workers', 1, 'a number of worker threads');
   const suite = withOverrides(await loadSuite(opts.suite ?? 'default'), seed, runs);
   const out = resolve(opts.out ?? join('reports', suite.name));
-  await withOutputFolder(out, { command: 'fuzz', parts: ['fuzz'] }, (stage) => fuzzSuite(suite, stage, (line) => process.stderr.write(`${line}\n`), { shard, threads }));
+  const result = await withOutputFolder(out, { command: 'fuzz', parts: ['fuzz'] }, (stage) => fuzzSuite(suite, stage, (line) => process.stderr.write(`${line}\n`), { shard, threads }));
   const summary = await publishSummary(out, 'fuzz');
-  process.stderr.write(`fuzz: published into ${out}/; wrote ${summary} (of everything ${out} holds; each failing pipeline x dtype with the command that replays its worst case)\n`);
+  // Said only now: a fault found as the folder is published (an external process's stray bytes) leaves nothing written.
+  process.stderr.write(`fuzz: published into ${out}/: ${FUZZ_FILE} (${result.fuzzRows.length} rows), ${FAILURES_FILE} (${result.failureRows.length} rows) and ${FUZZ_MANIFEST_FILE}; wrote ${summary} (of everything ${out} holds; each failing pipeline x dtype with the command that replays its worst case)\n`);
 }
 
 export interface FuzzSuiteOptions {
@@ -132,7 +133,7 @@ export async function fuzzSuite(suite: Suite, dir: string, log: (line: string) =
   const width = Math.max(0, ...[...totals.keys()].map((k) => k.length));
   for (const [k, t] of totals) log(`  ${k.padEnd(width)}  ${OUTCOMES.map((o, i) => `${o} ${t[i]}`).join('  ')}`);
   log(
-    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; wrote ${FUZZ_FILE} (${result.fuzzRows.length} rows), ${FAILURES_FILE} (${result.failureRows.length} rows) and ${FUZZ_MANIFEST_FILE}`,
+    `fuzz: ${result.cases} cases (${result.logits} logits) x ${suite.pipelines.length} pipelines in ${result.seconds.toFixed(1)} s: ${(result.cases / result.seconds).toFixed(1)} cases/s; ${FUZZ_FILE} ${result.fuzzRows.length} rows, ${FAILURES_FILE} ${result.failureRows.length} rows (staged: the command says when it has published them)`,
   );
   return result;
 }

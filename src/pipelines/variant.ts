@@ -91,21 +91,26 @@ export function leftOutOfHalves<T>(pipelines: readonly T[], dtypes: readonly str
   return pipelines.map((p) => ({ pipeline: p, dtypes: halves.filter((d) => !runs(p, d)) })).filter((l) => l.dtypes.length > 0);
 }
 
-/** Why `p` does not run in `missing`, formats outside the `dtypes` its entry declares (an external process's, SPEC 7). */
-function declaredReason(p: Pipeline, missing: readonly Dtype[]): string {
+/**
+ * Why `p` does not run in `missing`, formats outside the `dtypes` its entry declares (an external process's, SPEC 7).
+ * `cases`: the dtypes come from a cases file (`score`), so the way out is cases in the declared formats, not a choice of dtype.
+ */
+function declaredReason(p: Pipeline, missing: readonly Dtype[], cases = false): string {
   const own = p.dtypes ?? [];
-  return `pipeline ${p.name} declares dtypes [${own.join(', ')}]; add ${missing.join(' and ')} to its dtypes (if its implementation computes in ${missing.length === 1 ? 'it' : 'them'}) or choose ${own.length === 1 ? own[0] : `one of ${own.join(', ')}`}`;
+  const ownList = own.length === 1 ? own[0] : `one of ${own.join(', ')}`;
+  return `pipeline ${p.name} declares dtypes [${own.join(', ')}]; add ${missing.join(' and ')} to its dtypes (if its implementation computes in ${missing.length === 1 ? 'it' : 'them'}) or ${cases ? `score cases in ${ownList} (these are ${missing.join(', ')})` : `choose ${ownList}`}`;
 }
 
 /**
  * Why a pipeline does not run in a dtype, or in those of a list it does not run in (`runsIn` false), in words a message can end with:
  * the formats its own `dtypes` declare (an external process's, SPEC 7), else LEFT_OUT_REASON.
+ * `cases`: the dtypes are a cases file's (`score`): the reason then ends "or score cases in …" rather than "or choose …".
  * Undefined when it runs there.
  */
-export function notRunReason(p: Pipeline, dtype: Dtype | readonly Dtype[]): string | undefined {
+export function notRunReason(p: Pipeline, dtype: Dtype | readonly Dtype[], cases = false): string | undefined {
   const missing = (typeof dtype === 'string' ? [dtype] : dtype).filter((d) => !runsIn(p, d));
   if (missing.length === 0) return undefined;
-  return p.dtypes !== undefined && missing.every((d) => !p.dtypes!.includes(d)) ? declaredReason(p, missing) : LEFT_OUT_REASON;
+  return p.dtypes !== undefined && missing.every((d) => !p.dtypes!.includes(d)) ? declaredReason(p, missing, cases) : LEFT_OUT_REASON;
 }
 
 /** The one-line note a command prints for the pipelines it leaves out of the half formats, each with its reason (`notRunReason`); undefined when none is left out. */

@@ -51,7 +51,7 @@ export async function scorePipelines(opts: Pick<ScoreCommandOptions, 'pipelines'
 export function checkSelectedRun(list: string | undefined, selected: readonly Pipeline[], dtypes: readonly Dtype[], casesFile: string): void {
   if (list === undefined || dtypes.length === 0) return;
   for (const p of selected) {
-    if (dtypes.every((d) => !runsIn(p, d))) throw new InputError(`${p.name} runs in none of the dtypes of ${casesFile} (${dtypes.join(', ')}): ${notRunReason(p, dtypes)}`, undefined, undefined, '--pipelines');
+    if (dtypes.every((d) => !runsIn(p, d))) throw new InputError(`${p.name} runs in none of the dtypes of ${casesFile} (${dtypes.join(', ')}): ${notRunReason(p, dtypes, true)}`, undefined, undefined, '--pipelines');
   }
 }
 
@@ -106,7 +106,7 @@ export async function runScore(casesFile: string, opts: ScoreCommandOptions): Pr
     (t) =>
       `  ${t.pipeline.padEnd(34)} ${variantLabel(t).padEnd(26)}  ok ${t.counts.ok}  inaccurate ${t.counts.inaccurate}  overflow ${t.counts.overflow}  underflow ${t.counts.underflow}  nan ${t.counts.nan}  max ulps ${t.noUlps > 0 ? `— (${t.noUlps} row${t.noUlps === 1 ? '' : 's'} with no ulp count: NaN or not finite)` : t.maxUlps}`,
   );
-  process.stderr.write(`scored ${cases.length} cases x ${selected.length} pipelines + ${external.length} external rows in ${seconds.toFixed(1)} s (budget ${budget} ulps)\n${lines.join('\n')}\n`);
+  process.stderr.write(`scored ${cases.length} cases x ${selected.length} pipelines${external.length > 0 ? ` + ${external.length} rows from --external files` : ''} in ${seconds.toFixed(1)} s (budget ${budget} ulps)\n${lines.join('\n')}\n`);
 }
 
 export function registerScore(program: Command): void {

@@ -62,7 +62,7 @@ const isPipeline = (p: unknown): p is Pipeline => {
 /** An external pipeline (SPEC 7): an object with a `command`, checked field by field by src/external/spec.ts (from load.ts). */
 const isExternal = (p: unknown): p is ExternalSpecInput => p !== null && typeof p === 'object' && 'command' in p && !isPipeline(p);
 
-const ENTRY_EXPECTED = 'a built-in name, a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }, or an external process { name, command: [program, ...args], dtypes?, grad?, timeoutMs? }';
+const ENTRY_EXPECTED = 'a built-in name, a Pipeline object { name, formula, float32(x, rows, classes, targets, out), float64(...) }, or an external process { name, command: [program, ...args], dtypes?, grad?, timeoutMs?, clock? }';
 
 /**
  * What an object entry that is neither a Pipeline nor an external process lacks: kernels
