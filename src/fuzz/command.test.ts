@@ -142,7 +142,7 @@ describe('fuzz', () => {
 
   it('prints a plain line as each phase ends when stderr is not a terminal (and progress lines every 10 s: util/progress.test.ts)', () => {
     for (const phase of ['generate', 'oracle', 'score', 'shrink']) expect(stderrA).toMatch(new RegExp(`^fuzz: ${phase}: \\d+ .* in [\\d.]+ s \\(`, 'm'));
-    expect(stderrA).toMatch(/cases\/s; wrote /);
+    expect(stderrA).toMatch(/cases\/s; fuzz\.csv \d+ rows, failures\.csv \d+ rows \(staged[^\n]*\n[^\n]*published into [^\n]*: fuzz\.csv \(\d+ rows\)/);
   });
 
   it('--replay SEED:PATH re-runs every recorded failure, loss or grad: same case, value, oracle value and outcome (the first of each through the CLI)', async () => {
