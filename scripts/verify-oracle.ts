@@ -97,8 +97,14 @@ interface ShardFile {
   readonly loadAverage: number;
 }
 
-/** The code the answers depend on: the oracle (both tiers), formats, the case generators and the mix. */
-const ORACLE_PATHS = ['src/oracle', 'src/float', 'src/fuzz', 'src/suite/define.ts'];
+/**
+ * The code the answers depend on: the oracle (both tiers) and the mix (src/oracle), formats (src/float), the
+ * case generators (src/fuzz, with the family list of src/suite/define.ts and the generators' PRNG in
+ * src/util/random.ts) and the resolution of batch options (src/cases/options.ts: class weights, defaults).
+ * The last two were found missing by an import walk of src/oracle/verify.ts (esbuild --metafile); the rest
+ * of that walk (pipelines, pool, report) does not reach the values compared.
+ */
+const ORACLE_PATHS = ['src/oracle', 'src/float', 'src/fuzz', 'src/suite/define.ts', 'src/util/random.ts', 'src/cases/options.ts'];
 
 function oracleCommit(): string {
   const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
