@@ -13,6 +13,7 @@ import { registerGate } from './gate/command.js';
 import { registerHistory } from './history/command.js';
 import { registerRun } from './run/command.js';
 import { InputError } from './util/errors.js';
+import { oracleTier } from './oracle/tier.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from './suite/load.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   for (const c of program.commands) c.exitOverride();
   // Commands that run pipelines say first which optional peers are missing (issue 12 item 8).
   program.hook('preAction', (_program, action) => {
+    oracleTier(); // a bad SOFTMAX_STABILITY_ORACLE is one line and exit 2 before any work
     if (action.name() === 'merge') return;
     const line = missingPeersLine();
     if (line !== undefined) process.stderr.write(`${line}\n`);

@@ -32,7 +32,9 @@ import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { isBare, rowKind, rowWeight } from '../cases/options.js';
 import type { AnyDtype } from '../float/dtype.js';
 import { exactDecimal, ExactDecimal, exactDecimalString, roundDecimal } from './exact.js';
+import type { FastBatch } from './fast-batch.js';
 import { fastBatch, fastRowGrad } from './fast-batch.js';
+import { fastTierOn } from './tier.js';
 import { oracleGrad, oracleGradRounded } from './grad.js';
 import type { OracleResult } from './loss.js';
 import { log1p, lossBounds, lossPlan, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
@@ -206,7 +208,7 @@ export interface BatchRounded {
  */
 export function oracleBatchRounded(rows: readonly OptionRow[], o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, reduce = true): BatchRounded {
   pulse();
-  const fast = fastBatch(rows, o, dtype, weight, reduce);
+  const fast: FastBatch = fastTierOn() ? fastBatch(rows, o, dtype, weight, reduce) : { rows: rows.map(() => undefined), sum: reduce ? undefined : NaN, mean: reduce ? undefined : NaN };
   const fellBack = fast.rows.filter((v) => v === undefined).length + (fast.sum === undefined ? 1 : 0) + (fast.mean === undefined ? 1 : 0);
   if (fellBack === 0) return { rows: Float64Array.from(fast.rows as number[]), sum: fast.sum!, mean: fast.mean!, fellBack };
   const slow = oracleBatch(rows, o, dtype, weight, reduce);
@@ -462,7 +464,7 @@ export function oracleRowGradRounded(row: OptionRow, o: BatchOptions, dtype: Any
   pulse();
   if (rowKind(row, o) === 'loss' && isBare(row, o, weight)) return oracleGradRounded(row.logits, row.target, dtype);
   const out = new Float64Array(row.logits.length);
-  if (fastRowGrad(row, o, dtype, weight, out) === 0) return out;
+  if (fastTierOn() && fastRowGrad(row, o, dtype, weight, out) === 0) return out;
   return oracleRowGrad(row, o, dtype, weight);
 }
 

@@ -37,6 +37,7 @@ import { pulse } from '../supervise/heartbeat.js';
 import type { OracleResult } from './loss.js';
 import { checkOracleRow, expMemo, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
 import { fastLossAndGrad } from './fast-grad.js';
+import { fastTierOn } from './tier.js';
 
 export interface GradOracleResult {
   /** g_j correctly rounded to the dtype (ties to even), one per class. */
@@ -331,6 +332,10 @@ export interface LossAndGradRounded {
 export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradRounded {
   pulse();
   checkOracleRow(row, target);
+  if (!fastTierOn()) {
+    const slow = oracleLossAndGrad(row, target, dtype);
+    return { loss: slow.loss.rounded, grad: slow.grad.rounded, fast: false, undecided: row.length };
+  }
   const grad = new Float64Array(row.length);
   const fast = fastLossAndGrad(row, target, dtype, grad);
   if (fast.loss !== undefined && fast.undecided === 0) return { loss: fast.loss, grad, fast: true, undecided: 0 };
@@ -344,6 +349,6 @@ export function oracleGradRounded(row: ArrayLike<number>, target: number, dtype:
   checkOracleRow(row, target);
   const grad = new Float64Array(row.length);
   // The loss's own rounding test does not matter here: only the components'.
-  if (fastLossAndGrad(row, target, dtype, grad).undecided === 0) return grad;
+  if (fastTierOn() && fastLossAndGrad(row, target, dtype, grad).undecided === 0) return grad;
   return oracleGrad(row, target, dtype).rounded;
 }

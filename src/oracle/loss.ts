@@ -26,6 +26,7 @@ import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
 import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
 import { fastLossRounded } from './fast.js';
+import { fastTierOn } from './tier.js';
 
 export interface OracleResult {
   /** The exact loss correctly rounded to the dtype (ties to even). */
@@ -286,6 +287,6 @@ export function oracleLossRoundedTier(row: ArrayLike<number>, target: number, dt
   pulse();
   checkOracleRow(row, target);
   // fastLossRounded answers a masked target (+Infinity) itself.
-  const fast = fastLossRounded(row, target, dtype);
+  const fast = fastTierOn() ? fastLossRounded(row, target, dtype) : undefined;
   return fast !== undefined ? { rounded: fast, fast: true } : { rounded: oracleLoss(row, target, dtype).rounded, fast: false };
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DTYPES } from '../float/dtype.js';
 import { OPTION_FAMILIES } from '../fuzz/options.js';
-import { ADVERSARIAL, MIX, OPTION_SETTINGS, shardOf, verifyChunk, verifyTasks } from './verify.js';
+import { ADVERSARIAL, MIX, OPTION_SETTINGS, shardOf, Tally, verifyChunk, verifyTasks } from './verify.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,6 +27,34 @@ describe('verify-oracle', () => {
         if (source === 'midpoint-loss') expect(r.lossFallback).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('counts a NaN component as undecided only in a row with undecided components: elsewhere a NaN is an answer, compared bit for bit', () => {
+    const where = () => 'row';
+    // A row the fast tier decided whole (0 undecided) is used as it is: a NaN there, against a number, is a difference.
+    const decided = new Tally();
+    decided.grad([NaN, 0.25], [-0.75, 0.25], 0, where, '');
+    expect(decided.result()).toMatchObject({ gradDifferences: 1, gradRowFallback: 0, gradComponentFallback: 0 });
+    expect(decided.result().examples[0]).toContain('class 0: gradient fast NaN, decimal.js -0.75');
+    // One component left to decimal.js: its NaN is skipped, the other components are still compared.
+    const one = new Tally();
+    one.grad([NaN, 0.5], [-0.75, 0.25], 1, where, '');
+    expect(one.result()).toMatchObject({ gradDifferences: 1, gradRowFallback: 1, gradComponentFallback: 1 });
+    // No more NaNs skipped than the fast tier says it left undecided.
+    const more = new Tally();
+    more.grad([NaN, NaN], [-0.75, 0.75], 1, where, '');
+    expect(more.result().gradDifferences).toBe(1);
+    // NaN is the answer where both tiers say so (a row under maskedRows 'nan'); −0 and +0 differ.
+    const same = new Tally();
+    same.grad([NaN, -0], [NaN, 0], 0, where, '');
+    expect(same.result().gradDifferences).toBe(1);
+    // Losses and batch values: undefined is a fallback; a second loss of the row (with the gradient) is not counted again.
+    const t = new Tally();
+    t.loss(undefined, 1, where, 'loss');
+    t.loss(2, 1, where, 'loss (with the gradient)', false);
+    t.batch(undefined, 3, where, 'sum');
+    t.batch(-0, 0, where, 'mean');
+    expect(t.result()).toMatchObject({ lossFallback: 1, lossDifferences: 1, batchValues: 2, batchFallback: 1, batchDifferences: 1 });
   });
 
   it('finds no difference between the tiers on the option families (l_n, gradients, sum and mean), in every format and setting', () => {

@@ -139,45 +139,90 @@ export function verifyRows(task: VerifyTask): { logits: ArrayLike<number>; targe
   return generateCases(task.source as Family, task.dtype, task.seed, task.count).filter((c) => !c.logits.every((x) => x === -Infinity));
 }
 
+/**
+ * The counts of one task, kept as the tiers are compared (one place for both kinds
+ * of task, so the bare rows and the option rows are judged by the same rules).
+ *
+ * A fast value is a difference when it is not the decimal.js value bit for bit
+ * (`Object.is`: −0 and +0 differ, NaN equals NaN). The fast tiers mark what they
+ * leave to decimal.js as `undefined` (losses, batch values) or NaN (gradient
+ * components, with the count of such components). A NaN component is skipped as
+ * undecided only when its row has undecided components: a row with none is used
+ * as it is by the oracle (`oracleRowGradRounded` returns it whole), so a NaN there
+ * is an answer and is compared like any other value.
+ */
+export class Tally {
+  private readonly c = { cases: 0, lossFallback: 0, lossDifferences: 0, gradRowFallback: 0, gradComponents: 0, gradComponentFallback: 0, gradDifferences: 0, batchValues: 0, batchFallback: 0, batchDifferences: 0 };
+  private readonly examples: string[] = [];
+
+  /** One more row (a case). */
+  row(): void {
+    this.c.cases++;
+  }
+
+  /** A loss (or l_n): `fast` undefined when the fast tier left it to decimal.js; `counted` false for a second loss of a row already counted (the one computed with the gradient). */
+  loss(fast: number | undefined, slow: number, where: () => string, label: string, counted = true): void {
+    if (fast === undefined) {
+      if (counted) this.c.lossFallback++;
+    } else if (!Object.is(fast, slow)) {
+      this.c.lossDifferences++;
+      this.example(`${where()}: ${label} fast ${fast}, decimal.js ${slow}`);
+    }
+  }
+
+  /** A batch value (sum or mean) of an option batch. */
+  batch(fast: number | undefined, slow: number, where: () => string, label: string): void {
+    this.c.batchValues++;
+    if (fast === undefined) this.c.batchFallback++;
+    else if (!Object.is(fast, slow)) {
+      this.c.batchDifferences++;
+      this.example(`${where()}: ${label} fast ${fast}, decimal.js ${slow}`);
+    }
+  }
+
+  /** A row's gradient: `fast` with NaN where undecided, `undecided` the fast tier's count of those, `slow` the decimal.js gradient. */
+  grad(fast: ArrayLike<number>, slow: ArrayLike<number>, undecided: number, where: () => string, label: string): void {
+    this.c.gradComponents += fast.length;
+    if (undecided > 0) this.c.gradRowFallback++;
+    this.c.gradComponentFallback += undecided;
+    let skipped = 0;
+    for (let j = 0; j < fast.length; j++) {
+      if (undecided > 0 && Number.isNaN(fast[j]) && skipped < undecided) {
+        skipped++;
+        continue;
+      }
+      if (!Object.is(fast[j], slow[j])) {
+        this.c.gradDifferences++;
+        this.example(`${where()}${label} class ${j}: gradient fast ${fast[j]}, decimal.js ${slow[j]}`);
+      }
+    }
+  }
+
+  private example(text: string): void {
+    if (this.examples.length < 5) this.examples.push(text);
+  }
+
+  result(): VerifyCounts {
+    return { ...this.c, examples: this.examples };
+  }
+}
+
 /** Worker side: both tiers on every row of the task, counted. */
 export function verifyChunk(task: VerifyTask): VerifyCounts {
   if ((OPTION_FAMILIES as readonly string[]).includes(task.source)) return verifyOptionChunk(task);
   const { dtype } = task;
-  let lossFallback = 0;
-  let lossDifferences = 0;
-  let gradRowFallback = 0;
-  let gradComponents = 0;
-  let gradComponentFallback = 0;
-  let gradDifferences = 0;
-  const examples: string[] = [];
-  const rows = verifyRows(task);
-  for (const { logits, target } of rows) {
+  const tally = new Tally();
+  for (const { logits, target } of verifyRows(task)) {
+    tally.row();
     const slow = oracleLossAndGrad(logits, target, dtype);
     const where = () => `${task.source} ${dtype} [${Array.from(logits).slice(0, 8).join(', ')}${logits.length > 8 ? ', …' : ''}] target ${target}`;
-    const fastLoss = fastLossRounded(logits, target, dtype);
-    if (fastLoss === undefined) lossFallback++;
-    else if (!Object.is(fastLoss, slow.loss.rounded)) {
-      lossDifferences++;
-      if (examples.length < 5) examples.push(`${where()}: loss fast ${fastLoss}, decimal.js ${slow.loss.rounded}`);
-    }
+    tally.loss(fastLossRounded(logits, target, dtype), slow.loss.rounded, where, 'loss');
     const grad = new Float64Array(logits.length);
     const both = fastLossAndGrad(logits, target, dtype, grad);
-    if (both.loss !== undefined && !Object.is(both.loss, slow.loss.rounded)) {
-      lossDifferences++;
-      if (examples.length < 5) examples.push(`${where()}: loss (with the gradient) fast ${both.loss}, decimal.js ${slow.loss.rounded}`);
-    }
-    gradComponents += logits.length;
-    if (both.undecided > 0) gradRowFallback++;
-    gradComponentFallback += both.undecided;
-    for (let j = 0; j < logits.length; j++) {
-      if (Number.isNaN(grad[j])) continue;
-      if (!Object.is(grad[j], slow.grad.rounded[j])) {
-        gradDifferences++;
-        if (examples.length < 5) examples.push(`${where()}: class ${j} fast ${grad[j]}, decimal.js ${slow.grad.rounded[j]}`);
-      }
-    }
+    tally.loss(both.loss, slow.loss.rounded, where, 'loss (with the gradient)', false);
+    tally.grad(grad, slow.grad.rounded, both.undecided, where, '');
   }
-  return { cases: rows.length, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, batchValues: 0, batchFallback: 0, batchDifferences: 0, examples };
+  return tally.result();
 }
 
 const setting = (o: Partial<BatchOptions>): BatchOptions => ({ weight: undefined, ignoreIndex: undefined, reduction: 'mean', labelSmoothing: 0, maskedRows: 'nan', ...o });
@@ -194,57 +239,25 @@ export const OPTION_SETTINGS: readonly BatchOptions[] = [setting({}), setting({ 
 function verifyOptionChunk(task: VerifyTask): VerifyCounts {
   const { dtype } = task;
   const base = OPTION_SETTINGS[task.seed % OPTION_SETTINGS.length];
-  const batches = optionBatches(task.source as OptionFamily, dtype, base, task.seed, task.count);
-  let cases = 0;
-  let lossFallback = 0;
-  let lossDifferences = 0;
-  let gradRowFallback = 0;
-  let gradComponents = 0;
-  let gradComponentFallback = 0;
-  let gradDifferences = 0;
-  let batchValues = 0;
-  let batchFallback = 0;
-  let batchDifferences = 0;
-  const examples: string[] = [];
-  for (const [b, { rows, options }] of batches.entries()) {
+  const tally = new Tally();
+  for (const [b, { rows, options }] of optionBatches(task.source as OptionFamily, dtype, base, task.seed, task.count).entries()) {
     const where = () => `${task.source} ${dtype} seed ${task.seed} batch ${b} (${JSON.stringify({ ...options, weight: options.weight === undefined ? undefined : Array.from(options.weight) })})`;
     const weight = resolveWeights(options, dtype, rows, () => ({}));
     const reduce = options.reduction !== 'none';
     const fast = fastBatch(rows, options, dtype, weight, reduce);
     const slow = oracleBatch(rows, options, dtype, weight, reduce);
     for (const [n, row] of rows.entries()) {
-      cases++;
-      const v = fast.rows[n];
-      if (v === undefined) lossFallback++;
-      else if (!Object.is(v, slow.rows[n].rounded)) {
-        lossDifferences++;
-        if (examples.length < 5) examples.push(`${where()} row ${n}: l_n fast ${v}, decimal.js ${slow.rows[n].rounded}`);
-      }
+      tally.row();
+      tally.loss(fast.rows[n], slow.rows[n].rounded, () => `${where()} row ${n}`, 'l_n');
       const grad = new Float64Array(row.logits.length);
       const undecided = fastRowGrad(row, options, dtype, weight, grad);
-      const want = oracleRowGrad(row, options, dtype, weight);
-      gradComponents += row.logits.length;
-      if (undecided > 0) gradRowFallback++;
-      gradComponentFallback += undecided;
-      for (let j = 0; j < grad.length; j++) {
-        if (Number.isNaN(grad[j]) && !Number.isNaN(want[j])) continue; // undecided
-        if (!Object.is(grad[j], want[j])) {
-          gradDifferences++;
-          if (examples.length < 5) examples.push(`${where()} row ${n} class ${j}: gradient fast ${grad[j]}, decimal.js ${want[j]}`);
-        }
-      }
+      tally.grad(grad, oracleRowGrad(row, options, dtype, weight), undecided, where, ` row ${n}`);
     }
     if (!reduce) continue;
-    for (const [what, v, want] of [['sum', fast.sum, slow.sum.rounded], ['mean', fast.mean, slow.mean.rounded]] as const) {
-      batchValues++;
-      if (v === undefined) batchFallback++;
-      else if (!Object.is(v, want)) {
-        batchDifferences++;
-        if (examples.length < 5) examples.push(`${where()}: ${what} fast ${v}, decimal.js ${want}`);
-      }
-    }
+    tally.batch(fast.sum, slow.sum.rounded, where, 'sum');
+    tally.batch(fast.mean, slow.mean.rounded, where, 'mean');
   }
-  return { cases, lossFallback, lossDifferences, gradRowFallback, gradComponents, gradComponentFallback, gradDifferences, batchValues, batchFallback, batchDifferences, examples };
+  return tally.result();
 }
 
 /**
