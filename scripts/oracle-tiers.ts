@@ -4,9 +4,12 @@
  * tier, decimal.js where its rounding test cannot decide) and once on decimal.js
  * alone (SOFTMAX_STABILITY_ORACLE=decimal, src/oracle/tier.ts), one after the other.
  * Prints per suite the wall time of each run, the oracle phase of each (from the
- * fuzz's own `oracle:` line), and whether `fuzz.csv` and `failures.csv` are the same
- * bytes; exits 1 when any file differs. `fuzz.json` and `summary.md` are not compared:
- * they carry the run's time.
+ * fuzz's own `oracle:` line: the bare rows' losses and gradients, not the option rows'
+ * oracle nor shrinking's), and whether `fuzz.csv` and `failures.csv` are the same
+ * bytes. A run that fails (a watchdog stop, say) is a FAILED row and the next suite
+ * runs. Exit status 1 when any file differs, else 2 when a run failed, else 0; the
+ * outputs of such suites are kept and their folder named. `fuzz.json` and
+ * `summary.md` are not compared: they carry the run's time.
  *
  *     bash scripts/fuzz-tiers.sh [--runs N] [--workers W] [SUITE ...]   (builds dist/, then runs this)
  *
@@ -46,6 +49,7 @@ const suites = positionals.length > 0 ? positionals : DEFAULT_SUITES;
 for (const s of suites) if (!existsSync(join(ROOT, 'suites', `${s}.suite.ts`))) fail(`no suite ${s} (suites/${s}.suite.ts)`);
 
 interface Run {
+  readonly failed?: string;
   readonly seconds: number;
   readonly oracleSeconds: string;
   readonly load: string;
@@ -62,18 +66,27 @@ function fuzz(suite: string, tier: 'fast' | 'decimal'): Run {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, SOFTMAX_STABILITY_ORACLE: tier }, encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) fail(`fuzz --suite ${suite} with ${tier} ended with status ${r.status ?? r.signal}:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (r.status !== 0) {
+    process.stderr.write(`oracle-tiers: fuzz --suite ${suite} with ${tier} ended with status ${r.status ?? r.signal} after ${seconds.toFixed(1)} s; its last lines:\n${r.stderr.trim().split('\n').slice(-5).join('\n')}\n`);
+    return { failed: `FAILED (${tier}: status ${r.status ?? r.signal})`, seconds, oracleSeconds: '?', load: '', dir };
+  }
   const oracle = /^fuzz: oracle: \d+ logits in ([\d.]+) s/m.exec(r.stderr);
   return { seconds, oracleSeconds: oracle?.[1] ?? '?', load: `${before.toFixed(2)} → ${loadavg()[0].toFixed(2)}`, dir };
 }
 
 const same = (a: string, b: string, file: string) => readFileSync(join(a, file)).equals(readFileSync(join(b, file)));
 
-process.stdout.write('| suite | fast tier | decimal.js alone | ratio | oracle phase (fast → decimal.js) | load (fast; decimal.js) | fuzz.csv | failures.csv |\n|---|---:|---:|---:|---:|---|---|---|\n');
+process.stdout.write('| suite | fast tier | decimal.js alone | ratio | oracle phase, bare rows (fast → decimal.js) | load (fast; decimal.js) | fuzz.csv | failures.csv |\n|---|---:|---:|---:|---:|---|---|---|\n');
 let differ = 0;
+let failed = 0;
 for (const suite of suites) {
   const fast = fuzz(suite, 'fast');
-  const slow = fuzz(suite, 'decimal');
+  const slow = fast.failed === undefined ? fuzz(suite, 'decimal') : undefined;
+  if (slow === undefined || slow.failed !== undefined) {
+    failed++;
+    process.stdout.write(`| ${suite} | ${fast.failed ?? `${fast.seconds.toFixed(1)} s`} | ${slow?.failed ?? 'not run'} | | | | | |\n`);
+    continue;
+  }
   const files = ['fuzz.csv', 'failures.csv'].map((f) => (same(fast.dir, slow.dir, f) ? 'same bytes' : (differ++, 'DIFFERENT')));
   process.stdout.write(`| ${suite} | ${fast.seconds.toFixed(1)} s | ${slow.seconds.toFixed(1)} s | ${(slow.seconds / fast.seconds).toFixed(2)}x | ${fast.oracleSeconds} s → ${slow.oracleSeconds} s | ${fast.load}; ${slow.load} | ${files.join(' | ')} |\n`);
   if (files.every((f) => f === 'same bytes')) {
@@ -81,6 +94,10 @@ for (const suite of suites) {
     rmSync(slow.dir, { recursive: true });
   }
 }
-process.stdout.write(differ === 0 ? `\nevery file the same bytes with both tiers (${suites.length} suites${values.runs !== undefined ? `, --runs ${values.runs}` : ''})\n` : `\n${differ} files differ: kept in ${work}\n`);
-if (differ === 0) rmSync(work, { recursive: true });
-process.exit(differ === 0 ? 0 : 1);
+const ran = suites.length - failed;
+if (differ > 0 || failed > 0) process.stdout.write(`\n${differ} files differ, ${failed} suites failed to run: their outputs are kept in ${work}\n`);
+else {
+  process.stdout.write(`\nevery file the same bytes with both tiers (${ran} suites${values.runs !== undefined ? `, --runs ${values.runs}` : ''})\n`);
+  rmSync(work, { recursive: true });
+}
+process.exit(differ > 0 ? 1 : failed > 0 ? 2 : 0);

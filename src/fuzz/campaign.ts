@@ -39,6 +39,7 @@ import { formatValue } from '../float/shortest.js';
 import { BUILTIN_PIPELINES } from '../pipelines/registry.js';
 import type { Pipeline } from '../pipelines/types.js';
 import { fallbackShares, oracleRowsWithGrad } from '../pool/oracle-task.js';
+import { fastTierOn, ORACLE_TIER_VARIABLE } from '../oracle/tier.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { compiledModule } from '../pool/pool.js';
 import type { Outcome } from '../score/outcome.js';
@@ -373,7 +374,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     at += cases.length;
   }
   const families = units.flatMap((u, k) => unitCases[k].map(() => u.family));
-  oracleBar.done(`${totalCases} cases${withGrad ? ', losses and gradients' : ''}; rows left to decimal.js by the fast tier: ${fallbackShares(families, values)}`);
+  oracleBar.done(`${totalCases} cases${withGrad ? ', losses and gradients' : ''}; rows left to decimal.js by the fast tier: ${fallbackShares(families, values)}${fastTierOn() ? '' : ` (${ORACLE_TIER_VARIABLE}=decimal: the fast tier is off, every row is decimal.js's)`}`);
 
   // (3) score: per pipeline, dtype (DTYPES order), compute (pure first), quantity, family; a pipeline without a generic kernel skips the half formats
   const scoreBar = startProgress('score', scored.reduce((n, [, , , u]) => n + u.runs, 0), 'scores', progress);

@@ -28,6 +28,8 @@ describe('SOFTMAX_STABILITY_ORACLE', () => {
     const left = share(decimal.stderr.split('\n').find((l) => l.includes('rows left to decimal.js'))!);
     expect(left.length).toBeGreaterThan(5);
     for (const [, , k, n] of left) expect(k).toBe(n);
+    expect(decimal.stderr).toContain('(SOFTMAX_STABILITY_ORACLE=decimal: the fast tier is off, every row is decimal.js\'s)');
+    expect(fast.stderr).not.toContain('the fast tier is off');
     expect(share(fast.stderr.split('\n').find((l) => l.includes('rows left to decimal.js'))!).some(([, , k, n]) => k !== n)).toBe(true);
   }, 300_000);
 

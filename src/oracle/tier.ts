@@ -8,10 +8,11 @@
  * Set by the environment variable SOFTMAX_STABILITY_ORACLE, read once per thread
  * (worker threads inherit it). The answers are the same bit for bit in both
  * (issue 17; `verify-oracle` compares the tiers case by case); `decimal` is there
- * to show that on a whole campaign: run `fuzz` or `map` of a suite both ways and
- * compare the files (`scripts/fuzz-tiers.sh`), and to time the oracle's tiers
- * against each other on the same code. Tools that compare the tiers on purpose
- * (`verify-oracle`, `oracle-throughput`) call both tiers whatever it says.
+ * to show that on a whole campaign: run a suite's `fuzz` both ways and compare the
+ * files (`scripts/oracle-tiers.ts`, run by `bash scripts/fuzz-tiers.sh`), and to time
+ * the oracle's tiers against each other on the same code. Tools that compare the
+ * tiers on purpose (`scripts/verify-oracle.ts`, `scripts/oracle-throughput.ts`) call
+ * the fast functions and the decimal.js ones directly, whatever it says.
  */
 import { InputError } from '../util/errors.js';
 

@@ -39,7 +39,7 @@ import { fastLossRounded } from './fast.js';
 import { fastLossAndGrad } from './fast-grad.js';
 import { oracleLossAndGrad } from './grad.js';
 import type { BatchOptions } from '../cases/options.js';
-import { resolveWeights } from '../cases/options.js';
+import { isBare, resolveWeights, rowKind } from '../cases/options.js';
 import type { OptionFamily } from '../fuzz/options.js';
 import { OPTION_FAMILIES, optionBatches } from '../fuzz/options.js';
 import { oracleBatch, oracleRowGrad } from './batch.js';
@@ -141,7 +141,8 @@ export function verifyRows(task: VerifyTask): { logits: ArrayLike<number>; targe
 
 /**
  * The counts of one task, kept as the tiers are compared (one place for both kinds
- * of task, so the bare rows and the option rows are judged by the same rules).
+ * of task, so the bare rows and the option rows are judged by the same rules). Each
+ * fast value compared is the one the oracle's rounded entry points would use.
  *
  * A fast value is a difference when it is not the decimal.js value bit for bit
  * (`Object.is`: −0 and +0 differ, NaN equals NaN). The fast tiers mark what they
@@ -249,8 +250,12 @@ function verifyOptionChunk(task: VerifyTask): VerifyCounts {
     for (const [n, row] of rows.entries()) {
       tally.row();
       tally.loss(fast.rows[n], slow.rows[n].rounded, () => `${where()} row ${n}`, 'l_n');
+      // The fast gradient production uses for this row (oracleRowGradRounded in batch.ts): a row the options
+      // leave bare (a class target, weight 1, no smoothing) goes to oracleGradRounded's fastLossAndGrad, any
+      // other to fastRowGrad. Found in review: this compared fastRowGrad on bare rows too, which production
+      // never uses there.
       const grad = new Float64Array(row.logits.length);
-      const undecided = fastRowGrad(row, options, dtype, weight, grad);
+      const undecided = rowKind(row, options) === 'loss' && isBare(row, options, weight) ? fastLossAndGrad(row.logits, row.target, dtype, grad).undecided : fastRowGrad(row, options, dtype, weight, grad);
       tally.grad(grad, oracleRowGrad(row, options, dtype, weight), undecided, where, ` row ${n}`);
     }
     if (!reduce) continue;
