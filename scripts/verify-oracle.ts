@@ -166,6 +166,8 @@ function merge(dir: string): never {
   const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !seen.has(i));
   const all = verifyTasks(flags.cases, flags.seed, flags.chunk, flags.vocab);
   const remaining = missing.reduce((s, i) => s + shardOf(all.length, i, n).reduce((c, t) => c + all[t].count, 0), 0);
+  // A partial merge says so on stdout too, so a quoted table cannot pass for the whole run's.
+  if (missing.length > 0) process.stdout.write(`PARTIAL: ${seen.size} of ${n} shards merged; ${missing.length} shards (up to ${remaining} cases) not yet run\n`);
   process.stderr.write(
     `verify-oracle: ${seen.size} of ${n} shards (${tasks} of ${all.length} tasks), oracle ${first!.oracle}` +
       (missing.length === 0 ? '\n' : `; missing ${missing.length} shards, up to ${remaining} cases: ${missing.length <= 20 ? missing.join(' ') : `${missing.slice(0, 20).join(' ')} …`}\n`),
