@@ -19,17 +19,20 @@
  * --shard I/N runs shard I of N of the task list (every N-th chunk from I − 1: the
  * same cases whatever the worker count or order) and writes its counts to
  * DIR/shard-I-of-N.json (DIR default reports/verify-oracle/MIX/seed-S, MIX the case mix's version; temporary file
- * and rename), with the flags, the mix and the git commit of the oracle code.
- * --merge DIR sums the shard files there and prints the table a whole run prints
- * (byte for byte when every shard is there; stderr says which are missing). Shard
- * files of other flags, mix, shard count or oracle code are refused (exit 2).
+ * and rename), with the flags, the mix, the git commit of the oracle code and the
+ * runtime (a hash of the built oracle code, the versions of decimal.js, fast-check,
+ * @petamoriken/float16 and Node); a shard refuses to start when dist/ is older than
+ * an oracle source. --merge DIR sums the shard files there and prints the table a
+ * whole run prints (byte for byte when every shard is there; otherwise stderr says
+ * which are missing and stdout ends with a PARTIAL line). Shard files of other
+ * flags, mix, shard count, oracle code or runtime are refused (exit 2).
  * Runs on the worker pool (dist/ must be built).
  *
  * Exit status: 0 with no difference, 1 with any, 2 on a bad flag or shard file.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +98,20 @@ interface ShardFile {
   readonly seconds: number;
   readonly workers: number;
   readonly loadAverage: number;
+  /** What ran besides the committed code (absent in shards written before it was recorded). */
+  readonly runtime?: Runtime;
+}
+
+/**
+ * The runtime of a shard: the built code the workers ran (a hash of the dist/ files of ORACLE_PATHS),
+ * the versions of the libraries that decide cases and slow answers, and Node's (its Math.exp and
+ * Math.log1p are fdlibm's, which the fast tier's bound assumes). Two shards that both record it merge
+ * only when it is equal.
+ */
+interface Runtime {
+  readonly dist: string;
+  readonly node: string;
+  readonly libraries: Record<string, string>;
 }
 
 /**
@@ -105,6 +122,38 @@ interface ShardFile {
  * of that walk (pipelines, pool, report) does not reach the values compared.
  */
 const ORACLE_PATHS = ['src/oracle', 'src/float', 'src/fuzz', 'src/suite/define.ts', 'src/util/random.ts', 'src/cases/options.ts'];
+
+/** The .ts files (tests left out) under ORACLE_PATHS, as paths relative to src/. */
+function oracleSources(): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    const abs = join(ROOT, 'src', rel);
+    if (statSync(abs).isDirectory()) for (const f of readdirSync(abs).sort()) walk(join(rel, f));
+    else if (rel.endsWith('.ts') && !rel.endsWith('.test.ts')) out.push(rel);
+  };
+  for (const p of ORACLE_PATHS) walk(p.slice('src/'.length));
+  return out;
+}
+
+/**
+ * The runtime of this shard; fails when dist/ is older than a source under ORACLE_PATHS (the workers
+ * would run other code than the commit the shard names): the fix is `npm run build`.
+ */
+function runtimeOf(): Runtime {
+  const hash = createHash('sha256');
+  for (const rel of oracleSources()) {
+    const src = join(ROOT, 'src', rel);
+    const built = join(ROOT, 'dist', 'src', rel.replace(/\.ts$/, '.js'));
+    if (!existsSync(built)) fail(`${built} is missing: run npm run build first`);
+    if (statSync(built).mtimeMs < statSync(src).mtimeMs) fail(`${built} is older than ${src}: the workers would run stale code; run npm run build first`);
+    hash.update(rel).update('\0').update(readFileSync(built)).update('\0');
+  }
+  const libraries: Record<string, string> = {};
+  for (const lib of ['decimal.js', 'fast-check', '@petamoriken/float16']) {
+    libraries[lib] = (JSON.parse(readFileSync(join(ROOT, 'node_modules', lib, 'package.json'), 'utf8')) as { version: string }).version;
+  }
+  return { dist: hash.digest('hex').slice(0, 16), node: process.version, libraries };
+}
 
 function oracleCommit(): string {
   const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -132,6 +181,7 @@ function merge(dir: string): never {
     .sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]));
   if (names.length === 0) fail(`--merge ${dir}: no shard-I-of-N.json file`);
   let first: ShardFile | undefined;
+  let withRuntime: [string, Runtime] | undefined;
   const seen = new Set<number>();
   const sum: Summed = { rows: new Map(), examples: [] };
   let tasks = 0;
@@ -152,6 +202,10 @@ function merge(dir: string): never {
       if (JSON.stringify(f.flags) !== JSON.stringify(first.flags)) fail(`${path}: field flags ${JSON.stringify(f.flags)} differ from ${names[0]}'s ${JSON.stringify(first.flags)}; shards of different runs are not merged`);
       if (f.oracle !== first.oracle) fail(`${path}: field oracle ${f.oracle} differs from ${names[0]}'s ${first.oracle}; shards of different oracle code are not merged`);
       if (f.shard.of !== first.shard.of) fail(`${path}: field shard is of ${f.shard.of}, ${names[0]} of ${first.shard.of}; shards of different splits overlap`);
+    }
+    if (f.runtime !== undefined) {
+      if (withRuntime === undefined) withRuntime = [name, f.runtime];
+      else if (JSON.stringify(f.runtime) !== JSON.stringify(withRuntime[1])) fail(`${path}: field runtime ${JSON.stringify(f.runtime)} differs from ${withRuntime[0]}'s ${JSON.stringify(withRuntime[1])}; shards of different built code, libraries or Node are not merged`);
     }
     if (seen.has(f.shard.index)) fail(`${path}: shard ${f.shard.index} twice`);
     seen.add(f.shard.index);
@@ -189,6 +243,7 @@ async function run(): Promise<never> {
     shard = { index: Number(m![1]), of: Number(m![2]) };
   }
   const oracle = shard === undefined ? '' : oracleCommit();
+  const runtime = shard === undefined ? undefined : runtimeOf();
   const all = verifyTasks(total, seed, chunk, vocabRows);
   const indices = shard === undefined ? all.map((_, i) => i) : shardOf(all.length, shard.index, shard.of);
 
@@ -226,6 +281,7 @@ async function run(): Promise<never> {
       seconds: Math.round(seconds * 10) / 10,
       workers,
       loadAverage: Math.round(load * 100) / 100,
+      runtime,
     };
     writeFileAtomic(join(out, `shard-${shard.index}-of-${shard.of}.json`), `${JSON.stringify(record, null, 1)}\n`);
   }
