@@ -4,7 +4,7 @@
  * decimal.js, and the script's table the same bytes on a second run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,7 @@ describe('verify-oracle', () => {
       const partial = script(['--merge', dir]);
       expect(partial.stderr).toMatch(/2 of 3 shards .*missing 1 shards, up to \d+ cases: 2\n/);
       expect(partial.stdout).not.toBe(whole.stdout);
+      expect(partial.stdout).toMatch(/\nPARTIAL: 2 of 3 shards merged; 1 shards \(up to \d+ cases\) not yet run\n$/);
       expect(script([...flags, '--shard', '2/3', '--out', dir]).status).toBe(0);
       const merged = script(['--merge', dir]);
       expect(merged.status).toBe(0);
@@ -136,10 +137,34 @@ describe('verify-oracle', () => {
       expect(script(['--merge', dir]).stderr).toMatch(/field flags .* differ/);
       writeFileSync(file, JSON.stringify({ ...record, flags: { ...record.flags, mix: 'mix-2' } }));
       expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: field flags\.mix is "mix-2", this code's case mix is mix-3; merge it with the code that wrote it/);
+      // The runtime: shards that both record one merge only when it is equal; one without it (older shards) merges.
+      expect(record.runtime).toMatchObject({ dist: expect.stringMatching(/^[0-9a-f]{16}$/), node: process.version });
+      expect(Object.keys(record.runtime.libraries)).toEqual(['decimal.js', 'fast-check', '@petamoriken/float16']);
+      writeFileSync(file, JSON.stringify({ ...record, runtime: { ...record.runtime, node: 'v0.0.0' } }));
+      expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: field runtime .*"v0\.0\.0".* differs from shard-1-of-3\.json's .*; shards of different built code, libraries or Node are not merged/);
+      const { runtime: _, ...withoutRuntime } = record;
+      writeFileSync(file, JSON.stringify(withoutRuntime));
+      expect(script(['--merge', dir]).stdout).toBe(whole.stdout);
       writeFileSync(file, '{"format"');
       expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: not JSON/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('a shard refuses to start when a built oracle file is older than its source (the workers would run stale code)', () => {
+    const built = join(ROOT, 'dist/src/oracle/tier.js');
+    const { atime, mtime } = statSync(built);
+    const dir = mkdtempSync(join(tmpdir(), 'verify-stale-'));
+    try {
+      utimesSync(built, new Date(0), new Date(0));
+      const r = spawnSync('npx', ['tsx', 'scripts/verify-oracle.ts', '--cases', '120', '--vocab', '0', '--workers', '1', '--shard', '1/3', '--out', dir], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^verify-oracle: .*dist\/src\/oracle\/tier\.js is older than .*src\/oracle\/tier\.ts: the workers would run stale code; run npm run build first$/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      utimesSync(built, atime, mtime);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
