@@ -57,7 +57,7 @@ const ADD_REL = 2 ** -100;
 const SLACK = 1 + 2 ** -40;
 
 /** A value ≥ 0 known as h + l within E. */
-interface Enclosure {
+export interface Enclosure {
   readonly h: number;
   readonly l: number;
   readonly E: number;
@@ -283,6 +283,15 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
  * tier's does; otherwise g_j = N_j/(C·S) (`div`) and the rounding test on |g_j|, with
  * its sign (a negative value rounding to 0 is −0, as `roundDecimal` gives). A masked
  * class has g_j = −V_j/C (+0 when V_j is exactly 0); every V_j exactly 0 gives +0.
+ *
+ * @param row - one row: logits (length n, values of `dtype`, finite or −Infinity for a masked class) and a
+ *   class index or soft target (length n)
+ * @param o - the batch options (class weights, ignore index, label smoothing ε ∈ [0, 1], masked rows)
+ * @param dtype - the format to round to
+ * @param weight - the class weights as values of `dtype` (`resolveWeights`, length n), or undefined
+ * @param out - length n: receives ∂l_n/∂x_j correctly rounded to `dtype`, NaN where undecided (and every
+ *   component NaN for a row whose l_n is NaN under masked rows `nan`: a decided answer)
+ * @returns the number of components left undecided (0 when every one is decided)
  */
 export function fastRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, out: Float64Array): number {
   const x = row.logits;
