@@ -230,11 +230,16 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
   const rounded = values.map((v) => (v === undefined ? undefined : typeof v === 'number' ? v : roundEnclosure(v, dtype)));
   if (!reduce) return { rows: rounded, sum: NaN, mean: NaN };
   // The specials of batch.ts's sumIntervals and mean, in its order.
-  let sum: number | undefined;
+  // The sum's special value comes from the rows (a NaN row, else an infinite one), exactly as batch.ts
+  // decides it. A finite sum that merely rounds to +Infinity in the dtype is not special: the mean is then
+  // the exact sum over the exact weight, which may well be finite (found by review: 40 float16 rows of
+  // loss 2000 under `mean` were answered +Infinity, the decimal.js tier's 2000).
+  let special: number | undefined;
+  if (values.some((v) => Number.isNaN(v))) special = NaN;
+  else if (values.some((v) => v === Infinity)) special = Infinity;
+  let sum: number | undefined = special;
   let total: Enclosure | undefined = ZERO;
-  if (values.some((v) => Number.isNaN(v))) sum = NaN;
-  else if (values.some((v) => v === Infinity)) sum = Infinity;
-  else {
+  if (special === undefined) {
     for (const v of values) {
       if (v === undefined) total = undefined;
       else if (total !== undefined && typeof v !== 'number') total = add(total, v);
@@ -251,8 +256,8 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
     den = add(den, { h: w, l: 0, E: 0 });
   }
   if (!weighted) mean = NaN;
-  else if (sum !== undefined && (Number.isNaN(sum) || sum === Infinity)) mean = sum;
-  else if (total !== undefined && sum !== undefined) {
+  else if (special !== undefined) mean = special;
+  else if (total !== undefined) {
     const t = renormalised(total);
     const d = renormalised(den);
     if (t.h === 0 && t.E === 0) mean = 0;
