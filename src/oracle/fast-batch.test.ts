@@ -10,9 +10,10 @@ import { describe, expect, it } from 'vitest';
 import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { resolveWeights } from '../cases/options.js';
 import type { AnyDtype } from '../float/dtype.js';
-import { DTYPES } from '../float/dtype.js';
+import { DTYPES, formatOf } from '../float/dtype.js';
 import { OPTION_FAMILIES, optionBatches, optionSeed } from '../fuzz/options.js';
 import { fixtureBatch, OPTIONS_BATCHES } from '../testing/fixtures.js';
+import { mulberry32 } from '../util/random.js';
 import { oracleBatch, oracleBatchRounded, oracleRowGrad, oracleRowGradRounded } from './batch.js';
 import { fastBatch, fastRowGrad } from './fast-batch.js';
 
@@ -124,4 +125,86 @@ describe('batch options: the fast tier equals the decimal.js tier', () => {
       for (const dtype of DTYPES) check([masked, ignored, full], o, dtype, undefined, `specials ${JSON.stringify(o)} ${dtype}`);
     }
   }, 600_000);
+});
+
+/**
+ * Branches of the fast tier under options that the option families never draw (found by review: their
+ * ε is 0, 0.1, 0.3 or in [1e−4, 0.5], their weights in [1/8, 8] or 0, their rows at most 12 classes):
+ * ε = 1, weights at the ends of each format, ε and gradient components below 2^−900 (the double
+ * quotients of `div` and of ε/C), the mean of losses below 2^−900, and a vocabulary row's gradient.
+ */
+describe('batch options: the branches the option families do not draw, both tiers equal', () => {
+  /** n seeded rows of `classes` logits of the dtype in [−8, 8): class targets, or soft targets of the dtype. */
+  function rowsOf(dtype: AnyDtype, n: number, classes: number, seed: number, soft = false): OptionRow[] {
+    const rand = mulberry32(seed);
+    const f = formatOf(dtype).round;
+    return Array.from({ length: n }, (_, i) => {
+      const logits = Float64Array.from({ length: classes }, () => f(rand() * 16 - 8));
+      if (!soft) return { logits, target: i % classes };
+      const q = Array.from({ length: classes }, () => rand());
+      const s = q.reduce((a, b) => a + b, 0);
+      return { logits, target: 0, soft: q.map((v) => f(v / s)) };
+    });
+  }
+
+  for (const dtype of DTYPES) {
+    it(`${dtype}: ε = 1 (the uniform part alone), with and without weights, class and soft targets`, () => {
+      const weight = Float64Array.from([0.5, 2, 0, 1, 4], formatOf(dtype).round);
+      for (const [i, rows] of [rowsOf(dtype, 4, 5, 1), rowsOf(dtype, 4, 5, 2, true)].entries()) {
+        for (const w of [undefined, weight]) {
+          for (const reduction of ['mean', 'sum', 'none'] as const) {
+            const o = opts({ labelSmoothing: 1, reduction, weight: w === undefined ? undefined : Array.from(w) });
+            const [values, decided] = check(rows, o, dtype, w, `${dtype} ε = 1 ${i === 0 ? 'class' : 'soft'} targets ${w === undefined ? '' : 'weights '}${reduction}`);
+            expect(decided).toBeGreaterThan(values / 2);
+          }
+        }
+      }
+    }, 120_000);
+
+    it(`${dtype}: weights at the ends of the format (smallest subnormal, smallest normal, largest finite)`, () => {
+      const fmt = formatOf(dtype);
+      const weight = Float64Array.from([fmt.minSubnormal, fmt.max, 1, fmt.minNormal]);
+      for (const eps of [0, 0.1]) {
+        for (const reduction of ['mean', 'sum', 'none'] as const) {
+          const o = opts({ labelSmoothing: eps, reduction, weight: Array.from(weight) });
+          check(rowsOf(dtype, 4, 4, 3), o, dtype, weight, `${dtype} extreme weights ε = ${eps} ${reduction}`);
+          check(rowsOf(dtype, 3, 4, 4, true), o, dtype, weight, `${dtype} extreme weights, soft targets, ε = ${eps} ${reduction}`);
+        }
+      }
+    }, 120_000);
+  }
+
+  it('a sum that overflows the format is not a special value: the mean is the exact sum over the weight (found by review)', () => {
+    // 40 float16 rows of loss 2000: the sum, 80000, rounds to +Infinity; the mean is 2000. The fast tier answered +Infinity.
+    const rows: OptionRow[] = Array.from({ length: 40 }, () => ({ logits: [1000, -1000], target: 1 }));
+    const fast = fastBatch(rows, opts({}), 'float16', undefined);
+    expect([fast.sum, fast.mean]).toEqual([Infinity, 2000]);
+    expect(oracleBatchRounded(rows, opts({}), 'float16', undefined).mean).toBe(2000);
+    for (const dtype of DTYPES) {
+      const big = formatOf(dtype).max / 16;
+      const w = Float64Array.from([big, big, 1], formatOf(dtype).round);
+      check(rowsOf(dtype, 8, 3, 8), opts({ weight: Array.from(w) }), dtype, w, `${dtype} weights near max/16, mean`);
+      check(rowsOf(dtype, 8, 3, 8), opts({ weight: Array.from(w), labelSmoothing: 0.2, reduction: 'sum' }), dtype, w, `${dtype} weights near max/16, sum`);
+    }
+  });
+
+  it('float64: ε below 2^−900, gradient components below 2^−900, the mean of losses below 2^−900', () => {
+    for (const eps of [2 ** -1000, 1e-300, 2 ** -1074]) {
+      check(rowsOf('float64', 4, 5, 5), opts({ labelSmoothing: eps }), 'float64', undefined, `float64 ε = ${eps}`);
+    }
+    // [0, −700] target 0: l = log1p(e^−700) ≈ 9.9e−305, and g_1 = p_1 ≈ 9.9e−305, both below 2^−900.
+    const tiny: OptionRow[] = [{ logits: [0, -700], target: 0 }, { logits: [0, -705, -710], target: 0 }];
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      for (const eps of [0, 2 ** -1000]) check(tiny, opts({ reduction, labelSmoothing: eps }), 'float64', undefined, `float64 tiny losses ${reduction} ε = ${eps}`);
+      check(tiny, opts({ reduction, weight: [2 ** -100, 2 ** 100] }), 'float64', Float64Array.from([2 ** -100, 2 ** 100]), `float64 tiny losses, weights, ${reduction}`);
+    }
+  });
+
+  it('float32: a vocabulary row (32,000 classes) under smoothing and weights, the gradient component by component', () => {
+    const rows = rowsOf('float32', 1, 32_000, 6);
+    const rand = mulberry32(7);
+    const weight = Float64Array.from({ length: 32_000 }, () => Math.fround(0.125 + rand() * 4));
+    const [values, decided] = check(rows, opts({ labelSmoothing: 0.1, weight: Array.from(weight) }), 'float32', weight, 'float32 vocabulary row');
+    expect(decided).toBe(values);
+  }, 300_000);
 });

@@ -57,7 +57,7 @@ const ADD_REL = 2 ** -100;
 const SLACK = 1 + 2 ** -40;
 
 /** A value ≥ 0 known as h + l within E. */
-interface Enclosure {
+export interface Enclosure {
   readonly h: number;
   readonly l: number;
   readonly E: number;
@@ -230,11 +230,16 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
   const rounded = values.map((v) => (v === undefined ? undefined : typeof v === 'number' ? v : roundEnclosure(v, dtype)));
   if (!reduce) return { rows: rounded, sum: NaN, mean: NaN };
   // The specials of batch.ts's sumIntervals and mean, in its order.
-  let sum: number | undefined;
+  // The sum's special value comes from the rows (a NaN row, else an infinite one), exactly as batch.ts
+  // decides it. A finite sum that merely rounds to +Infinity in the dtype is not special: the mean is then
+  // the exact sum over the exact weight, which may well be finite (found by review: 40 float16 rows of
+  // loss 2000 under `mean` were answered +Infinity, the decimal.js tier's 2000).
+  let special: number | undefined;
+  if (values.some((v) => Number.isNaN(v))) special = NaN;
+  else if (values.some((v) => v === Infinity)) special = Infinity;
+  let sum: number | undefined = special;
   let total: Enclosure | undefined = ZERO;
-  if (values.some((v) => Number.isNaN(v))) sum = NaN;
-  else if (values.some((v) => v === Infinity)) sum = Infinity;
-  else {
+  if (special === undefined) {
     for (const v of values) {
       if (v === undefined) total = undefined;
       else if (total !== undefined && typeof v !== 'number') total = add(total, v);
@@ -251,8 +256,8 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
     den = add(den, { h: w, l: 0, E: 0 });
   }
   if (!weighted) mean = NaN;
-  else if (sum !== undefined && (Number.isNaN(sum) || sum === Infinity)) mean = sum;
-  else if (total !== undefined && sum !== undefined) {
+  else if (special !== undefined) mean = special;
+  else if (total !== undefined) {
     const t = renormalised(total);
     const d = renormalised(den);
     if (t.h === 0 && t.E === 0) mean = 0;
@@ -283,6 +288,15 @@ export function fastBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: An
  * tier's does; otherwise g_j = N_j/(C·S) (`div`) and the rounding test on |g_j|, with
  * its sign (a negative value rounding to 0 is −0, as `roundDecimal` gives). A masked
  * class has g_j = −V_j/C (+0 when V_j is exactly 0); every V_j exactly 0 gives +0.
+ *
+ * @param row - one row: logits (length n, values of `dtype`, finite or −Infinity for a masked class) and a
+ *   class index or soft target (length n)
+ * @param o - the batch options (class weights, ignore index, label smoothing ε ∈ [0, 1], masked rows)
+ * @param dtype - the format to round to
+ * @param weight - the class weights as values of `dtype` (`resolveWeights`, length n), or undefined
+ * @param out - length n: receives ∂l_n/∂x_j correctly rounded to `dtype`, NaN where undecided (and every
+ *   component NaN for a row whose l_n is NaN under masked rows `nan`: a decided answer)
+ * @returns the number of components left undecided (0 when every one is decided)
  */
 export function fastRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, weight: ArrayLike<number> | undefined, out: Float64Array): number {
   const x = row.logits;

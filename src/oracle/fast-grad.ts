@@ -85,7 +85,9 @@ function isPowerOfTwo(v: number): boolean {
 /**
  * Step 5: the value 2^q·(vh + vl) ≥ 0, known within 2^q·E, correctly rounded to
  * the format of `precision` bits whose smallest subnormal is 2^sigma, or NaN when
- * the interval holds a rounding midpoint. q ≤ 0; vh + vl ≤ 4.
+ * the interval holds a rounding midpoint (E = Infinity never decides).
+ * q ≤ 0 and 2^q·(vh + vl) ≤ 4; vh + vl itself may be far larger when q < 0
+ * (the rescaled T of a tiny maximum target, q = −1100: up to 2^200).
  */
 export function roundOnGrid(vh: number, vl: number, E: number, q: number, precision: number, sigma: number): number {
   const s = vh + vl;
@@ -247,7 +249,8 @@ export function fastLossAndGrad(row: ArrayLike<number>, target: number, dtype: A
       const Qh = qh0 + ql0;
       const Ql = ql0 - (Qh - qh0);
       const EQ = (ES + rhoT * (eth + Math.abs(etl)) + 2 * U * (Math.abs(qe) + Math.abs(Sl) + Math.abs(etl)) + 3 * ETA) * widen;
-      const rhoQ = EQ / (Qh - EQ);
+      // Q ≥ 1 and EQ ≪ 1 whenever `widen` is finite, so Qh > EQ; guarded as T's case above (review).
+      const rhoQ = Qh > EQ ? EQ / (Qh - EQ) : Infinity;
       divDD(Qh, Ql, Sh, Sl);
       vh = ddQuotient[0];
       vl = ddQuotient[1];

@@ -70,6 +70,16 @@ describe('oracle fast tier', () => {
     expect(check([5, -Infinity, 5], 0, 'float32')).toBe(true); // masked class: log 2
   });
 
+  it('a row whose m − x[t] overflows a double (values outside the format, as the exported oracle may be given): +Infinity, as decimal.js says', () => {
+    // Found by review: the interval's ends were NaN, and NaN rounds to NaN at both ends, which the test took for a decision.
+    for (const dtype of SERVED) {
+      expect(fastLoss([1e308, -1e308], 1, dtype).rounded).toBe(Infinity);
+      expect(oracleLoss([1e308, -1e308], 1, dtype).rounded).toBe(Infinity);
+      expect(oracleLossRounded([1e308, -1e308, 0], 1, dtype)).toBe(Infinity);
+      expect(check([1e308, -1e308, 0], 1, dtype)).toBe(true);
+    }
+  });
+
   it('float64: leaves exact midpoints to the slow tier, decides tiny and overflowing losses', () => {
     // D = 2^53 + 1, midway between 2^53 and 2^53 + 2; the tail e^−(2^53+1) sends it up.
     expect(fastLoss64([2 ** 53, -1], 1).rounded).toBeUndefined();

@@ -50,7 +50,8 @@
  * Special cases: a masked target (x[t] = −Infinity) has loss +Infinity exactly
  * (the caller's, as in `loss.ts`); masked classes (−Infinity) contribute 0 and
  * are not counted in n; a loss beyond the format's range rounds to +Infinity in
- * both ends of the interval.
+ * both ends of the interval; a row whose m − x[t] overflows a double (values
+ * outside the format) has loss +Infinity, answered before step 2.
  */
 import type { AnyDtype } from '../float/dtype.js';
 import { formatOf } from '../float/dtype.js';
@@ -120,6 +121,10 @@ export function fastLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype
   // Step 1: D = m − x[t] exactly as Dh + Dl (TwoSum).
   const xt = row[target];
   const Dh = m - xt;
+  // m − x[t] rounded to +Infinity (only for values outside a ≤ 24-bit format, which the callers of the
+  // exported oracle may pass): the exact D, and so the loss, is at least the double overflow threshold,
+  // far beyond the format's. Without this, Dl and the interval's ends are NaN.
+  if (Dh === Infinity) return { rounded: Infinity, lo: Infinity, hi: Infinity };
   const bv = Dh - m;
   const Dl = m - (Dh - bv) + (-xt - bv);
   // Steps 2 and 3.
@@ -173,5 +178,6 @@ export function lossFromSum(Dh: number, Dl: number, terms: number, T: number, ET
   const hi = terms > 0 || Dl !== 0 ? up(Dh + up(Dl + yhi, 1), 1) : Dh;
   const rlo = fmt.round(lo);
   const rhi = fmt.round(hi);
-  return { rounded: Object.is(rlo, rhi) ? rlo : undefined, lo, hi };
+  // A NaN end (not reachable from finite D and T, but cheap to rule out) never decides.
+  return { rounded: rlo === rlo && Object.is(rlo, rhi) ? rlo : undefined, lo, hi };
 }

@@ -218,6 +218,10 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
   expQ = q; // ≥ −1100 as dh ≥ −760
 }
 
+/** `divDD`'s result: the quotient's high and low parts. */
+export const ddQuotient = new Float64Array(2);
+/** Relative error bound of `divDD`. */
+export const DIV_DD_REL = 2 ** -98;
 /**
  * Double-double division (Dekker 1971's div2): (xh + xl)/(yh + yl) as
  * ddQuotient[0] + ddQuotient[1], within a relative 2^−98 of the exact quotient.
@@ -231,9 +235,6 @@ function expDD(dh: number, dl: number, minusOne: boolean): void {
  * and by u·|ql| ≤ 7.2u²·|x|/y: in all below 51u²·|x/y| < 2^−100.3·|x/y|
  * (x/y = qh + r/y exactly). 2^−98 leaves a factor 5 for what this skips.
  */
-export const ddQuotient = new Float64Array(2);
-/** Relative error bound of `divDD`. */
-export const DIV_DD_REL = 2 ** -98;
 export function divDD(xh: number, xl: number, yh: number, yl: number): void {
   const qh = xh / yh;
   twoProd(qh, yh);
@@ -242,6 +243,8 @@ export function divDD(xh: number, xl: number, yh: number, yl: number): void {
   ddQuotient[1] = r / yh;
 }
 
+/** `mulDD`'s result: the product's high and low parts and a bound on its absolute error. */
+export const ddProduct = new Float64Array(3);
 /**
  * Double-double product of x = xh + xl and y = yh + yl (|xl| ≤ u·|xh|, |yl| ≤ u·|yh|)
  * as ddProduct[0] + ddProduct[1], with ddProduct[2] bounding its absolute error.
@@ -253,7 +256,6 @@ export function divDD(xh: number, xl: number, yh: number, yl: number): void {
  * range the product is the double xh·yh: the lows left out (≤ (2u + u²)·|xh·yh|) and
  * its own rounding (u·|p| + η/2) give 3.01u·|p| + η.
  */
-export const ddProduct = new Float64Array(3);
 export function mulDD(xh: number, xl: number, yh: number, yl: number): void {
   const p = xh * yh;
   const ax = Math.abs(xh);

@@ -327,7 +327,16 @@ export interface LossAndGradRounded {
  * component, else `oracleLossAndGrad` (decimal.js) for the row. Equal bit for bit
  * to `oracleLossAndGrad`'s `loss.rounded` and `grad.rounded` (tested in
  * fast-grad.test.ts; `scripts/verify-oracle.ts` compares the tiers on many cases).
- * The row must have a finite logit.
+ * SOFTMAX_STABILITY_ORACLE=decimal skips the fast tier (`tier.ts`).
+ *
+ * @param row - logits, length n ≥ 1, values of `dtype` held in doubles (finite, or −Infinity for a masked
+ *   class), at least one finite
+ * @param target - index of the target class, 0 ≤ target < n
+ * @param dtype - the format to round to
+ * @returns the loss and the n gradient components ∂loss/∂x_j (masked classes exactly 0), each correctly
+ *   rounded to `dtype`
+ * @throws RangeError when the target is not a class of the row, a logit is NaN or +Infinity
+ *   (`checkOracleRow`), or every logit is −Infinity
  */
 export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradRounded {
   pulse();
@@ -343,7 +352,10 @@ export function oracleLossAndGradRounded(row: ArrayLike<number>, target: number,
   return { loss: slow.loss.rounded, grad: slow.grad.rounded, fast: false, undecided: fast.undecided };
 }
 
-/** The correctly rounded gradient of one row (`oracleLossAndGradRounded`'s; `oracleGrad(...).rounded` bit for bit). */
+/**
+ * The correctly rounded gradient of one row (`oracleLossAndGradRounded`'s; `oracleGrad(...).rounded` bit for
+ * bit): n components, the same parameters and errors.
+ */
 export function oracleGradRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): Float64Array {
   pulse();
   checkOracleRow(row, target);

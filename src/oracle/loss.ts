@@ -264,12 +264,17 @@ export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDty
  * the decimal.js tier above does. Same answer as
  * `oracleLoss(row, target, dtype).rounded`, bit for bit (tested in fast.test.ts;
  * `scripts/verify-oracle.ts` compares the tiers on many cases).
+ *
+ * @param row - logits, length n ≥ 1, values of `dtype` held in doubles (finite, or −Infinity for a masked class)
+ * @param target - index of the target class, 0 ≤ target < n
+ * @param dtype - the format to round to
+ * @returns the loss correctly rounded to `dtype`, +Infinity for a masked target
+ * @throws RangeError when the target is not a class of the row or a logit is NaN or +Infinity (`checkOracleRow`)
  */
 export function oracleLossRounded(row: ArrayLike<number>, target: number, dtype: AnyDtype): number {
   return oracleLossRoundedTier(row, target, dtype).rounded;
 }
 
-/** `oracleLossRounded`'s answer and whether the fast tier gave it (`fast`: false when the row fell back to decimal.js). */
 /**
  * The oracle's domain, checked before the fast tier answers (found in review: the fast tier returned NaN or a
  * number for rows the slow tier refuses): logits finite or −Infinity (a masked class), the target an index of
@@ -283,6 +288,10 @@ export function checkOracleRow(row: ArrayLike<number>, target: number): void {
   }
 }
 
+/**
+ * `oracleLossRounded`'s answer and whether the fast tier gave it (`fast`: false when the row fell back to
+ * decimal.js, or when SOFTMAX_STABILITY_ORACLE=decimal turned the fast tier off). Same parameters and errors.
+ */
 export function oracleLossRoundedTier(row: ArrayLike<number>, target: number, dtype: AnyDtype): { readonly rounded: number; readonly fast: boolean } {
   pulse();
   checkOracleRow(row, target);

@@ -4,14 +4,15 @@
  * decimal.js, and the script's table the same bytes on a second run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DTYPES } from '../float/dtype.js';
+import fc from 'fast-check';
+import { DTYPES, formatOf } from '../float/dtype.js';
 import { OPTION_FAMILIES } from '../fuzz/options.js';
-import { ADVERSARIAL, MIX, OPTION_SETTINGS, shardOf, Tally, verifyChunk, verifyTasks } from './verify.js';
+import { ADVERSARIAL, MIX, OPTION_SETTINGS, optionExtremes, shardOf, Tally, verifyChunk, verifyTasks } from './verify.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -72,6 +73,25 @@ describe('verify-oracle', () => {
     }
   }, 120_000);
 
+  it('option-extremes draws what the option families do not (ε = 1 and below 2^−900, weights at the ends of the format, sums that overflow it, 1,024 classes), and both tiers agree on it', () => {
+    for (const dtype of DTYPES) {
+      const fmt = formatOf(dtype);
+      const batches = fc.sample(optionExtremes(dtype), { seed: 3, numRuns: 300 });
+      const eps = batches.map((b) => b.options.labelSmoothing);
+      expect(eps).toContain(1);
+      expect(eps.some((e) => e > 0 && e < 2 ** -900)).toBe(true);
+      const weights = batches.flatMap((b) => b.options.weight ?? []);
+      for (const w of [fmt.minSubnormal, fmt.max, 0]) expect(weights).toContain(w);
+      expect(batches.some((b) => b.rows.length === 40)).toBe(true);
+      expect(batches.some((b) => b.rows[0].logits.length === 1024)).toBe(true);
+      expect(batches.some((b) => b.rows.some((r) => r.soft !== undefined))).toBe(true);
+      expect(batches.some((b) => b.rows.some((r) => Array.from(r.logits).every((x) => x === -Infinity)))).toBe(true);
+      const r = verifyChunk({ source: 'option-extremes', dtype, seed: 11, count: 4 });
+      expect(r.examples).toEqual([]);
+      expect(r.lossDifferences + r.gradDifferences + r.batchDifferences).toBe(0);
+    }
+  }, 300_000);
+
   it('the script: 0 differences at a small size, the same table twice, exit 2 on a bad flag', () => {
     const run = () => execFileSync('npx', ['tsx', 'scripts/verify-oracle.ts', '--cases', '160', '--vocab', '0', '--workers', '1', '--chunk', '20'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const first = run();
@@ -94,7 +114,8 @@ describe('verify-oracle', () => {
   }, 240_000);
 
   it('shards partition the task list, whatever their count, and the mix covers every source and dtype', () => {
-    expect(MIX.reduce((a, m) => a + m.share, 0)).toBeCloseTo(1, 12);
+    // 100%, and option-extremes' 0.02% on top.
+    expect(MIX.reduce((a, m) => a + m.share, 0)).toBeCloseTo(1.0002, 12);
     const tasks = verifyTasks(10_000, 17, 50, 2);
     expect(verifyTasks(10_000, 17, 50, 2)).toEqual(tasks);
     expect(new Set(tasks.map((t) => t.key)).size).toBe((MIX.length + 1) * DTYPES.length);
@@ -118,6 +139,7 @@ describe('verify-oracle', () => {
       const partial = script(['--merge', dir]);
       expect(partial.stderr).toMatch(/2 of 3 shards .*missing 1 shards, up to \d+ cases: 2\n/);
       expect(partial.stdout).not.toBe(whole.stdout);
+      expect(partial.stdout).toMatch(/\nPARTIAL: 2 of 3 shards merged; 1 shards \(up to \d+ cases\) not yet run\n$/);
       expect(script([...flags, '--shard', '2/3', '--out', dir]).status).toBe(0);
       const merged = script(['--merge', dir]);
       expect(merged.status).toBe(0);
@@ -135,11 +157,35 @@ describe('verify-oracle', () => {
       writeFileSync(file, JSON.stringify({ ...record, flags: { ...record.flags, seed: 18 } }));
       expect(script(['--merge', dir]).stderr).toMatch(/field flags .* differ/);
       writeFileSync(file, JSON.stringify({ ...record, flags: { ...record.flags, mix: 'mix-2' } }));
-      expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: field flags\.mix is "mix-2", this code's case mix is mix-3; merge it with the code that wrote it/);
+      expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: field flags\.mix is "mix-2", this code's case mix is mix-4; merge it with the code that wrote it/);
+      // The runtime: shards that both record one merge only when it is equal; one without it (older shards) merges.
+      expect(record.runtime).toMatchObject({ dist: expect.stringMatching(/^[0-9a-f]{16}$/), node: process.version });
+      expect(Object.keys(record.runtime.libraries)).toEqual(['decimal.js', 'fast-check', '@petamoriken/float16']);
+      writeFileSync(file, JSON.stringify({ ...record, runtime: { ...record.runtime, node: 'v0.0.0' } }));
+      expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: field runtime .*"v0\.0\.0".* differs from shard-1-of-3\.json's .*; shards of different built code, libraries or Node are not merged/);
+      const { runtime: _, ...withoutRuntime } = record;
+      writeFileSync(file, JSON.stringify(withoutRuntime));
+      expect(script(['--merge', dir]).stdout).toBe(whole.stdout);
       writeFileSync(file, '{"format"');
       expect(script(['--merge', dir]).stderr).toMatch(/shard-2-of-3\.json: not JSON/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('a shard refuses to start when a built oracle file is older than its source (the workers would run stale code)', () => {
+    const built = join(ROOT, 'dist/src/oracle/tier.js');
+    const { atime, mtime } = statSync(built);
+    const dir = mkdtempSync(join(tmpdir(), 'verify-stale-'));
+    try {
+      utimesSync(built, new Date(0), new Date(0));
+      const r = spawnSync('npx', ['tsx', 'scripts/verify-oracle.ts', '--cases', '120', '--vocab', '0', '--workers', '1', '--shard', '1/3', '--out', dir], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^verify-oracle: .*dist\/src\/oracle\/tier\.js is older than .*src\/oracle\/tier\.ts: the workers would run stale code; run npm run build first$/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      utimesSync(built, atime, mtime);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

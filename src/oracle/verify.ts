@@ -26,6 +26,14 @@
  * `oracleBatch` and `oracleRowGrad`), and per batch its `sum` and `mean` where the
  * setting reduces (the "batch" line). For these sources a task's `count` is a number of
  * batches (1 to 8 rows each), and `cases` counts rows.
+ *
+ * And `option-extremes` (mix-4; found missing by review, and it found a wrong mean): batches
+ * under options the option families never draw, each with its own options: ε = 1, ε below
+ * 2^−900 and any ε in [0, 1]; class weights at the ends of the format (smallest subnormal,
+ * smallest normal, max/16, max) and 0; logits large enough that the batch sum overflows the
+ * format (40-row batches), and losses and components below 2^−900; rows of 64 and 1,024
+ * classes; soft targets, masked classes, fully masked rows, ignore_index, every reduction
+ * and masked-rows rule.
  */
 import fc from 'fast-check';
 import type { Dtype } from '../float/dtype.js';
@@ -38,7 +46,7 @@ import { DTYPES } from '../float/dtype.js';
 import { fastLossRounded } from './fast.js';
 import { fastLossAndGrad } from './fast-grad.js';
 import { oracleLossAndGrad } from './grad.js';
-import type { BatchOptions } from '../cases/options.js';
+import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { isBare, resolveWeights, rowKind } from '../cases/options.js';
 import type { OptionFamily } from '../fuzz/options.js';
 import { OPTION_FAMILIES, optionBatches } from '../fuzz/options.js';
@@ -48,8 +56,12 @@ import { fastBatch, fastRowGrad } from './fast-batch.js';
 export const ADVERSARIAL = ['midpoint-loss', 'midpoint-grad', 'subnormal-values', 'tied-classes', 'masked-classes'] as const;
 export type Adversarial = (typeof ADVERSARIAL)[number];
 
+/** Option sources built here, beside the fuzz's option families. */
+export const OPTION_ADVERSARIAL = ['option-extremes'] as const;
+export type OptionAdversarial = (typeof OPTION_ADVERSARIAL)[number];
+
 export interface VerifyTask {
-  readonly source: Family | Adversarial | OptionFamily;
+  readonly source: Family | Adversarial | OptionFamily | OptionAdversarial;
   readonly dtype: Dtype;
   readonly seed: number;
   readonly count: number;
@@ -210,7 +222,7 @@ export class Tally {
 
 /** Worker side: both tiers on every row of the task, counted. */
 export function verifyChunk(task: VerifyTask): VerifyCounts {
-  if ((OPTION_FAMILIES as readonly string[]).includes(task.source)) return verifyOptionChunk(task);
+  if ((OPTION_FAMILIES as readonly string[]).includes(task.source) || (OPTION_ADVERSARIAL as readonly string[]).includes(task.source)) return verifyOptionChunk(task);
   const { dtype } = task;
   const tally = new Tally();
   for (const { logits, target } of verifyRows(task)) {
@@ -236,12 +248,65 @@ const setting = (o: Partial<BatchOptions>): BatchOptions => ({ weight: undefined
  */
 export const OPTION_SETTINGS: readonly BatchOptions[] = [setting({}), setting({ reduction: 'sum', maskedRows: 'zero' }), setting({ labelSmoothing: 0.1, maskedRows: 'ignore' }), setting({ reduction: 'none', labelSmoothing: 0.3 })];
 
+/**
+ * `option-extremes` batches in `dtype` (see the header): each with its own options, so the
+ * task's setting is not used. Rows of 64 or 1,024 classes come at most 4 to a batch.
+ */
+export function optionExtremes(dtype: Dtype): fc.Arbitrary<{ rows: OptionRow[]; options: BatchOptions }> {
+  const fmt = formatOf(dtype);
+  const r = fmt.round;
+  const weightValue = fc.oneof(fc.constantFrom(0, fmt.minSubnormal, fmt.minNormal, 1, r(fmt.max / 16), fmt.max), fc.double({ min: 0.125, max: 8, noNaN: true }).map(r));
+  const eps = fc.oneof(fc.constantFrom(0, 1, 2 ** -1074, 2 ** -1000, 1e-300, 1e-10, 0.5), fc.double({ min: 0, max: 1, noNaN: true }));
+  const classes = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 2, max: 8 }) }, { weight: 3, arbitrary: fc.constant(64) }, { weight: 1, arbitrary: fc.constant(1024) });
+  const batchRows = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 8 }) }, { weight: 1, arbitrary: fc.constant(40) });
+  // Large logits: losses up to about 4,000, so 40 rows overflow float16's sum (and weights of max/16 every
+  // format's). Not larger: under options a value can lie within e^−(spread) of a dyadic rounding boundary
+  // (g_k = U_k/(C·S) with S = 1 + e^−spread), and the decimal.js tier's Ziv loop then needs about
+  // spread/2.3 digits; past its 6,144 (a spread above about 14,000) it cannot decide (README, the known
+  // defect of the decimal tier under options).
+  const big = Math.min(r(fmt.max / 4), 2000);
+  const settings = fc.record({
+    C: classes,
+    n: batchRows,
+    scale: fc.constantFrom('moderate', 'large', 'tiny'),
+    soft: fc.boolean(),
+    masked: fc.integer({ min: 0, max: 3 }),
+    weighted: fc.integer({ min: 0, max: 3 }),
+    eps,
+    ignore: fc.boolean(),
+    reduction: fc.constantFrom('mean', 'sum', 'none'),
+    maskedRows: fc.constantFrom('nan', 'zero', 'ignore'),
+  });
+  return settings.chain((s) => {
+    const C = s.C;
+    const n = C >= 64 ? Math.min(s.n, 4) : s.n;
+    // tiny: the target is the maximum (0) and the others are e^−20 to e^−745 below: l_n and g_j down to the subnormals.
+    const logit = s.scale === 'moderate' ? fc.double({ min: -8, max: 8, noNaN: true }) : s.scale === 'large' ? fc.double({ min: -big, max: big, noNaN: true }) : fc.double({ min: -745, max: -20, noNaN: true });
+    const row = fc.tuple(fc.array(logit, { minLength: C, maxLength: C }), fc.nat(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: C, maxLength: C }), fc.array(fc.nat(), { maxLength: 2 })).map(([xs, t, q, maskAt]): OptionRow => {
+      const logits = xs.map(r);
+      if (s.scale === 'tiny') logits[0] = 0;
+      // masked: 1 or 2 masked classes in some rows, a fully masked row now and then.
+      if (s.masked > 0) for (const m of maskAt) logits[m % C] = -Infinity;
+      if (s.masked === 3 && t % 5 === 0) logits.fill(-Infinity);
+      const target = s.scale === 'tiny' ? 0 : t % C;
+      if (!s.soft) return { logits, target };
+      const total = q.reduce((a, b) => a + b, 0) || 1;
+      return { logits, target: 0, soft: q.map((v) => r(v / total)) };
+    });
+    return fc.tuple(fc.array(row, { minLength: n, maxLength: n }), fc.array(weightValue, { minLength: C, maxLength: C }), fc.nat()).map(([rows, w, ig]) => ({
+      rows,
+      options: { weight: s.weighted === 0 ? undefined : w, ignoreIndex: s.ignore ? ig % C : undefined, reduction: s.reduction, labelSmoothing: s.eps, maskedRows: s.maskedRows } as BatchOptions,
+    }));
+  });
+}
+
 /** Both tiers on every batch of an option task: each row's l_n and gradient, each batch's sum and mean (where it reduces). */
 function verifyOptionChunk(task: VerifyTask): VerifyCounts {
   const { dtype } = task;
   const base = OPTION_SETTINGS[task.seed % OPTION_SETTINGS.length];
   const tally = new Tally();
-  for (const [b, { rows, options }] of optionBatches(task.source as OptionFamily, dtype, base, task.seed, task.count).entries()) {
+  const batches = task.source === 'option-extremes' ? fc.sample(optionExtremes(dtype), { seed: task.seed, numRuns: task.count }) : optionBatches(task.source as OptionFamily, dtype, base, task.seed, task.count);
+  for (const [b, { rows, options }] of batches.entries()) {
     const where = () => `${task.source} ${dtype} seed ${task.seed} batch ${b} (${JSON.stringify({ ...options, weight: options.weight === undefined ? undefined : Array.from(options.weight) })})`;
     const weight = resolveWeights(options, dtype, rows, () => ({}));
     const reduce = options.reduction !== 'none';
@@ -272,13 +337,15 @@ function verifyOptionChunk(task: VerifyTask): VerifyCounts {
  * of up to 4096 classes, the dearest adversarial rows). The nine fuzz families take
  * 51%, `moderate` less than the others (its rows are the widest: about 6 times the
  * cost of a small row in decimal.js). The five option families take 5%, counted in
- * batches of 1 to 8 rows (about 4.5 rows a batch, so about 2·10^6 rows at 10^7).
+ * batches of 1 to 8 rows (about 4.5 rows a batch, so about 2·10^6 rows at 10^7), and
+ * `option-extremes` 0.02% on top, in batches of 1 to 8 rows or 40 (about 8 rows a batch).
  * Vocabulary rows (32k–50k classes, seconds each) are counted apart: `--vocab` rows
  * per format, by default one per 10^6 cases.
  * Changing a share changes every task after it: bump MIX_VERSION with it, so shard
- * files of another mix are never merged (mix-2: before the option families).
+ * files of another mix are never merged (mix-2: before the option families; mix-3: before
+`option-extremes`, which comes on top: the shares sum to 100.02%).
  */
-export const MIX: readonly { readonly source: Family | Adversarial | OptionFamily; readonly share: number }[] = [
+export const MIX: readonly { readonly source: Family | Adversarial | OptionFamily | OptionAdversarial; readonly share: number }[] = [
   { source: 'midpoint-loss', share: 0.12 },
   { source: 'midpoint-grad', share: 0.12 },
   { source: 'subnormal-values', share: 0.08 },
@@ -286,8 +353,10 @@ export const MIX: readonly { readonly source: Family | Adversarial | OptionFamil
   { source: 'masked-classes', share: 0.08 },
   ...FAMILIES.filter((f) => f !== 'vocab').map((source) => ({ source, share: source === 'moderate' ? 0.03 : 0.06 })),
   ...OPTION_FAMILIES.map((source) => ({ source, share: 0.01 })),
+  // Its rows cost about 100 times a small row in decimal.js (many components fall back, wide rows): 0.02%.
+  { source: 'option-extremes', share: 0.0002 },
 ];
-export const MIX_VERSION = 'mix-3';
+export const MIX_VERSION = 'mix-4';
 
 /** One task of the verification: a chunk of one source × dtype, its seed fixed by (seed, source, dtype, chunk index). */
 export interface IndexedTask extends VerifyTask {
