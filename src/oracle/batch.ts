@@ -17,7 +17,15 @@
  * at P digits add at most (2C + 8)·10^(1−P) relatively. The batch sum adds N
  * roundings, the mean one more (its denominator Σ w_{y_n} is summed exactly). When
  * both ends of a value's interval round to the same value of the dtype, that is the
- * correctly rounded value; otherwise P doubles (Ziv 1991), as in the loss oracle.
+ * correctly rounded value. When the ends are adjacent values of the dtype, the one
+ * boundary b between them is decided exactly instead (`decide`, boundary.ts): l_n =
+ * (x + a·τ)/C with x = Σ_c V_c·(m − x_c) and a = Σ_c V_c exact dyadics and τ = log1p(T)
+ * known to a relative error, so sign(l_n − b) = sign(x − bC + a·τ) needs no more digits
+ * than τ's own when x/C is itself the boundary (a midpoint m − x_c plus a tail e^−Δ:
+ * Ziv's interval of l_n, relative to l_n, would need Δ/ln 10 digits; before this test
+ * the loop ended at 6144 digits with a guess, one ulp low). Sums and means likewise,
+ * over a common denominator. Otherwise P doubles (Ziv 1991), as in the loss oracle; a
+ * value undecided at ORACLE_MAX_DIGITS throws (SPEC 8: the oracle never guesses).
  *
  * Special values: a class whose coefficient is 0 contributes nothing (even when it is
  * masked: the exact value has no term 0·∞, which IEEE arithmetic makes NaN); a
@@ -39,6 +47,8 @@ import { oracleGrad, oracleGradRounded } from './grad.js';
 import type { OracleResult } from './loss.js';
 import { log1p, lossBounds, lossPlan, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
 import { pulse } from '../supervise/heartbeat.js';
+import type { Dyadic, SignTerm } from './boundary.js';
+import { boundaryBetween, DY_ONE, DY_ZERO, dyAdd, dyadicOf, dyadicString, dyInt, dyMul, dyNeg, dySub, signOfSum, tieToEven } from './boundary.js';
 
 /** The oracle of one batch: each row's l_n, and the `sum` and `mean` of the batch. */
 export interface BatchOracle {
@@ -51,8 +61,46 @@ const NAN: OracleResult = { rounded: NaN, exact: 'NaN', approx: NaN, digits: 0 }
 const INF: OracleResult = { rounded: Infinity, exact: 'Infinity', approx: Infinity, digits: 0 };
 const ZERO: OracleResult = { rounded: 0, exact: '0', approx: 0, digits: 0 };
 
-/** A value known to lie in [lo, hi] (both ≥ 0), or a special value. */
-type Interval = { lo: Decimal; hi: Decimal; mid: Decimal } | OracleResult;
+/** τ = log1p(T) of a row at the current precision: τ ∈ [lo, hi], and whether τ > 0 exactly (a finite class besides the maximum). */
+interface Tail {
+  readonly lo: Decimal;
+  readonly hi: Decimal;
+  readonly positive: boolean;
+}
+
+/** A value known to lie in [lo, hi] (both ≥ 0), with a row's τ for the exact test at a boundary; or a special value. */
+type Interval = { lo: Decimal; hi: Decimal; mid: Decimal; tail?: Tail } | OracleResult;
+
+/**
+ * A row's l_n as (x + a·τ)/den exactly: x and a ≥ 0 exact dyadics, den a positive integer, τ the
+ * row's `Tail`. Under options den = C and C·l_n = Σ_c V_c·L_c = Σ_c V_c·(m − x_c) + (Σ_c V_c)·τ,
+ * since every L_c = −log p_c = (m − x_c) + τ (loss.ts; V_c from `rowCoefficients`); a bare row is
+ * (m − x_t) + τ.
+ */
+interface RowExact {
+  readonly x: Dyadic;
+  readonly a: Dyadic;
+  readonly den: bigint;
+}
+
+function rowExact(row: OptionRow, p: RowPlan, o: BatchOptions, weight: ArrayLike<number> | undefined): RowExact {
+  const x = row.logits;
+  let m = -Infinity;
+  for (let j = 0; j < x.length; j++) if (x[j] > m) m = x[j];
+  const mDy = dyadicOf(m);
+  if (p.plain) return { x: dySub(mDy, dyadicOf(x[row.target])), a: DY_ONE, den: 1n };
+  const { V } = rowCoefficients(row, o, weight);
+  let sx = DY_ZERO;
+  let sa = DY_ZERO;
+  for (let c = 0; c < x.length; c++) {
+    if (V[c].m === 0n) continue;
+    sx = dyAdd(sx, dyMul(V[c], dySub(mDy, dyadicOf(x[c]))));
+    sa = dyAdd(sa, V[c]);
+  }
+  return { x: sx, a: sa, den: BigInt(x.length) };
+}
+
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 
 const isSpecial = (v: Interval): v is OracleResult => 'rounded' in v;
 
@@ -130,15 +178,41 @@ function rowInterval(row: OptionRow, p: RowPlan, o: BatchOptions, digits: number
   const ops = new D(10).pow(1 - digits).times(2 * p.classes.length + 8);
   const lo = mid.times(one.minus(delta)).times(one.minus(ops));
   const hi = mid.times(one.plus(delta)).plus(coef.times(dropped)).times(one.plus(ops));
-  return { lo, hi, mid };
+  return { lo, hi, mid, tail: tailOf(l1p, delta, dropped, plan) };
 }
 
-function decide(v: Interval, dtype: AnyDtype, digits: number, last: boolean): OracleResult | undefined {
+/**
+ * τ's interval from loss.ts's step: log1p(T)'s relative error is at most T's (log1p(T) ≥ T/(1 + T))
+ * plus log1p's own, both inside δ (lossBounds); 2δ also covers this product's rounding. The terms
+ * left out add at most `dropped` (log1p(T + d) ≤ log1p(T) + d).
+ */
+function tailOf(l1p: Decimal, delta: Decimal, dropped: Decimal, plan: ReturnType<typeof lossPlan>): Tail {
+  const D = l1p.constructor as typeof Decimal;
+  const twice = delta.times(2);
+  return { lo: l1p.times(new D(1).minus(twice)), hi: l1p.times(new D(1).plus(twice)).plus(dropped), positive: plan.summed.length + plan.droppedCount > 0 };
+}
+
+/**
+ * The rounding of a value from its interval: both ends alike, or one boundary b between them and
+ * `side(b)` = sign(value − b) decided exactly (boundary.ts); undefined when neither decides at this
+ * precision. At ORACLE_MAX_DIGITS an undecided value throws (`undecided`): the oracle never guesses.
+ */
+function decide(v: Interval, dtype: AnyDtype, digits: number, side: (b: Dyadic) => -1 | 0 | 1 | undefined, undecided: () => Error): OracleResult | undefined {
   if (isSpecial(v)) return v;
   const rlo = roundDecimal(v.lo, dtype);
   const rhi = roundDecimal(v.hi, dtype);
-  if (!Object.is(rlo, rhi) && !last) return undefined;
-  return { rounded: rlo, exact: v.mid.isZero() ? '0' : v.mid.toSignificantDigits(ORACLE_EXACT_DIGITS).toString(), approx: v.mid.toNumber(), digits };
+  let rounded: number | undefined;
+  if (Object.is(rlo, rhi)) rounded = rlo;
+  else {
+    const b = boundaryBetween(rlo, rhi, dtype);
+    const s = b === undefined ? undefined : side(b);
+    if (s !== undefined) rounded = s > 0 ? rhi : s < 0 ? rlo : tieToEven(rlo, rhi, dtype);
+  }
+  if (rounded === undefined) {
+    if (digits >= ORACLE_MAX_DIGITS) throw undecided();
+    return undefined;
+  }
+  return { rounded, exact: v.mid.isZero() ? '0' : v.mid.toSignificantDigits(ORACLE_EXACT_DIGITS).toString(), approx: v.mid.toNumber(), digits };
 }
 
 /**
@@ -152,13 +226,18 @@ export function oracleBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: 
   const plans = rows.map((r) => planRow(r, o, weight));
   const results: (OracleResult | undefined)[] = plans.map((p, i) => (p.plain ? oracleLoss(rows[i].logits, rows[i].target, dtype) : undefined));
   let den = new ExactDecimal(0);
-  for (const r of rows) den = den.plus(exactDecimal(rowWeight(r, o, weight)));
+  let denDy = DY_ZERO; // the same, as a dyadic (for the exact test at a boundary)
+  for (const r of rows) {
+    den = den.plus(exactDecimal(rowWeight(r, o, weight)));
+    denDy = dyAdd(denDy, dyadicOf(rowWeight(r, o, weight)));
+  }
+  const exacts: (RowExact | undefined)[] = [];
+  const exactOf = (i: number): RowExact => (exacts[i] ??= rowExact(rows[i], plans[i], o, weight));
   // Without `reduce` (reduction none) the batch values are not asked for: NaN placeholders.
   let sum: OracleResult | undefined = reduce ? undefined : NAN;
   let mean: OracleResult | undefined = reduce ? undefined : NAN;
   for (let digits = ORACLE_FIRST_DIGITS; ; digits *= 2) {
     pulse();
-    const last = digits >= ORACLE_MAX_DIGITS;
     const D = workingDecimal(digits);
     const batchDone = sum !== undefined && mean !== undefined;
     const intervals: Interval[] = rows.map((r, i) => {
@@ -169,11 +248,36 @@ export function oracleBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: 
       return rowInterval(r, plans[i], o, digits, dtype);
     });
     intervals.forEach((v, i) => {
-      if (results[i] === undefined) results[i] = decide(v, dtype, digits, last);
+      if (results[i] !== undefined) return;
+      // sign(l_n − b) = sign(x − b·den + a·τ) (RowExact).
+      const side = (b: Dyadic) => {
+        const tail = (v as { tail?: Tail }).tail!;
+        const ex = exactOf(i);
+        return signOfSum(dySub(ex.x, dyMul(b, dyInt(ex.den))), [{ c: ex.a, ...tail }], D);
+      };
+      results[i] = decide(v, dtype, digits, side, () => undecidedRowError(rows[i], dtype, 'loss'));
     });
     if (!batchDone) {
       const total = sumIntervals(intervals, D, digits);
-      sum ??= decide(total, dtype, digits, last);
+      // sign(Σ_n l_n − b·W) over the rows that are not 0, with a common denominator M of theirs: W = 1 (sum), Σ w_{y_n} (mean).
+      const batchSide = (W: Dyadic) => (b: Dyadic) => {
+        const parts: { ex: RowExact; tail: Tail }[] = [];
+        intervals.forEach((v, i) => {
+          if (!isSpecial(v)) parts.push({ ex: exactOf(i), tail: v.tail! });
+        });
+        let M = 1n;
+        for (const { ex } of parts) M = (M / gcd(M, ex.den)) * ex.den;
+        let x = dyNeg(dyMul(dyMul(b, W), dyInt(M)));
+        const terms: SignTerm[] = [];
+        for (const { ex, tail } of parts) {
+          const scale = dyInt(M / ex.den);
+          x = dyAdd(x, dyMul(ex.x, scale));
+          terms.push({ c: dyMul(ex.a, scale), ...tail });
+        }
+        return signOfSum(x, terms, D);
+      };
+      const batchError = (what: string) => () => new Error(`options oracle: the ${what} of a ${dtype} batch of ${rows.length} rows is not decided at ${ORACLE_MAX_DIGITS} digits; please report this batch with its options`);
+      sum ??= decide(total, dtype, digits, batchSide(DY_ONE), batchError('sum'));
       let m: Interval;
       if (den.isZero()) m = NAN;
       else if (isSpecial(total)) m = total;
@@ -181,7 +285,7 @@ export function oracleBatch(rows: readonly OptionRow[], o: BatchOptions, dtype: 
         const ops = new D(10).pow(1 - digits).times(2);
         m = { lo: total.lo.div(den).times(new D(1).minus(ops)), hi: total.hi.div(den).times(new D(1).plus(ops)), mid: total.mid.div(den) };
       }
-      mean ??= decide(m, dtype, digits, last);
+      mean ??= decide(m, dtype, digits, batchSide(denDy), batchError('mean'));
     }
     if (sum !== undefined && mean !== undefined && results.every((r) => r !== undefined)) {
       return { rows: results as OracleResult[], sum, mean };
@@ -245,45 +349,10 @@ function intervalOfPlain(row: OptionRow, dtype: AnyDtype, digits: number, done: 
   const mD = new D(plan.mExact);
   const T = shiftedSumDecimal(plan, D, mD);
   const { delta, dropped } = lossBounds(plan, digits, D, T);
-  const L = mD.minus(plan.tExact).plus(log1p(T, D));
+  const l1p = log1p(T, D);
+  const L = mD.minus(plan.tExact).plus(l1p);
   const one = new D(1);
-  return { lo: L.times(one.minus(delta)), hi: L.times(one.plus(delta)).plus(dropped), mid: L };
-}
-
-/** A dyadic rational m·2^e (exact: the class weights, targets and ε are binary values). */
-interface Dyadic {
-  readonly m: bigint;
-  readonly e: number;
-}
-
-const DY_ZERO: Dyadic = { m: 0n, e: 0 };
-const f64 = new Float64Array(1);
-const u64 = new BigUint64Array(f64.buffer);
-
-/** A finite double as m·2^e, exactly. */
-function dyadicOf(x: number): Dyadic {
-  if (x === 0) return DY_ZERO;
-  f64[0] = x;
-  const bits = u64[0];
-  const field = Number((bits >> 52n) & 0x7ffn);
-  let m = bits & 0xfffffffffffffn;
-  if (field !== 0) m |= 1n << 52n;
-  const e = field === 0 ? -1074 : field - 1075;
-  return { m: bits >> 63n === 1n ? -m : m, e };
-}
-
-const dyMul = (a: Dyadic, b: Dyadic): Dyadic => ({ m: a.m * b.m, e: a.e + b.e });
-function dyAdd(a: Dyadic, b: Dyadic): Dyadic {
-  if (a.m === 0n) return b;
-  if (b.m === 0n) return a;
-  const e = Math.min(a.e, b.e);
-  return { m: (a.m << BigInt(a.e - e)) + (b.m << BigInt(b.e - e)), e };
-}
-
-/** The exact decimal expansion of m·2^e (a terminating decimal), in a decimal.js constructor that keeps every digit of a string. */
-function dyadicString(m: bigint, e: number): string {
-  if (e >= 0) return (m << BigInt(e)).toString();
-  return `${(m * 5n ** BigInt(-e)).toString()}e${e}`;
+  return { lo: L.times(one.minus(delta)), hi: L.times(one.plus(delta)).plus(dropped), mid: L, tail: tailOf(l1p, delta, dropped, plan) };
 }
 
 /**
@@ -309,6 +378,27 @@ function roundQuotient(num: Dyadic, den: bigint, dtype: AnyDtype): number {
 }
 
 /**
+ * The exact coefficients of a row's l_n (SPEC 6) multiplied by C: V_c = C(1 − ε)·w_c·q_c + ε·w_c,
+ * so that C·l_n = Σ_c V_c·L_c, L_c = −log p_c; and their sum. Dyadic rationals, exactly (the
+ * weights, the target and ε are binary values).
+ */
+function rowCoefficients(row: OptionRow, o: BatchOptions, weight: ArrayLike<number> | undefined): { V: Dyadic[]; total: Dyadic } {
+  const n = row.logits.length;
+  const eps = dyadicOf(o.labelSmoothing);
+  const keepC = dyMul(dyInt(n), dySub(DY_ONE, eps)); // C(1 − ε)
+  const V: Dyadic[] = [];
+  let total = DY_ZERO;
+  for (let c = 0; c < n; c++) {
+    const w = dyadicOf(weight === undefined ? 1 : weight[c]);
+    const q = dyadicOf(row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0);
+    const v = dyAdd(dyMul(keepC, dyMul(w, q)), dyMul(eps, w));
+    V.push(v);
+    total = dyAdd(total, v);
+  }
+  return { V, total };
+}
+
+/**
  * The gradient of one row's l_n with respect to its logits under options (SPEC 6,
  * 4.2), every component correctly rounded to `dtype` (ties to even): the gradient
  * oracle of the options.
@@ -326,11 +416,14 @@ function roundQuotient(num: Dyadic, den: bigint, dtype: AnyDtype): number {
  * subtraction is the only place that cancels: its interval (the products' intervals
  * at P digits, each term with the relative error bound δ of the gradient oracle,
  * oracle/grad.ts) is divided by S's, and when both ends round to the same value of
- * the dtype that is the answer; otherwise P doubles (Ziv 1991). The loop ends: g_j is
- * never exactly 0 nor a rational there (by Lindemann–Weierstrass the exponentials of
- * distinct rationals are linearly independent over the rationals, and U_j, V_j ≥ 0
- * are not both 0 unless every a_c is), so its interval eventually excludes every
- * rounding boundary.
+ * the dtype that is the answer. When the ends are adjacent values, the one boundary b
+ * between them is decided exactly: g_j − b = ((U_j − bC)·e_j − (V_j + bC)·Q_j)/(C·S)
+ * (S = e_j + Q_j), whose sign `signOfSum` (boundary.ts) takes from the exact dyadic
+ * coefficients, so a component within e^−Δ of b (a dominated row whose U_j/C is a
+ * midpoint) needs no Δ/ln 10 digits. Otherwise P doubles (Ziv 1991). g_j is never
+ * exactly b there (by Lindemann–Weierstrass the exponentials of distinct rationals
+ * are linearly independent over the rationals, and U_j, V_j ≥ 0 are not both 0 unless
+ * every a_c is); a component undecided at ORACLE_MAX_DIGITS throws (SPEC 8: no guess).
  *
  * Exact cases, without exp: a masked class has p_j = 0 and g_j = −a_j = −V_j/C (a
  * masked target without smoothing: −w_t; a masked class without a coefficient: 0, as
@@ -350,30 +443,19 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
   if (kind === 'ignored' || kind === 'zero') return new Float64Array(n);
   if (kind === 'nan') return new Float64Array(n).fill(NaN);
   if (isBare(row, o, weight)) return oracleGrad(x, row.target, dtype).rounded;
-  // Exact coefficients: α_c = w_c·q_c, β_c = w_c; U_j, V_j as in the comment above.
-  const eps = dyadicOf(o.labelSmoothing);
-  const keepC = dyMul({ m: BigInt(n), e: 0 }, dyAdd({ m: 1n, e: 0 }, { m: -eps.m, e: eps.e })); // C(1 − ε)
-  const V: Dyadic[] = [];
-  let total = DY_ZERO;
-  for (let c = 0; c < n; c++) {
-    const w = dyadicOf(weight === undefined ? 1 : weight[c]);
-    const q = dyadicOf(row.soft !== undefined ? row.soft[c] : c === row.target ? 1 : 0);
-    const v = dyAdd(dyMul(keepC, dyMul(w, q)), dyMul(eps, w));
-    V.push(v);
-    total = dyAdd(total, v);
-  }
+  const { V, total } = rowCoefficients(row, o, weight);
   const out = new Float64Array(n);
   if (total.m === 0n) return out; // every a_c = 0: l_n ≡ 0
-  const U = V.map((v) => dyAdd(total, { m: -v.m, e: v.e }));
+  const U = V.map((v) => dySub(total, v));
   const C = BigInt(n);
   const finite: number[] = [];
   for (let j = 0; j < n; j++) if (x[j] !== -Infinity) finite.push(j);
   const m = Math.max(...finite.map((j) => x[j]));
-  for (let j = 0; j < n; j++) if (x[j] === -Infinity) out[j] = roundQuotient({ m: -V[j].m, e: V[j].e }, C, dtype); // p_j = 0: g_j = −V_j/C
+  for (let j = 0; j < n; j++) if (x[j] === -Infinity) out[j] = roundQuotient(dyNeg(V[j]), C, dtype); // p_j = 0: g_j = −V_j/C
   if (finite.every((j) => x[j] === m)) {
     // e_j = 1 on every finite class: S = #finite, Q_j = S − 1, g_j = (U_j − V_j·(S − 1)) / (C·S), a rational.
     const S = BigInt(finite.length);
-    for (const j of finite) out[j] = roundQuotient(dyAdd(U[j], dyMul({ m: -(S - 1n), e: 0 }, V[j])), C * S, dtype);
+    for (const j of finite) out[j] = roundQuotient(dyAdd(U[j], dyMul(dyInt(-(S - 1n)), V[j])), C * S, dtype);
     return out;
   }
   const uText = U.map((u) => dyadicString(u.m, u.e));
@@ -441,13 +523,33 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
       }
       const rLo = roundDecimal(gLo, dtype);
       const rHi = roundDecimal(gHi, dtype);
-      if (Object.is(rLo, rHi) && !(nLo.lt(0) && nHi.gt(0))) {
+      const straddlesZero = nLo.lt(0) && nHi.gt(0);
+      if (Object.is(rLo, rHi) && !straddlesZero) {
         out[j] = rLo;
         undecided.delete(j);
-      } else if (last) {
-        // Not reached for finite inputs (see above); the middle of the interval rather than a guess at an end.
-        out[j] = roundDecimal(nLo.plus(nHi).div(sLo.plus(sHi).times(CD)), dtype);
+        continue;
+      }
+      // One rounding boundary b between the ends (0 when N_j's sign is the question and g_j's interval
+      // rounds to −0 and +0 only): g_j − b = ((U_j − bC)·e_j − (V_j + bC)·Q_j)/(C·S), as S = e_j + Q_j,
+      // whose sign boundary.ts decides from the exact dyadic coefficients (no cancellation of the
+      // large terms left to the intervals: see its comment). e_j > 0, and Q_j > 0 (two finite classes).
+      let b: Dyadic | undefined;
+      if (straddlesZero) {
+        const CD2 = sLo.times(CD);
+        const zLo = roundDecimal(nLo.div(CD2).times(hi), dtype);
+        const zHi = roundDecimal(nHi.div(CD2).times(hi), dtype);
+        b = Object.is(zLo, -0) && Object.is(zHi, 0) ? DY_ZERO : undefined;
+      } else b = boundaryBetween(rLo, rHi, dtype);
+      const side = b === undefined ? undefined : signOfSum(DY_ZERO, [
+        { c: dySub(U[j], dyMul(b, dyInt(C))), lo: eLo, hi: eHi, positive: true },
+        { c: dyNeg(dyAdd(V[j], dyMul(b, dyInt(C)))), lo: qLo, hi: qHi, positive: true },
+      ], D);
+      if (side !== undefined) {
+        const [below, above] = straddlesZero ? [-0, 0] : [rLo, rHi];
+        out[j] = side > 0 ? above : side < 0 ? below : tieToEven(below, above, dtype);
         undecided.delete(j);
+      } else if (last) {
+        throw undecidedRowError(row, dtype, `gradient component ${j}`);
       }
     }
     if (undecided.size === 0) return out;
@@ -466,6 +568,19 @@ export function oracleRowGradRounded(row: OptionRow, o: BatchOptions, dtype: Any
   const out = new Float64Array(row.logits.length);
   if (fastTierOn() && fastRowGrad(row, o, dtype, weight, out) === 0) return out;
   return oracleRowGrad(row, o, dtype, weight);
+}
+
+/**
+ * SPEC 8: the oracle never guesses. A value still undecided at ORACLE_MAX_DIGITS, after the exact
+ * test at the boundary (boundary.ts), would be a hard case of the table maker's dilemma thousands of
+ * digits deep; none is known. If one turns up the run stops with this message rather than report a
+ * guess.
+ */
+function undecidedRowError(row: OptionRow, dtype: AnyDtype, what: string): Error {
+  const x = row.logits;
+  const shown = Array.from(x.length > 8 ? Array.prototype.slice.call(x, 0, 8) : x, String).join(' ');
+  const target = row.soft !== undefined ? 'a soft target' : `target ${row.target}`;
+  return new Error(`options oracle: the ${what} of the ${dtype} row [${shown}${x.length > 8 ? ` … (${x.length} classes)` : ''}] (${target}) is not decided at ${ORACLE_MAX_DIGITS} digits; please report this row with its options`);
 }
 
 /** exp(d) for d below this is under decimal.js's exponent range (as the loss oracle's EXP_FLOOR). */

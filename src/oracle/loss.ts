@@ -201,8 +201,8 @@ export function shiftedSumDecimal(plan: LossPlan, D: typeof Decimal, mD: Decimal
 /**
  * One step of Ziv's loop at `digits` significant digits (constructor `D`), given
  * mD = m and T = Σ exp(x_j − m) over `plan.summed`, computed at that precision:
- * the correctly rounded loss when the bounds decide it (or at MAX_DIGITS),
- * otherwise undefined (double the digits and try again).
+ * the correctly rounded loss when the bounds decide it, otherwise undefined
+ * (double the digits and try again); throws at MAX_DIGITS (SPEC 8: never a guess).
  */
 export function lossStep(plan: LossPlan, digits: number, D: typeof Decimal, mD: Decimal, T: Decimal): OracleResult | undefined {
   const { dtype, droppedCount } = plan;
@@ -225,10 +225,14 @@ export function lossStep(plan: LossPlan, digits: number, D: typeof Decimal, mD: 
       return { rounded: roundDecimal(dExact.plus(eta), dtype), exact: dExact.toSignificantDigits(EXACT_DIGITS).toString(), approx: dExact.toNumber(), digits };
     }
   }
-  if (Object.is(rlo, rhi) || digits >= MAX_DIGITS) {
+  if (Object.is(rlo, rhi)) {
     const exact = L.isZero() ? '0' : L.toSignificantDigits(EXACT_DIGITS).toString();
     return { rounded: rlo, exact, approx: L.toNumber(), digits };
   }
+  // SPEC 8: never a guess. D = m − x[t] at a midpoint with a tail below minSubnormal/4 is decided
+  // above; with a larger tail, 6144 digits resolve it (L < 2^1025, δ < 10^−6100·L). What is left
+  // would be a hard case thousands of digits deep: none is known; the run stops rather than guess.
+  if (digits >= MAX_DIGITS) throw new Error(`loss oracle: the ${dtype} loss of a row of ${plan.n} classes (maximum ${plan.m}, target logit ${plan.xt}) is not decided at ${MAX_DIGITS} digits; please report this row`);
   return undefined;
 }
 

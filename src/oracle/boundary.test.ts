@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
+import type { BatchOptions, OptionRow } from '../cases/options.js';
+import { DEFAULT_OPTIONS } from '../cases/options.js';
+import { ANY_DTYPES, formatOf } from '../float/dtype.js';
+import { nextDown, nextUp } from '../float/ordinal.js';
+import { boundaryBetween, dyadicOf, dyadicString, signOfSum } from './boundary.js';
+import { oracleBatch, oracleRowGrad } from './batch.js';
+import { ExactDecimal, exactDecimal, roundDecimal } from './exact.js';
+import { workingDecimal } from './loss.js';
+
+const asDecimal = (b: { m: bigint; e: number }) => new ExactDecimal(dyadicString(b.m, b.e));
+/** An amount far below every format's spacing near b, for probing both sides of it. */
+const nudge = (b: Decimal) => (b.isZero() ? new ExactDecimal('1e-400') : b.abs().times('1e-40'));
+
+describe('boundaryBetween: the one rounding boundary between adjacent values', () => {
+  for (const dtype of ANY_DTYPES) {
+    const fmt = formatOf(dtype);
+    const pairs: [number, number][] = [
+      [1, nextUp(1, dtype)],
+      [nextDown(1, dtype), 1],
+      [0, fmt.minSubnormal],
+      [-fmt.minSubnormal, -0],
+      [nextDown(fmt.minNormal, dtype), fmt.minNormal],
+      [fmt.max, Infinity],
+      [-Infinity, -fmt.max],
+      [-3, nextUp(-3, dtype)],
+    ];
+    it(`${dtype}: values just below b round to the lower one, just above to the upper one`, () => {
+      for (const [lo, hi] of pairs) {
+        const b = boundaryBetween(lo, hi, dtype);
+        expect(b, `${lo} ${hi}`).toBeDefined();
+        const d = asDecimal(b!);
+        expect(Object.is(roundDecimal(d.minus(nudge(d)), dtype), lo), `${lo} below`).toBe(true);
+        expect(Object.is(roundDecimal(d.plus(nudge(d)), dtype), hi), `${hi} above`).toBe(true);
+      }
+    });
+    it(`${dtype}: −0 and +0 have the boundary 0; values two apart or equal have none`, () => {
+      expect(boundaryBetween(-0, 0, dtype)).toEqual({ m: 0n, e: 0 });
+      expect(boundaryBetween(1, nextUp(nextUp(1, dtype), dtype), dtype)).toBeUndefined();
+      expect(boundaryBetween(-fmt.minSubnormal, fmt.minSubnormal, dtype)).toBeUndefined();
+      expect(boundaryBetween(1, 1, dtype)).toBeUndefined();
+    });
+  }
+});
+
+describe('signOfSum: the sign of X + Σ c_i·y_i from exact coefficients and intervals', () => {
+  const D = workingDecimal(48);
+  const y = (v: string, positive = true) => ({ lo: new D(v), hi: new D(v), positive });
+  it('is exact when a part is exactly 0, whatever the intervals (an exp under decimal.js range has lo = 0)', () => {
+    expect(signOfSum(dyadicOf(0), [{ c: dyadicOf(3), lo: new D(0), hi: new D('1e-1000'), positive: true }], D)).toBe(1);
+    expect(signOfSum(dyadicOf(-1), [{ c: dyadicOf(3), ...y('0', false) }], D)).toBe(-1);
+    expect(signOfSum(dyadicOf(0), [{ c: dyadicOf(0), ...y('5') }], D)).toBe(0);
+  });
+  it('decides a cancellation only when the precision resolves it', () => {
+    // 1 − 3·y with y = 1/3 + 10^−60: negative, by 3·10^−60.
+    const terms = (D: typeof Decimal) => {
+      const v = new D(1).div(3).plus(new D('1e-60'));
+      const u = new D(10).pow(1 - D.precision);
+      return [{ c: dyadicOf(-3), lo: v.times(new D(1).minus(u)), hi: v.times(new D(1).plus(u)), positive: true }];
+    };
+    expect(signOfSum(dyadicOf(1), terms(workingDecimal(48)), workingDecimal(48))).toBeUndefined();
+    expect(signOfSum(dyadicOf(1), terms(workingDecimal(96)), workingDecimal(96))).toBe(-1);
+  });
+});
+
+/**
+ * Rows whose value lies within e^−Δ of a rounding boundary, Δ the spread of the logits: past Ziv's
+ * last precision (6144 digits ≈ e^−14,000). Before boundary.ts, the decimal.js tier took the middle
+ * of the interval there (a guess) after minutes; the expected values below come from exact rational
+ * arithmetic on the dyadic part and the sign of the tail, not from the oracle.
+ */
+describe('the options oracle at a boundary e^−Δ away (found by the option-extremes source, issue 17)', () => {
+  it('float32, ε = 1, weights at the ends of the format: gradient component 5 is just below the midpoint U_5/C', () => {
+    const w = [7.882836818695068, 1.0939642190933228, 1.9879721403121948, 0.5101473331451416, 8, 1.1754943508222875e-38, 1, 1.3291270732879639];
+    const o: BatchOptions = { ...DEFAULT_OPTIONS, labelSmoothing: 1, maskedRows: 'ignore', ignoreIndex: 2, weight: w };
+    const row: OptionRow = { logits: Float64Array.from([0, 0, 0, 0, -1.116537064314811e-32, 100000, 0, 0]), target: 0, soft: Float64Array.from([0, 0, 1, 0, 0, 0, 0, 3.44719422223905e-43]) };
+    // With ε = 1, V_c = w_c and U_5 = Σ_{c≠5} w_c; g_5 = U_5/(C·S) − V_5·Q_5/(C·S) < U_5/C (S > 1, Q_5 > 0), by about e^−100000.
+    const u5 = w.reduce((s, v, c) => (c === 5 ? s : s.plus(exactDecimal(v))), new ExactDecimal(0)).div(8);
+    const lower = roundDecimal(u5.minus('1e-30'), 'float32');
+    const upper = roundDecimal(u5.plus('1e-30'), 'float32');
+    expect(nextUp(lower, 'float32')).toBe(upper);
+    expect(u5.eq(exactDecimal(lower).plus(exactDecimal(upper)).div(2))).toBe(true); // U_5/C is the midpoint
+    const g = oracleRowGrad(row, o, 'float32', Float64Array.from(w));
+    expect(g[5]).toBe(lower);
+  });
+
+  // L_1 = (m − x_1) + log1p(e^(x_1 − m)) with m − x_1 a midpoint of the format and the tail e^−Δ > 0:
+  // every value rounds up, to the upper neighbour of the midpoint.
+  const cases: { dtype: 'float32' | 'float16' | 'float64'; m: number; x1: number }[] = [
+    { dtype: 'float32', m: 100000, x1: 2 ** -8 }, // 100000 − 2^−8: float32's spacing there is 2^−7
+    { dtype: 'float16', m: 65504, x1: 16 }, // 65488: float16's spacing there is 32
+    { dtype: 'float64', m: 2 ** 20, x1: 2 ** -34 }, // 2^20 − 2^−34: float64's spacing below 2^20 is 2^−33 (a binade's end)
+  ];
+  for (const { dtype, m, x1 } of cases) {
+    it(`${dtype}: a soft one-hot target on a logit ${m} below the maximum's midpoint rounds up (loss, sum and mean)`, () => {
+      const midpoint = exactDecimal(m).minus(exactDecimal(x1));
+      const below = roundDecimal(midpoint.minus(nudge(midpoint)), dtype);
+      const above = roundDecimal(midpoint.plus(nudge(midpoint)), dtype);
+      expect(nextUp(below, dtype)).toBe(above); // a boundary indeed
+      const row: OptionRow = { logits: Float64Array.from([m, x1]), target: 0, soft: Float64Array.of(0, 1) };
+      const got = oracleBatch([row], { ...DEFAULT_OPTIONS, reduction: 'mean' }, dtype, undefined);
+      expect([got.rows[0].rounded, got.sum.rounded, got.mean.rounded]).toEqual([above, above, above]);
+    });
+  }
+  it('float32: weight 2 on the target class doubles the value (a midpoint still), and the mean divides by 2 exactly', () => {
+    const row: OptionRow = { logits: Float64Array.from([100000, 2 ** -8]), target: 1 };
+    const weight = Float64Array.of(1, 2);
+    const got = oracleBatch([row], { ...DEFAULT_OPTIONS, weight: [1, 2], reduction: 'mean' }, 'float32', weight);
+    // l = 2·(100000 − 2^−8) + 2τ: above the midpoint 200000 − 2^−7, so 200000; the mean l/2 rounds to 100000.
+    expect([got.rows[0].rounded, got.sum.rounded, got.mean.rounded]).toEqual([200000, 200000, 100000]);
+  });
+});
