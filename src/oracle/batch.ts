@@ -417,13 +417,12 @@ function rowCoefficients(row: OptionRow, o: BatchOptions, weight: ArrayLike<numb
  * at P digits, each term with the relative error bound δ of the gradient oracle,
  * oracle/grad.ts) is divided by S's, and when both ends round to the same value of
  * the dtype that is the answer. When the ends are adjacent values, the one boundary b
- * between them is decided exactly: g_j − b = ((U_j − bC)·e_j − (V_j + bC)·Q_j)/(C·S)
- * (S = e_j + Q_j), whose sign `signOfSum` (boundary.ts) takes from the exact dyadic
- * coefficients, so a component within e^−Δ of b (a dominated row whose U_j/C is a
- * midpoint) needs no Δ/ln 10 digits. Otherwise P doubles (Ziv 1991). g_j is never
- * exactly b there (by Lindemann–Weierstrass the exponentials of distinct rationals
- * are linearly independent over the rationals, and U_j, V_j ≥ 0 are not both 0 unless
- * every a_c is); a component undecided at ORACLE_MAX_DIGITS throws (SPEC 8: no guess).
+ * between them is decided exactly: C·S·(g_j − b) = (U_j − bC)·e_j − (V_j + bC)·Q_j
+ * (S = e_j + Q_j), with the classes tied in value grouped (`gradSide`), whose sign
+ * `signOfSum` (boundary.ts) takes from the exact dyadic coefficients, so a component
+ * within e^−Δ of b (a dominated row whose U_j/C is a midpoint, or classes tied at the
+ * maximum whose rational part is b) needs no Δ/ln 10 digits. Otherwise P doubles (Ziv
+ * 1991). A component undecided at ORACLE_MAX_DIGITS throws (SPEC 8: no guess).
  *
  * Exact cases, without exp: a masked class has p_j = 0 and g_j = −a_j = −V_j/C (a
  * masked target without smoothing: −w_t; a masked class without a coefficient: 0, as
@@ -465,6 +464,7 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
   const k = finite.find((j) => x[j] === m)!;
   const maxAbsD = Math.max(...finite.map((j) => Math.abs(x[j] - m)).filter((d) => d <= -EXP_FLOOR_GRAD));
   const undecided = new Set(finite);
+  const groups = logitGroups(x, finite, m);
   for (let digits = ORACLE_FIRST_DIGITS; ; digits *= 2) {
     pulse();
     const last = digits >= ORACLE_MAX_DIGITS;
@@ -490,6 +490,7 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
       if (j !== k) T = T.plus(ej);
     });
     const S = T.plus(1);
+    let groupSums: GroupSums | undefined; // computed once per precision, when a component reaches the exact test
     const sLo = S.times(lo);
     const sHi = S.times(hi).plus(floor);
     for (const j of [...undecided]) {
@@ -540,10 +541,7 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
         const zHi = roundDecimal(nHi.div(CD2).times(hi), dtype);
         b = Object.is(zLo, -0) && Object.is(zHi, 0) ? DY_ZERO : undefined;
       } else b = boundaryBetween(rLo, rHi, dtype);
-      const side = b === undefined ? undefined : signOfSum(DY_ZERO, [
-        { c: dySub(U[j], dyMul(b, dyInt(C))), lo: eLo, hi: eHi, positive: true },
-        { c: dyNeg(dyAdd(V[j], dyMul(b, dyInt(C)))), lo: qLo, hi: qHi, positive: true },
-      ], D);
+      const side = b === undefined ? undefined : gradSide(groups, groupSums ??= groups.sums(D, lo, hi, floor), b, U[j], V[j], C, x[j], m);
       if (side !== undefined) {
         const [below, above] = straddlesZero ? [-0, 0] : [rLo, rHi];
         out[j] = side > 0 ? above : side < 0 ? below : tieToEven(below, above, dtype);
@@ -554,6 +552,109 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
     }
     if (undecided.size === 0) return out;
   }
+}
+
+/**
+ * A row's finite logits grouped by value, for the exact test at a boundary: the classes tied
+ * with the maximum m (e = 1 exactly), the other values above EXP_FLOOR_GRAD in ascending
+ * order with their counts, and the count of those below it (whose exponentials together are
+ * at most NEGLIGIBLE_GRAD).
+ */
+interface LogitGroups {
+  readonly top: number;
+  readonly values: readonly number[];
+  readonly counts: readonly number[];
+  readonly index: ReadonlyMap<number, number>;
+  readonly below: number;
+  readonly sums: (D: typeof Decimal, lo: Decimal, hi: Decimal, floor: Decimal) => GroupSums;
+}
+
+/**
+ * At one precision: e_v = exp(v − m) of each group and, for group i, the exponentials of every
+ * class outside group i and the maximum's group, Σ_{g≠i} n_g·e_g, as prefix plus suffix sums of
+ * nonnegative terms (no subtraction, so each keeps a relative error bound).
+ */
+interface GroupSums {
+  /** e_v of group i as an interval. */
+  readonly eLo: readonly Decimal[];
+  readonly eHi: readonly Decimal[];
+  /** Σ_{g≠i} n_g·e_g as an interval, i = −1 for a class of the maximum's group or below the floor (then every group counts). */
+  readonly rest: (i: number) => { lo: Decimal; hi: Decimal };
+  readonly floor: Decimal;
+}
+
+function logitGroups(x: ArrayLike<number>, finite: readonly number[], m: number): LogitGroups {
+  const count = new Map<number, number>();
+  let top = 0;
+  let below = 0;
+  for (const j of finite) {
+    const v = x[j];
+    if (v === m) top++;
+    else if (v - m < EXP_FLOOR_GRAD) below++;
+    else count.set(v, (count.get(v) ?? 0) + 1);
+  }
+  const values = [...count.keys()].sort((a, b) => a - b);
+  const counts = values.map((v) => count.get(v)!);
+  const index = new Map(values.map((v, i) => [v, i]));
+  const mText = exactDecimalString(m);
+  const sums = (D: typeof Decimal, lo: Decimal, hi: Decimal, floor: Decimal): GroupSums => {
+    const mD = new D(mText);
+    const e = values.map((v) => new D(exactDecimalString(v)).minus(mD).exp());
+    const E = e.map((ev, i) => ev.times(counts[i]));
+    const k = values.length;
+    const prefix: Decimal[] = [new D(0)];
+    for (let i = 0; i < k; i++) prefix.push(prefix[i].plus(E[i]));
+    const suffix: Decimal[] = new Array<Decimal>(k + 1);
+    suffix[k] = new D(0);
+    for (let i = k - 1; i >= 0; i--) suffix[i] = suffix[i + 1].plus(E[i]);
+    // Each e_v within δ (the loop's bound for one exponential), each sum of at most C nonnegative terms
+    // within another δ (C roundings of 10^(1−P)/2 each, inside δ's 8C·10^(1−P)): 2δ in all.
+    const one = new D(1);
+    const twiceLo = one.minus(one.minus(lo).times(2));
+    const twiceHi = one.plus(hi.minus(one).times(2));
+    const rest = (i: number) => {
+      const r = i < 0 ? prefix[k] : prefix[i].plus(suffix[i + 1]);
+      return { lo: r.times(twiceLo), hi: r.times(twiceHi).plus(floor) };
+    };
+    return { eLo: e.map((v) => v.times(lo)), eHi: e.map((v) => v.times(hi)), rest, floor };
+  };
+  return { top, values, counts, index, below, sums };
+}
+
+/**
+ * sign(g_j − b) for the gradient component j of oracleRowGrad, exactly: with β = V_j + bC,
+ *
+ *     C·S·(g_j − b) = (U_j − bC)·e_j − β·Q_j
+ *                   = α·e_j − β·n_top·[j ∉ top] − β·R_j,   α = (U_j − bC) − (t_j − 1)·β,
+ *
+ * where t_j is the number of classes tied with x_j (Q_j holds t_j − 1 copies of e_j), n_top
+ * the number tied with the maximum (e = 1 exactly) and R_j the exponentials of every other
+ * class. Grouping the tied classes makes every exactly known part one dyadic: for j tied with
+ * the maximum the value is α − β·R_j, so a row [0, 0, −Δ] whose α is 0 (a midpoint, or 0, of
+ * the rational part) is decided from R_j's sign at once, where the two-term form U_j·e_j −
+ * β·Q_j cancels to e^−Δ and would need Δ/ln 10 digits. By Lindemann–Weierstrass (1, e^(v−m)
+ * for distinct rational v − m ≠ 0 are linearly independent over the rationals) the value is 0
+ * only when every coefficient is, which signOfSum reports exactly; otherwise it decides when
+ * the intervals separate. Undefined: not at this precision.
+ */
+function gradSide(g: LogitGroups, s: GroupSums, b: Dyadic, Uj: Dyadic, Vj: Dyadic, C: bigint, xj: number, m: number): -1 | 0 | 1 | undefined {
+  const bC = dyMul(b, dyInt(C));
+  const beta = dyAdd(Vj, bC);
+  const i = xj === m ? -1 : g.index.get(xj) ?? -1; // −1: the maximum's group or below the floor
+  const tied = xj === m ? g.top : i >= 0 ? g.counts[i] : 1; // below the floor: t_j counts alone (its ties are inside R_j's floor bound)
+  const alpha = dySub(dySub(Uj, bC), dyMul(dyInt(tied - 1), beta));
+  const rest = s.rest(i);
+  const terms: SignTerm[] = [];
+  let X: Dyadic;
+  // R_j > 0 is known exactly when some class lies outside j's group and the maximum's (below the floor: outside j itself).
+  const others = xj === m ? g.values.length + g.below > 0 : g.values.length + g.below - 1 > 0;
+  if (xj === m) X = alpha;
+  else {
+    X = dyNeg(dyMul(dyInt(g.top), beta));
+    terms.push(i >= 0 ? { c: alpha, lo: s.eLo[i], hi: s.eHi[i], positive: true } : { c: alpha, lo: s.floor.times(0), hi: s.floor, positive: true });
+  }
+  terms.push({ c: dyNeg(beta), lo: rest.lo, hi: rest.hi, positive: others });
+  return signOfSum(X, terms, s.floor.constructor as typeof Decimal);
 }
 
 /**

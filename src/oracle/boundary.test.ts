@@ -4,8 +4,8 @@ import type { BatchOptions, OptionRow } from '../cases/options.js';
 import { DEFAULT_OPTIONS } from '../cases/options.js';
 import { ANY_DTYPES, formatOf } from '../float/dtype.js';
 import { nextDown, nextUp } from '../float/ordinal.js';
-import { boundaryBetween, dyadicOf, dyadicString, signOfSum } from './boundary.js';
-import { oracleBatch, oracleRowGrad } from './batch.js';
+import { boundaryBetween, dyadicOf, dyadicString, signOfSum, tieToEven } from './boundary.js';
+import { oracleBatch, oracleRowGrad, oracleRowGradRounded } from './batch.js';
 import { ExactDecimal, exactDecimal, roundDecimal } from './exact.js';
 import { workingDecimal } from './loss.js';
 
@@ -40,6 +40,23 @@ describe('boundaryBetween: the one rounding boundary between adjacent values', (
       expect(boundaryBetween(1, nextUp(nextUp(1, dtype), dtype), dtype)).toBeUndefined();
       expect(boundaryBetween(-fmt.minSubnormal, fmt.minSubnormal, dtype)).toBeUndefined();
       expect(boundaryBetween(1, 1, dtype)).toBeUndefined();
+    });
+    it(`${dtype}: a zero and the least subnormal of the other sign have two boundaries (∓minSub/2 and 0), so none is returned`, () => {
+      expect(boundaryBetween(-fmt.minSubnormal, 0, dtype)).toBeUndefined();
+      expect(boundaryBetween(-0, fmt.minSubnormal, dtype)).toBeUndefined();
+      const half = exactDecimal(fmt.minSubnormal).div(2);
+      expect(asDecimal(boundaryBetween(-fmt.minSubnormal, -0, dtype)!).eq(half.neg())).toBe(true);
+      expect(asDecimal(boundaryBetween(0, fmt.minSubnormal, dtype)!).eq(half)).toBe(true);
+    });
+    it(`${dtype}: tieToEven gives the even neighbour, a zero with its neighbour's sign`, () => {
+      expect(Object.is(tieToEven(-fmt.minSubnormal, -0, dtype), -0)).toBe(true);
+      expect(Object.is(tieToEven(0, fmt.minSubnormal, dtype), 0)).toBe(true);
+      expect(Object.is(tieToEven(-0, fmt.minSubnormal, dtype), 0)).toBe(true);
+      expect(Object.is(tieToEven(-fmt.minSubnormal, 0, dtype), -0)).toBe(true);
+      expect(Object.is(tieToEven(-0, 0, dtype), 0)).toBe(true);
+      expect(tieToEven(1, nextUp(1, dtype), dtype)).toBe(1);
+      expect(tieToEven(nextDown(1, dtype), 1, dtype)).toBe(1);
+      expect(tieToEven(fmt.max, Infinity, dtype)).toBe(Infinity); // max has an odd significand: overflow
     });
   }
 });
@@ -109,5 +126,62 @@ describe('the options oracle at a boundary e^−Δ away (found by the option-ext
     const got = oracleBatch([row], { ...DEFAULT_OPTIONS, weight: [1, 2], reduction: 'mean' }, 'float32', weight);
     // l = 2·(100000 − 2^−8) + 2τ: above the midpoint 200000 − 2^−7, so 200000; the mean l/2 rounds to 100000.
     expect([got.rows[0].rounded, got.sum.rounded, got.mean.rounded]).toEqual([200000, 200000, 100000]);
+  });
+});
+
+/**
+ * Classes tied with the maximum and one far below it (the review of the exact test): with e_j = 1 the
+ * gradient's two terms U_j·e_j and V_j·Q_j, Q_j = (t − 1) + e^−Δ, cancel to e^−Δ, and a boundary test
+ * on them alone needs Δ/ln 10 digits (it threw, or at −20480 took seconds and answered +0 where −0
+ * is right). Grouping the tied classes (gradSide) decides them at once. The expected values come from
+ * the closed forms in each comment (a_c = (1 − ε)·w_c·q_c + ε·w_c/C, A = Σ a_c, g_j = A·p_j − a_j),
+ * not from the oracle.
+ */
+describe('the options gradient with classes tied at the maximum and a far class', () => {
+  const row = (logits: number[], target: number, soft?: number[]): OptionRow => ({ logits: Float64Array.from(logits), target, soft: soft && Float64Array.from(soft) });
+  const both = (r: OptionRow, o: BatchOptions, dtype: (typeof ANY_DTYPES)[number], w?: number[]) => {
+    const weight = w && Float64Array.from(w);
+    const slow = Array.from(oracleRowGrad(r, o, dtype, weight));
+    const fast = Array.from(oracleRowGradRounded(r, o, dtype, weight));
+    expect(fast.map((v) => Object.is(v, -0) ? '-0' : String(v))).toEqual(slow.map((v) => Object.is(v, -0) ? '-0' : String(v)));
+    return slow;
+  };
+  const signed = (v: number[]) => v.map((x) => (Object.is(x, -0) ? '-0' : String(x)));
+  // soft [1/2, 1/2, 0]: A = 1, p_0 = p_1 = 1/(2 + e^−Δ): g_0 = g_1 = −e^−Δ/(2(2 + e^−Δ)) < 0, g_2 = p_2 > 0, all below every subnormal.
+  it('float32, soft [1/2, 1/2, 0], the far logit at −max: [−0, −0, +0]', () => {
+    expect(signed(both(row([0, 0, -3.4028234663852886e38], 0, [0.5, 0.5, 0]), DEFAULT_OPTIONS, 'float32'))).toEqual(['-0', '-0', '0']);
+  });
+  for (const dtype of ANY_DTYPES) {
+    it(`${dtype}: soft [1/2, 1/2, 0], the far logit at −20480: [−0, −0, +0]`, () => {
+      expect(signed(both(row([0, 0, -20480], 0, [0.5, 0.5, 0]), DEFAULT_OPTIONS, dtype))).toEqual(['-0', '-0', '0']);
+    });
+  }
+  // Class target 0, ε = 3/4: a = [1/2, 1/4, 1/4], A = 1: g_0 = p_0 − 1/2 < 0 by e^−Δ/(2(2 + e^−Δ)); g_1 = p_1 − 1/4 just below 1/4; g_2 = p_2 − 1/4 just above −1/4.
+  it('class target, ε = 3/4 (float32 at −1e30, float64 at −100000): [−0, 1/4, −1/4]', () => {
+    const o = { ...DEFAULT_OPTIONS, labelSmoothing: 0.75 };
+    expect(signed(both(row([0, 0, -1.0000000150474662e30], 0), o, 'float32'))).toEqual(['-0', '0.25', '-0.25']);
+    expect(signed(both(row([0, 0, -100000], 0), o, 'float64'))).toEqual(['-0', '0.25', '-0.25']);
+  });
+  // ε = 1, weights [1, 1, 0]: a = [1/3, 1/3, 0], A = 2/3: g_0 = g_1 = −e^−Δ/(3(2 + e^−Δ)), g_2 = (2/3)·e^−Δ/(2 + e^−Δ).
+  it('float32, ε = 1, weights [1, 1, 0]: [−0, −0, +0]', () => {
+    const o = { ...DEFAULT_OPTIONS, labelSmoothing: 1, weight: [1, 1, 0] };
+    expect(signed(both(row([0, 0, -1.0000000150474662e30], 0), o, 'float32', [1, 1, 0]))).toEqual(['-0', '-0', '0']);
+  });
+  // ε = 1, weights [0, 4 + 2^−21, 4, 0]: a = [0, 1 + 2^−23, 1, 0], A = 2 + 2^−23, p_0 = p_1 = 1/(2 + 2e^−Δ):
+  // g_0 = A·p_0 just below the midpoint 1 + 2^−24 → 1; g_1 = g_0 − (1 + 2^−23) just below −2^−24 → −2^−24 (exact there);
+  // g_2 = A·p_2 − 1 just above −1 → −1; g_3 = A·p_3 → +0.
+  it('float32, ε = 1, weights [0, 4 + 2^−21, 4, 0]: g_0 just below a midpoint rounds to 1', () => {
+    const w = [0, 4 + 2 ** -21, 4, 0];
+    const o = { ...DEFAULT_OPTIONS, labelSmoothing: 1, weight: w };
+    expect(signed(both(row([0, 0, -1.0000000150474662e30, -1.0000000150474662e30], 0), o, 'float32', w))).toEqual(['1', String(-(2 ** -24)), '-1', '0']);
+  });
+  // A far class at −100 in float64 leaves a representable gradient: g_0 = −e^−100/(2(2 + e^−100)) by Ziv's loop, checked against the closed form at 200 digits.
+  it('float64, soft [1/2, 1/2, 0] at −100: the closed form −e^−100/(2(2 + e^−100)), correctly rounded', () => {
+    const D = workingDecimal(200);
+    const t = new D(-100).exp();
+    const g0 = t.neg().div(t.plus(2).times(2));
+    const g2 = t.div(t.plus(2));
+    const got = both(row([0, 0, -100], 0, [0.5, 0.5, 0]), DEFAULT_OPTIONS, 'float64');
+    expect(got).toEqual([roundDecimal(new ExactDecimal(g0.toString()), 'float64'), roundDecimal(new ExactDecimal(g0.toString()), 'float64'), roundDecimal(new ExactDecimal(g2.toString()), 'float64')]);
   });
 });

@@ -13,9 +13,15 @@
  * though, is an exact dyadic X plus a few terms Σ c_i·y_i with exact dyadic c_i and
  * positive y_i (exponentials, log1p of a sum of them) that are known to a relative
  * error at every precision: their sign is decided when the positive and the negative
- * parts' intervals separate, which happens at the first precisions unless X and the
- * terms nearly cancel, which is a hard case of the usual kind (Ziv's loop and the
- * table maker's dilemma), not one of size e^−Δ.
+ * parts' intervals separate. The caller must put every exactly known part into X (a
+ * gradient groups the classes tied in value, so e = 1 of the maximum's group is in X,
+ * batch.ts `gradSide`): then, the y_i being exponentials of distinct rationals (or
+ * a log1p of their sum), X + Σ c_i·y_i is 0 only when X and every c_i are
+ * (Lindemann–Weierstrass), which is known exactly, and otherwise the parts separate at
+ * the first precisions unless they nearly cancel, a hard case of the usual kind (Ziv's
+ * loop and the table maker's dilemma), not one of size e^−Δ. Terms whose exact parts
+ * were left as separate y_i (e·1 and e·(t − 1) for tied classes) cancel exactly and
+ * leave e^−Δ: Δ/ln 10 digits again.
  *
  * Exactness: X and the c_i are BigInt dyadics (the class weights, targets, ε and
  * logits are binary values), so X = 0 is known exactly; a y_i whose true value is
@@ -88,14 +94,25 @@ export function boundaryBetween(lo: number, hi: number, dtype: AnyDtype): Dyadic
   const b = fmt.ordinal(hi);
   if (a === b) return DY_ZERO; // −0 and +0
   if (b - a !== 1n) return undefined;
+  // A zero and the least subnormal of the other sign (−minSub and +0, −0 and +minSub): two boundaries, ∓minSub/2 and 0.
+  if (signBit(lo) !== signBit(hi)) return undefined;
   const sum = dyAdd(dyadicOrBeyond(lo, dtype), dyadicOrBeyond(hi, dtype));
   return { m: sum.m, e: sum.e - 1 };
 }
 
-/** The value at a boundary b between adjacent `lo` and `hi` (a tie): the one with an even significand (ties to even); +0 at b = 0. */
+/** Whether x carries the sign bit (−0 does). */
+const signBit = (x: number): boolean => x < 0 || Object.is(x, -0);
+
+/**
+ * The value at the boundary between adjacent `lo` and `hi` (a tie): the one with an even significand
+ * (ties to even), a zero with the sign of its neighbour (−minSub/2 → −0, +minSub/2 → +0); +0 between
+ * −0 and +0 (an exact sum or difference of zero, IEEE 754 §6.3).
+ */
 export function tieToEven(lo: number, hi: number, dtype: AnyDtype): number {
   const fmt = formatOf(dtype);
   if (fmt.ordinal(lo) === fmt.ordinal(hi)) return 0;
+  if (lo === 0) return hi > 0 ? 0 : -0;
+  if (hi === 0) return lo < 0 ? -0 : 0;
   return fmt.ordinal(lo) % 2n === 0n ? lo : hi;
 }
 
