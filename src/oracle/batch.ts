@@ -45,7 +45,7 @@ import { fastBatch, fastRowGrad } from './fast-batch.js';
 import { fastTierOn } from './tier.js';
 import { oracleGrad, oracleGradRounded } from './grad.js';
 import type { OracleResult } from './loss.js';
-import { log1p, lossBounds, lossPlan, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
+import { log1p, lossBounds, lossPlan, NEGLIGIBLE, oracleLoss, ORACLE_EXACT_DIGITS, ORACLE_FIRST_DIGITS, ORACLE_MAX_DIGITS, shiftedSumDecimal, workingDecimal } from './loss.js';
 import { pulse } from '../supervise/heartbeat.js';
 import type { Dyadic, SignTerm } from './boundary.js';
 import { boundaryBetween, DY_ONE, DY_ZERO, dyAdd, dyadicOf, dyadicString, dyInt, dyMul, dyNeg, dySub, signOfSum, tieToEven } from './boundary.js';
@@ -152,7 +152,7 @@ function rowInterval(row: OptionRow, p: RowPlan, o: BatchOptions, digits: number
   const logits = row.logits;
   let k = 0;
   for (let j = 1; j < logits.length; j++) if (logits[j] > logits[k]) k = j;
-  const plan = lossPlan(logits, k, dtype);
+  const plan = lossPlan(logits, k, dtype, digits);
   const mD = new D(plan.mExact);
   const T = shiftedSumDecimal(plan, D, mD);
   const l1p = log1p(T, D);
@@ -345,7 +345,7 @@ function intervalOfPlain(row: OptionRow, dtype: AnyDtype, digits: number, done: 
   if (!Number.isFinite(done.rounded)) return done;
   const D = workingDecimal(digits);
   const logits = row.logits;
-  const plan = lossPlan(logits, row.target, dtype);
+  const plan = lossPlan(logits, row.target, dtype, digits);
   const mD = new D(plan.mExact);
   const T = shiftedSumDecimal(plan, D, mD);
   const { delta, dropped } = lossBounds(plan, digits, D, T);
@@ -475,7 +475,7 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
     const lo = one.minus(delta);
     const hi = one.plus(delta);
     const mD = new D(mText);
-    // Terms below EXP_FLOOR (under decimal.js's range) are bounded together by 10^−1000: each gradient term of theirs is far below every subnormal.
+    // Terms below EXP_FLOOR (under decimal.js's range) are bounded together by NEGLIGIBLE (10^(−8·10^15)).
     const e = new Map<number, Decimal>();
     let T = new D(0); // Σ_{i≠k} e_i, k the first index of the maximum
     let floor = new D(0);
@@ -506,7 +506,7 @@ export function oracleRowGrad(row: OptionRow, o: BatchOptions, dtype: AnyDtype, 
       const slack = delta.times(Uj.times(eHi).plus(Vj.times(qHi)));
       let nLo = Uj.times(eLo).times(lo).minus(Vj.times(qHi).times(hi)).minus(slack);
       let nHi = Uj.times(eHi).times(hi).minus(Vj.times(qLo).times(lo)).plus(slack);
-      // One term alone has a known sign (a term below EXP_FLOOR: N_j ∈ [0, U_j·10^−1000]).
+      // One term alone has a known sign (a term below EXP_FLOOR: N_j ∈ [0, U_j·NEGLIGIBLE]).
       if (Vj.isZero() && nLo.lt(0)) nLo = new D(0);
       if (Uj.isZero() && nHi.gt(0)) nHi = new D(0);
       const CD = new D(n);
@@ -686,5 +686,5 @@ function undecidedRowError(row: OptionRow, dtype: AnyDtype, what: string): Error
 
 /** exp(d) for d below this is under decimal.js's exponent range (as the loss oracle's EXP_FLOOR). */
 const EXP_FLOOR_GRAD = -2e16;
-/** A bound for such terms together (as the loss oracle's). */
-const NEGLIGIBLE_GRAD = '1e-1000';
+/** A bound for such terms together (the loss oracle's: 10^(−8·10^15)). */
+const NEGLIGIBLE_GRAD = NEGLIGIBLE;

@@ -7,7 +7,7 @@ import { nextDown, nextUp } from '../float/ordinal.js';
 import { boundaryBetween, dyadicOf, dyadicString, signOfSum, tieToEven } from './boundary.js';
 import { oracleBatch, oracleRowGrad, oracleRowGradRounded } from './batch.js';
 import { ExactDecimal, exactDecimal, roundDecimal } from './exact.js';
-import { workingDecimal } from './loss.js';
+import { log1p, workingDecimal } from './loss.js';
 
 const asDecimal = (b: { m: bigint; e: number }) => new ExactDecimal(dyadicString(b.m, b.e));
 /** An amount far below every format's spacing near b, for probing both sides of it. */
@@ -184,4 +184,56 @@ describe('the options gradient with classes tied at the maximum and a far class'
     const got = both(row([0, 0, -100], 0, [0.5, 0.5, 0]), DEFAULT_OPTIONS, 'float64');
     expect(got).toEqual([roundDecimal(new ExactDecimal(g0.toString()), 'float64'), roundDecimal(new ExactDecimal(g0.toString()), 'float64'), roundDecimal(new ExactDecimal(g2.toString()), 'float64')]);
   });
+});
+
+/**
+ * Bounds that did not shrink with the precision (the review of 1c7a4d0): the loss plan dropped the
+ * classes below a window fixed at 48 digits (10^−58 of T at every precision), the terms under
+ * decimal.js's range were bounded by 10^−1000 whatever the coefficients, and decimal.js's ln stops at
+ * about 1,000 digits (its ln 10 constant). Each row below threw; now the window widens with the
+ * precision, the floor bound is 10^(−8·10^15), and log1p reduces by square roots past 1,000 digits.
+ */
+describe('the oracle past 10^−58 and 1,000 digits', () => {
+  it('log1p at 1,536 and 3,072 digits: exp(log1p(t)) = 1 + t within the bound 10^(6−P)', () => {
+    for (const [digits, ts] of [[1536, ['0.5', '2.2', '1000', '0.00002']], [3072, ['2.2']]] as const) {
+      const D = workingDecimal(digits);
+      for (const t of ts) {
+        const l = log1p(new D(t), D);
+        const back = l.exp(); // exp needs no ln 10: an independent check
+        const rel = back.minus(new D(t).plus(1)).abs().div(new D(t).plus(1));
+        expect(rel.lt(new D(10).pow(7 - digits).times(l.abs().plus(1))), `${t} at ${digits}`).toBe(true);
+      }
+    }
+  });
+  // float64, ε = 2^−1074, weights [2^700, 3·2^−1000], soft [2^600, q_1] with 3·q_1·2^53 = 2^53 + 1, logits [0, −1e300]:
+  // a_1 = w_1·q_1 + ε·w_1(1/2 − q_1) = 2^−1000 + 2^−1053 + (about 2^−2075): just above the midpoint b* = 2^−1000 + 2^−1053
+  // between 2^−1000 and u = 2^−1000 + 2^−1052. p_1 < e^(−1e300), so g_1 = A·p_1 − a_1 is just below −b* (→ −u), and
+  // g_0 = −g_1 (the components sum to 0) just above b* (→ u).
+  it('float64 gradient with coefficients near 2^1300 and a class under decimal.js range: [u, −u]', () => {
+    const q1 = 3002399751580331 * 2 ** -53;
+    const w = [2 ** 700, 3 * 2 ** -1000];
+    const r = { logits: Float64Array.from([0, -1e300]), target: 0, soft: Float64Array.from([2 ** 600, q1]) };
+    const o = { ...DEFAULT_OPTIONS, labelSmoothing: 2 ** -1074, weight: w };
+    const u = 2 ** -1000 + 2 ** -1052;
+    expect(Array.from(oracleRowGrad(r, o, 'float64', Float64Array.from(w)))).toEqual([u, -u]);
+    expect(Array.from(oracleRowGradRounded(r, o, 'float64', Float64Array.from(w)))).toEqual([u, -u]);
+  });
+  // float64 soft target q (a greedy expansion of (1 + 2^−53)/(1 + ln(1 + 6/e)) into 6 doubles) on [0, −1 ×6, far]:
+  // l = Σq·(1 + ln(1 + 6/e + e^far)) (every L_c = 1 + τ), within 10^−88 of the midpoint 1 + 2^−53; the class at `far` is
+  // below the first precision's window. Expected from that closed form at 1,000 digits.
+  for (const far of [-200, -1000]) {
+    it(`float64 options loss 10^−88 from a midpoint, a class at ${far}: row, sum and mean`, () => {
+      const q = [0.46180371154032895, 2.331537468180928e-17, 1.4788002827526394e-33, 1.174320477434605e-49, 1.5648651122014483e-65, 1.297474004186081e-81];
+      const E = workingDecimal(1000);
+      const sumQ = q.reduce((s, v) => s.plus(new E(exactDecimal(v).toString())), new E(0));
+      const tau = new E(1).plus(new E(-1).exp().times(6)).plus(new E(far).exp()).ln();
+      const expected = roundDecimal(new ExactDecimal(sumQ.times(tau.plus(1)).toString()), 'float64');
+      expect(Math.abs(expected - 1) <= 2 ** -52).toBe(true);
+      const r: OptionRow = { logits: Float64Array.from([0, -1, -1, -1, -1, -1, -1, far]), target: 0, soft: Float64Array.from([0, ...q, 0]) };
+      for (const reduction of ['sum', 'mean'] as const) {
+        const got = oracleBatch([r], { ...DEFAULT_OPTIONS, reduction }, 'float64', undefined);
+        expect([got.rows[0].rounded, got.sum.rounded, got.mean.rounded]).toEqual([expected, expected, expected]);
+      }
+    });
+  }
 });

@@ -35,7 +35,7 @@ import { exactDecimal, exactDecimalString, roundDecimal } from './exact.js';
 import { nextUp } from '../float/ordinal.js';
 import { pulse } from '../supervise/heartbeat.js';
 import type { OracleResult } from './loss.js';
-import { checkOracleRow, expMemo, lossPlan, lossStep, MASKED_TARGET_LOSS, workingDecimal } from './loss.js';
+import { checkOracleRow, expMemo, lossPlan, lossStep, MASKED_TARGET_LOSS, NEGLIGIBLE, workingDecimal } from './loss.js';
 import { fastLossAndGrad } from './fast-grad.js';
 import { fastTierOn } from './tier.js';
 
@@ -50,14 +50,14 @@ const FIRST_DIGITS = 48;
 const MAX_DIGITS = 6144;
 /** Arguments of exp below this are under decimal.js's exponent range (see loss.ts). */
 const EXP_FLOOR = -2e16;
-/** A bound for the terms under EXP_FLOOR, together (see loss.ts). */
-const NEGLIGIBLE = '1e-1000';
 
 /** The gradient oracle's plan for one row (see the file comment), fixed before any decimal arithmetic. */
 interface GradPlan {
   readonly n: number;
   readonly target: number;
   readonly dtype: AnyDtype;
+  /** The working precision the window was chosen for (the loss plan's `digits`). */
+  readonly digits: number;
   readonly k: number;
   /** Terms summed into S and Q (index order), and terms computed for their own component only. */
   readonly summed: readonly number[];
@@ -71,7 +71,7 @@ interface GradPlan {
   readonly exactArithmetic: boolean;
 }
 
-function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): GradPlan {
+function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype, digits: number): GradPlan {
   const n = row.length;
   const fmt = formatOf(dtype);
   let k = -1;
@@ -80,14 +80,14 @@ function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): Grad
   const m = row[k];
 
   // The classes j ≠ k: a term below g − W (as in the loss oracle: together below
-  // 10^−(FIRST_DIGITS+10)·T, T = Σ_{j≠k} e_j) is `negligible` for the sums, which leave it out and
+  // 10^−(digits+10)·T, T = Σ_{j≠k} e_j, digits the working precision) is `negligible` for the sums, which leave it out and
   // carry a bound instead; it is still computed for its own component unless it is `tiny`
   // (e_j < minSubnormal/(2e), so g_j < minSubnormal/2 rounds to +0 since S ≥ 1). Terms below
-  // EXP_FLOOR (under decimal.js's range) are bounded by 10^−1000 together, as in the loss oracle.
+  // EXP_FLOOR (under decimal.js's range) are bounded by NEGLIGIBLE together, as in the loss oracle.
   const zeroBelow = Math.log(fmt.minSubnormal) - Math.LN2 - 1; // ln(minSubnormal/2) − 1 (minSubnormal/2 itself is 0 in float64)
   let g = -Infinity;
   for (let j = 0; j < n; j++) if (j !== k && row[j] - m > g) g = row[j] - m;
-  const W = (FIRST_DIGITS + 10) * Math.LN10 + Math.log(n) + 1;
+  const W = (digits + 10) * Math.LN10 + Math.log(n) + 1;
   const summed: number[] = [];
   const unsummed: number[] = [];
   let negligibleCount = 0;
@@ -118,7 +118,7 @@ function gradPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): Grad
   // Ziv's bound is used. (Classes left out of the sums are handled by `decideBelow` in gradStep.)
   const count = summed.length + 1;
   const exactArithmetic = summed.every((j) => row[j] === m) && (count & (count - 1)) === 0;
-  return { n, target, dtype, k, summed, unsummed, negligibleCount, floorCount, maxAbsD, exact, mExact: exactDecimalString(m), exactArithmetic };
+  return { n, target, dtype, digits, k, summed, unsummed, negligibleCount, floorCount, maxAbsD, exact, mExact: exactDecimalString(m), exactArithmetic };
 }
 
 /**
@@ -140,7 +140,7 @@ function gradStep(plan: GradPlan, row: ArrayLike<number>, digits: number, D: typ
   if (target !== k) for (const j of plan.summed) if (j !== target) Q = Q.plus(e.get(j)!);
   // What the sums leave out, as an absolute amount.
   let dropped = new D(0);
-  if (plan.negligibleCount > 0) dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10)));
+  if (plan.negligibleCount > 0) dropped = T.times(new D(10).pow(-(plan.digits + 10)));
   if (plan.floorCount > 0) dropped = dropped.plus(NEGLIGIBLE);
   const sLo = S.times(one.minus(delta));
   const sHi = S.times(one.plus(delta)).plus(dropped);
@@ -254,9 +254,9 @@ function gradTerms(plan: GradPlan, D: typeof Decimal, mD: Decimal): { e: Map<num
  * masked row has no gradient; SPEC section 6 gives it a convention).
  */
 export function oracleGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype): GradOracleResult {
-  const plan = gradPlan(row, target, dtype);
-  const rounded = new Float64Array(plan.n);
+  const rounded = new Float64Array(row.length);
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
+    const plan = gradPlan(row, target, dtype, digits); // the window widens with the precision (see gradPlan)
     const D = workingDecimal(digits);
     const { e, T } = gradTerms(plan, D, new D(plan.mExact));
     if (gradStep(plan, row, digits, D, e, T, rounded)) return { rounded, digits };
@@ -293,13 +293,14 @@ export interface LossAndGradResult {
  */
 export function oracleLossAndGrad(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossAndGradResult {
   pulse();
-  const gPlan = gradPlan(row, target, dtype);
-  const lPlan = row[target] === -Infinity ? undefined : lossPlan(row, target, dtype);
-  let loss: OracleResult | undefined = lPlan === undefined ? MASKED_TARGET_LOSS : undefined;
-  const rounded = new Float64Array(gPlan.n);
-  if (lPlan !== undefined && lPlan.summed.join() !== gPlan.summed.join()) throw new Error('oracleLossAndGrad: the loss and gradient plans sum different terms');
+  let loss: OracleResult | undefined = row[target] === -Infinity ? MASKED_TARGET_LOSS : undefined;
+  const rounded = new Float64Array(row.length);
   let gradDigits = 0; // the precision the gradient was decided at; 0 while undecided
   for (let digits = FIRST_DIGITS; loss === undefined || gradDigits === 0; digits *= 2) {
+    // Both plans at this precision (their windows widen with it) sum the same terms.
+    const gPlan = gradPlan(row, target, dtype, digits);
+    const lPlan = loss === undefined ? lossPlan(row, target, dtype, digits) : undefined;
+    if (lPlan !== undefined && lPlan.summed.join() !== gPlan.summed.join()) throw new Error('oracleLossAndGrad: the loss and gradient plans sum different terms');
     const D = workingDecimal(digits);
     const mD = new D(gPlan.mExact);
     const { e, T } = gradTerms(gPlan, D, mD);

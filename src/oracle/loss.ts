@@ -61,11 +61,18 @@ export const ORACLE_EXACT_DIGITS = EXACT_DIGITS;
  */
 const EXP_FLOOR = -2e16;
 /**
- * An upper bound for any mass we leave out, as an absolute amount: 10^−1000 is
- * far below half the smallest float64 subnormal (2^−1075 ≈ 2.5·10^−324), so it
- * can only matter when it would round to zero anyway, and Ziv's check sees it.
+ * An upper bound for the terms under EXP_FLOOR together, as an absolute amount:
+ * each is below e^(−2·10^16) < 10^(−8.68·10^15), and a row has fewer than 10^10
+ * classes, so together they are below 10^(−8·10^15), which decimal.js represents
+ * (minE −9·10^15). It must be that small, not merely below every subnormal: the
+ * options oracles multiply it by coefficients up to about 2^2100 (a float64 class
+ * weight times a soft target) and compare it with exact dyadic parts down to
+ * 2^−4300 (batch.ts, boundary.ts); with 10^−1000 a float64 row with weight 2^700
+ * and soft target 2^600 was undecidable at every precision (found in review).
  */
-const NEGLIGIBLE = '1e-1000';
+export const NEGLIGIBLE = '1e-8000000000000000';
+/** The precision ln() of decimal.js reaches without its ln 10 constant's 1,025 digits (see log1p). */
+const LN_DIRECT_MAX_DIGITS = 1000;
 /** Below this T, log1p(T) comes from its series; above it from ln(1 + T), which loses at most 5 digits to cancellation. */
 const SERIES_BELOW = 1e-5;
 
@@ -80,10 +87,31 @@ export function workingDecimal(digits: number): typeof Decimal {
   return D;
 }
 
-/** log1p(t) at the constructor's precision, relative error ≤ 10^(6−P) (see SERIES_BELOW). */
+/**
+ * log1p(t) at the constructor's precision, relative error ≤ 10^(6−P) (see SERIES_BELOW).
+ *
+ * Above LN_DIRECT_MAX_DIGITS, decimal.js's ln needs ln 10 to more digits than its
+ * constant holds (1,025) whenever its argument reduction leaves a power of ten, which
+ * it does for 1 + t above about 1.4 ("Precision limit exceeded"); there y = 1 + t is
+ * reduced by square roots into (1, 1.25], where ln needs no constant, and
+ * ln y = 2^s·ln(y^(1/2^s)). Error: each square root at P digits adds a relative error
+ * ≤ 10^(1−P)/2 and halves the one before, so z = y^(1/2^s) is within 10^(1−P)
+ * relatively and ln z within 10^(1−P) + 10^(1−P)/2·ln z absolutely; relative to
+ * ln z ≥ ln(1.25)/2 > 0.11 that is below 10^(2.1−P), inside the bound above.
+ */
 export function log1p(t: Decimal, D: typeof Decimal): Decimal {
   if (t.isZero()) return t;
-  if (t.gte(SERIES_BELOW)) return t.plus(1).ln();
+  if (t.gte(SERIES_BELOW)) {
+    let y = t.plus(1);
+    if (D.precision <= LN_DIRECT_MAX_DIGITS) return y.ln();
+    let s = 0;
+    const top = new D('1.25');
+    while (y.gt(top)) {
+      y = y.sqrt();
+      s++;
+    }
+    return y.ln().times(new D(2).pow(s));
+  }
   // t − t²/2 + t³/3 − …: alternating with decreasing terms, so the error is below
   // the first term left out, which we stop at below t · 10^−(P+2).
   const stop = t.times(new D(10).pow(-(D.precision + 2)));
@@ -106,6 +134,8 @@ export function log1p(t: Decimal, D: typeof Decimal): Decimal {
 export interface LossPlan {
   readonly n: number;
   readonly dtype: AnyDtype;
+  /** The working precision the window W was chosen for: dropped terms are below 10^−(digits+10)·T. */
+  readonly digits: number;
   /** Index of the first maximum, and the maximum. */
   readonly k: number;
   readonly m: number;
@@ -125,18 +155,19 @@ export interface LossPlan {
  * The loss oracle's plan for one row (the target is not at −Infinity). Which
  * terms to compute: with g = the largest x_j − m over j ≠ k, T ≥ exp(g), and a
  * term with x_j − m < g − W adds less than exp(−W) · T. W makes the dropped
- * terms together < 10^−(FIRST_DIGITS+10) · T. The differences are taken in
+ * terms together < 10^−(digits+10) · T, `digits` the working precision (each
+ * step of Ziv's loop plans again, so the bound shrinks with the precision). The differences are taken in
  * double: their error is below 2.3·10^−16 of each magnitude, which the margin
  * absorbs.
  */
-export function lossPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype): LossPlan {
+export function lossPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype, digits = FIRST_DIGITS): LossPlan {
   const n = row.length;
   let k = -1;
   for (let j = 0; j < n; j++) if (row[j] > -Infinity && (k < 0 || row[j] > row[k])) k = j;
   const m = row[k];
   let g = -Infinity;
   for (let j = 0; j < n; j++) if (j !== k && row[j] - m > g) g = row[j] - m;
-  const W = (FIRST_DIGITS + 10) * Math.LN10 + Math.log(n) + 1;
+  const W = (digits + 10) * Math.LN10 + Math.log(n) + 1;
   const summed: number[] = [];
   const exact = new Map<number, string>();
   let droppedCount = 0;
@@ -153,7 +184,7 @@ export function lossPlan(row: ArrayLike<number>, target: number, dtype: AnyDtype
     summed.push(j);
     exact.set(j, exactDecimalString(row[j]));
   }
-  return { n, dtype, k, m, xt: row[target], summed, droppedCount, maxAbsD, mExact: exactDecimalString(m), tExact: exactDecimalString(row[target]), exact };
+  return { n, dtype, digits, k, m, xt: row[target], summed, droppedCount, maxAbsD, mExact: exactDecimalString(m), tExact: exactDecimalString(row[target]), exact };
 }
 
 /**
@@ -170,8 +201,8 @@ export function lossBounds(plan: LossPlan, digits: number, D: typeof Decimal, T:
   const delta = new D(10).pow(1 - digits).times(4 * (plan.maxAbsD + plan.n + 1e5 + 2));
   let dropped = new D(0);
   if (plan.droppedCount > 0) {
-    // The dropped terms: < 10^−(FIRST_DIGITS+10) · T each group, or < 10^−1000 if they sat under EXP_FLOOR.
-    dropped = T.times(new D(10).pow(-(FIRST_DIGITS + 10))).plus(NEGLIGIBLE);
+    // The dropped terms: < 10^−(plan.digits+10) · T each group, or < NEGLIGIBLE if they sat under EXP_FLOOR.
+    dropped = T.times(new D(10).pow(-(plan.digits + 10))).plus(NEGLIGIBLE);
   }
   return { delta, dropped };
 }
@@ -250,8 +281,8 @@ export const ORACLE_FIRST_DIGITS = FIRST_DIGITS;
 export function oracleLoss(row: ArrayLike<number>, target: number, dtype: AnyDtype): OracleResult {
   pulse(); // the supervisor's watchdog: this thread is alive (supervise/heartbeat.ts)
   if (row[target] === -Infinity) return MASKED_TARGET_LOSS;
-  const plan = lossPlan(row, target, dtype);
   for (let digits = FIRST_DIGITS; ; digits *= 2) {
+    const plan = lossPlan(row, target, dtype, digits); // the window widens with the precision: what it drops shrinks with 10^−digits
     const D = workingDecimal(digits);
     const mD = new D(plan.mExact);
     const T = shiftedSumDecimal(plan, D, mD);
